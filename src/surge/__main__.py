@@ -1,0 +1,5 @@
+"""Entry point for ``python -m surge``."""
+
+from surge.cli import main
+
+raise SystemExit(main())

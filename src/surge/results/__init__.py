@@ -1,0 +1,1 @@
+"""Results files: JMeter JTL CSV (written by the engine, read by the report) and JMeter XML."""
