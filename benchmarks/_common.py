@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +143,7 @@ class TreeUsage:
     max_processes: int
     timed_out: bool = False
     pids_seen: set[int] = field(default_factory=set)
+    peak_rss_by_process: dict[str, int] = field(default_factory=dict)  # "pid name" -> peak RSS bytes
 
 
 def _tree(root: psutil.Process) -> list[psutil.Process]:
@@ -161,13 +162,15 @@ def run_measured(
     timeout_s: float,
     sample_interval_s: float = 0.1,
     env: dict[str, str] | None = None,
+    on_sample: Callable[[float, list[psutil.Process]], None] | None = None,
 ) -> TreeUsage:
     """Run ``cmd`` to completion and measure user+sys CPU and peak RSS of its process tree.
 
     CPU comes from ``os.wait4``'s rusage of the child, which on Linux includes every descendant the tree
     reaped (e.g. worker processes joined by their parent). The tree is also sampled with psutil; if the
     sampled sum is larger (a descendant escaped reaping), that sum is used instead. On timeout or Ctrl-C
-    the child's process group (which we created) is killed.
+    the child's process group (which we created) is killed. ``on_sample(elapsed_s, processes)`` is
+    called at every sample, e.g. to count the tree's sockets at a chosen moment.
     """
     start = time.monotonic()
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
@@ -177,6 +180,7 @@ def run_measured(
     root = psutil.Process(proc.pid)
     last_cpu_s: dict[int, float] = {}
     peak_rss = 0
+    peak_by_process: dict[str, int] = {}
     max_procs = 0
     timed_out = False
     rusage: resource.struct_rusage | None = None
@@ -194,11 +198,16 @@ def run_measured(
                 try:
                     with p.oneshot():
                         times = p.cpu_times()
-                        rss_sum += p.memory_info().rss
-                    last_cpu_s[p.pid] = times.user + times.system
+                        rss = p.memory_info().rss
+                        key = f"{p.pid} {p.name()}"
                 except psutil.Error:
                     continue
+                rss_sum += rss
+                last_cpu_s[p.pid] = times.user + times.system
+                peak_by_process[key] = max(peak_by_process.get(key, 0), rss)
             peak_rss = max(peak_rss, rss_sum)
+            if on_sample is not None:
+                on_sample(time.monotonic() - start, procs)
             if time.monotonic() - start > timeout_s:
                 timed_out = True
                 _kill_group(proc.pid)
@@ -228,6 +237,7 @@ def run_measured(
         max_processes=max_procs,
         timed_out=timed_out,
         pids_seen=set(last_cpu_s),
+        peak_rss_by_process=peak_by_process,
     )
 
 
@@ -471,6 +481,8 @@ class JtlSummary:
     last_end_ms: int
     elapsed_sorted_ms: list[int]
     codes: dict[str, int]
+    threads: int = 0  # distinct threadName values: users that finished at least one sample
+    max_all_threads: int = 0  # largest allThreads value (active users at some moment)
 
     @property
     def window_s(self) -> float:
@@ -488,6 +500,8 @@ def summarize_jtl(path: Path) -> JtlSummary:
     last_end = 0
     elapsed: list[int] = []
     codes: dict[str, int] = {}
+    thread_names: set[str] = set()
+    max_all = 0
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
@@ -495,6 +509,7 @@ def summarize_jtl(path: Path) -> JtlSummary:
             raise ValueError(f"{path} is empty")
         col = {name: i for i, name in enumerate(header)}
         i_ts, i_el, i_code, i_ok = col["timeStamp"], col["elapsed"], col["responseCode"], col["success"]
+        i_thread, i_all = col.get("threadName"), col.get("allThreads")
         for row in reader:
             if len(row) <= max(i_ts, i_el, i_code, i_ok):
                 continue
@@ -508,6 +523,10 @@ def summarize_jtl(path: Path) -> JtlSummary:
             codes[code] = codes.get(code, 0) + 1
             if row[i_ok] != "true":
                 failures += 1
+            if i_thread is not None and i_thread < len(row):
+                thread_names.add(row[i_thread])
+            if i_all is not None and i_all < len(row) and row[i_all].isdigit():
+                max_all = max(max_all, int(row[i_all]))
             if code.startswith("Non HTTP"):
                 non_http += 1
             elif not code.startswith("2"):
@@ -524,6 +543,8 @@ def summarize_jtl(path: Path) -> JtlSummary:
         last_end_ms=last_end,
         elapsed_sorted_ms=elapsed,
         codes=codes,
+        threads=len(thread_names),
+        max_all_threads=max_all,
     )
 
 

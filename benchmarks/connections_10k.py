@@ -1,0 +1,221 @@
+"""Benchmark: one surge process holds 10,000 concurrent users (keep-alive connections) against local nginx.
+
+Raises the open-files limit, starts nginx (1 worker, worker_connections 20000) on 127.0.0.1, runs
+``surge run URL -u 10000 -p 1 -d 20s --ramp-up 5s``, then checks the results file has no client-side
+errors and reports the peak memory of surge's process tree, req/s and how many connections it held.
+
+    python benchmarks/connections_10k.py [--users 10000] [--duration 20s] [--ramp-up 5s]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # benchmarks are scripts, not a package: import the sibling by path
+    JtlSummary,
+    ephemeral_port_count,
+    fmt_bytes,
+    machine_note,
+    percentile,
+    raise_nofile_limit,
+    run_measured,
+    running_nginx,
+    summarize_jtl,
+    surge_command,
+)
+from engine_vs_peers import _seconds_arg, parse_duration_s, positive_int
+
+# Sockets the generator needs besides one per user: event loop, pipes, results file, logging.
+FD_HEADROOM = 1024
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="connections_10k",
+        description="One surge process, 10,000 concurrent users against local nginx: errors, memory, req/s.",
+    )
+    parser.add_argument("--users", type=positive_int, default=10_000, help="concurrent users (default 10000)")
+    parser.add_argument("--duration", type=parse_duration_s, default=20.0, help="run length (default 20s)")
+    parser.add_argument("--ramp-up", type=parse_duration_s, default=5.0, help="ramp-up (default 5s)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (config, JTL, outputs)")
+    return parser
+
+
+class ConnectionCounter:
+    """Counts the surge tree's TCP connections to the server port, once, after ramp-up has finished."""
+
+    def __init__(self, port: int, at_s: float) -> None:
+        self.port = port
+        self.at_s = at_s
+        self.established: int | None = None
+        self.other: int = 0
+
+    def __call__(self, elapsed_s: float, processes: list[psutil.Process]) -> None:
+        if self.established is not None or elapsed_s < self.at_s:
+            return
+        established = other = 0
+        for proc in processes:
+            with contextlib.suppress(psutil.Error):
+                for conn in proc.net_connections(kind="tcp"):
+                    if conn.raddr and conn.raddr.port == self.port:
+                        if conn.status == psutil.CONN_ESTABLISHED:
+                            established += 1
+                        else:
+                            other += 1
+        self.established, self.other = established, other
+
+
+def verdict_lines(summary: JtlSummary, users: int, returncode: int) -> list[str]:
+    """PASS/MISS lines: surge exited 0, rows were written, no client-side errors, every user took part."""
+    client_errors = summary.non_http
+
+    def line(ok: bool, text: str) -> str:
+        return f"  {'PASS' if ok else 'MISS'}  {text}"
+
+    return [
+        line(returncode == 0, f"surge exited with code {returncode}"),
+        line(summary.rows > 0, f"{summary.rows:,} samples recorded"),
+        line(client_errors == 0, f"{client_errors:,} client-side errors (Non HTTP response codes)"),
+        line(summary.non_2xx == 0, f"{summary.non_2xx:,} non-2xx responses"),
+        line(summary.threads >= users, f"{summary.threads:,} of {users:,} users completed a sample"),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    wanted_fds = args.users + FD_HEADROOM
+    soft, hard = raise_nofile_limit(max(wanted_fds * 2, 65_536))
+    if soft < wanted_fds:
+        print(
+            f"connections_10k: error: open-files limit is {soft} (hard {hard}); {args.users} users need "
+            f"about {wanted_fds}. Raise it (ulimit -n) or run as root.",
+            file=sys.stderr,
+        )
+        return 2
+    ports = ephemeral_port_count()
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    print(f"connections_10k  {started}")
+    print(f"machine: {machine_note()}")
+    print(f"open-files limit: {soft} (hard {hard}); ephemeral ports: {ports if ports is not None else '?'}")
+    if ports is not None and ports < args.users + 100:
+        print(f"warning: only {ports} ephemeral ports for {args.users} connections to one address and port")
+
+    tmp = Path(tempfile.mkdtemp(prefix="surge-10k-"))
+    jtl = tmp / "surge.jtl"
+    try:
+        with running_nginx(
+            tmp / "nginx",
+            cpu=None,
+            # One worker connection per client connection; nginx may not go above our hard limit.
+            worker_connections=args.users + 1000,
+            rlimit_nofile=min(hard, 2 * args.users + 2000),
+            backlog=min(args.users, 65_535),
+        ) as nginx:
+            print(f"target: {nginx.url}\n")
+            cmd = [
+                *surge_command(),
+                "run",
+                nginx.url,
+                "-u",
+                str(args.users),
+                "-p",
+                "1",
+                "-d",
+                _seconds_arg(args.duration),
+                "--ramp-up",
+                _seconds_arg(args.ramp_up),
+                "-o",
+                str(jtl),
+            ]
+            print("running: " + " ".join(cmd[-12:]), flush=True)
+            # Count connections half way between the end of ramp-up and the end of the run.
+            counter = ConnectionCounter(
+                nginx.port, at_s=args.ramp_up + (args.duration - args.ramp_up) / 2 + 1
+            )
+            usage = run_measured(
+                cmd,
+                stdout_path=tmp / "surge.out",
+                stderr_path=tmp / "surge.err",
+                timeout_s=args.duration + 120,
+                sample_interval_s=0.2,
+                on_sample=counter,
+            )
+            nginx_errors = nginx.error_log()
+        if not jtl.exists():
+            err = (tmp / "surge.err").read_text(errors="replace")[-1000:]
+            print(f"surge wrote no results file (exit {usage.returncode}):\n{err}", file=sys.stderr)
+            return 1
+        summary = summarize_jtl(jtl)
+    except KeyboardInterrupt:
+        print("\ninterrupted; nginx stopped", file=sys.stderr)
+        return 130
+    finally:
+        if args.keep:
+            print(f"kept: {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    p50_ms = percentile(summary.elapsed_sorted_ms, 0.5)
+    p99_ms = percentile(summary.elapsed_sorted_ms, 0.99)
+    print(f"\nsurge: exit {usage.returncode}, wall {usage.wall_s:.1f} s, CPU {usage.cpu_s:.1f} s")
+    print(f"samples: {summary.rows:,} over {summary.window_s:.1f} s = {summary.rate_per_s:,.0f} req/s")
+    print(f"latency (JTL, whole ms): p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms")
+    print(f"users that completed a sample: {summary.threads:,}; max allThreads: {summary.max_all_threads:,}")
+    if counter.established is not None:
+        print(
+            f"connections to nginx held by surge at t={counter.at_s:.0f} s: {counter.established:,} open"
+            + (f", {counter.other:,} in other states" if counter.other else "")
+        )
+    print(f"response codes: {dict(sorted(summary.codes.items(), key=lambda kv: -kv[1])[:8])}")
+    print(
+        f"peak memory: {fmt_bytes(usage.peak_rss_bytes)} RSS summed over surge's {usage.max_processes} "
+        f"process(es), sampled every 0.2 s"
+    )
+    for key, rss in sorted(usage.peak_rss_by_process.items(), key=lambda kv: -kv[1])[:4]:
+        print(f"  {key}: {fmt_bytes(rss)}")
+    lines = verdict_lines(summary, args.users, usage.returncode)
+    print("\nchecks:")
+    print("\n".join(lines))
+    if any(level in nginx_errors for level in ("[alert]", "[crit]", "[emerg]")):
+        print("\nnginx logged problems:\n" + nginx_errors[-1000:])
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "started": started,
+                    "machine": machine_note(),
+                    "users": args.users,
+                    "returncode": usage.returncode,
+                    "samples": summary.rows,
+                    "rate_per_s": summary.rate_per_s,
+                    "client_errors": summary.non_http,
+                    "non_2xx": summary.non_2xx,
+                    "users_with_samples": summary.threads,
+                    "connections_established": counter.established,
+                    "peak_rss_bytes": usage.peak_rss_bytes,
+                    "peak_rss_by_process": usage.peak_rss_by_process,
+                    "cpu_s": usage.cpu_s,
+                    "p50_ms": p50_ms,
+                    "p99_ms": p99_ms,
+                },
+                indent=2,
+            )
+        )
+    return 0 if all(line.startswith("  PASS") for line in lines) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
