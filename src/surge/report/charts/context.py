@@ -1,0 +1,81 @@
+"""Shared state of one chart computation: connection, options, bucket width and time range."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from surge.report.charts.buckets import bucket_range, bucket_sql, granularity_ms
+from surge.report.charts.result import Point, clean
+from surge.report.options import ReportOptions
+
+# Per-(label, end bucket, status, kind) sums, computed in one pass over ``samples``; most over-time
+# and throughput charts are small queries over this table instead of new passes over the samples.
+LABEL_BUCKETS = "surge_chart_label_buckets"
+
+
+@dataclass(frozen=True)
+class ChartContext:
+    con: Any
+    options: ReportOptions
+    step_ms: int
+    # First and last end-time bucket over the samples the charts see (None when there are none).
+    first_end_bucket: int | None
+    last_end_bucket: int | None
+
+    @property
+    def compat(self) -> bool:
+        return self.options.jmeter_compat
+
+    def end_buckets(self) -> range:
+        if self.first_end_bucket is None or self.last_end_bucket is None:
+            return range(0)
+        return bucket_range(self.first_end_bucket, self.last_end_bucket, self.step_ms)
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.con.execute(sql, list(params)).fetchall())
+
+
+def build_context(con: Any, options: ReportOptions) -> ChartContext:
+    step = granularity_ms(con, options)
+    bucket = bucket_sql("end_ms", step)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {LABEL_BUCKETS} AS
+        SELECT label, {bucket} AS t, success, is_controller AS ctrl, is_empty_controller AS empty,
+               count(*) AS n, sum(elapsed_ms) AS s_el, sum(latency_ms) AS s_lat,
+               sum(connect_ms) AS s_con, sum(bytes) AS s_b, sum(sent_bytes) AS s_sb,
+               min(row_id) AS first_row
+        FROM samples WHERE in_label_filter
+        GROUP BY ALL
+        """
+    )
+    row = con.execute(f"SELECT min(t), max(t) FROM {LABEL_BUCKETS} WHERE NOT empty").fetchone()
+    first, last = (row[0], row[1]) if row else (None, None)
+    return ChartContext(
+        con=con,
+        options=options,
+        step_ms=step,
+        first_end_bucket=None if first is None else int(first),
+        last_end_bucket=None if last is None else int(last),
+    )
+
+
+def group_points(rows: Iterable[tuple[Any, ...]]) -> dict[Any, dict[int, float | None]]:
+    """Rows ``(series key, x, y)`` → ``{key: {x: y}}``."""
+    out: dict[Any, dict[int, float | None]] = defaultdict(dict)
+    for key, x, y in rows:
+        out[key][int(x)] = clean(None if y is None else float(y))
+    return out
+
+
+def as_points(
+    values: Mapping[int, float | None], fill: range | None, fill_value: float | None
+) -> list[Point]:
+    """Sorted ``[[x, y], ...]``; with ``fill``, every bucket of the range appears (missing → fill_value)."""
+    if fill is None:
+        return [[float(x), values[x]] for x in sorted(values)]
+    keys = sorted(set(fill).union(values))
+    return [[float(x), values.get(x, fill_value)] for x in keys]

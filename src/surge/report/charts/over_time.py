@@ -1,0 +1,147 @@
+"""Over Time page: response times, latencies, connect times, active threads, bytes, percentiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from surge.report.charts.buckets import bucket_sql
+from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, group_points
+from surge.report.charts.percentiles import (
+    exact_percentile_sql,
+    legacy_percentile_sql,
+    percentile_label,
+    sorted_list_sql,
+    windowed_sorted_list_sql,
+)
+from surge.report.charts.result import Series, graph
+
+
+def label_controller_flags(ctx: ChartContext, include_empty: bool) -> dict[str, bool]:
+    """Label → isController, taken from the label's first sample in file order (as JMeter does)."""
+    where = "" if include_empty else "WHERE NOT empty"
+    rows = ctx.rows(f"SELECT label, arg_min(ctrl, first_row) FROM {LABEL_BUCKETS} {where} GROUP BY label")
+    return {str(label): bool(flag) for label, flag in rows}
+
+
+def mean_over_time(ctx: ChartContext, sum_column: str, title: str) -> dict[str, Any]:
+    """Per-label mean of a column per end-time bucket; TCs included, empty TCs ignored.
+
+    JMeter still creates a series for a label whose samples are all empty TCs (no points); the
+    default mode leaves such a label out, and shows buckets without samples as gaps (y = null),
+    not zeros: a mean of nothing is unknown, and a zero would read as "fast".
+    """
+    flags = label_controller_flags(ctx, include_empty=ctx.compat)
+    values = group_points(
+        ctx.rows(
+            f"SELECT label, t, sum({sum_column}) / sum(n) FROM {LABEL_BUCKETS}"
+            " WHERE NOT empty GROUP BY label, t"
+        )
+    )
+    fill = None if ctx.compat else ctx.end_buckets()
+    series = [
+        Series(label, as_points(values.get(label, {}), fill, None), is_controller=flags[label])
+        for label in sorted(flags)
+    ]
+    return graph(title, series, compat=ctx.compat, supports_controllers=True, granularity_ms=ctx.step_ms)
+
+
+def response_times_over_time(ctx: ChartContext) -> dict[str, Any]:
+    return mean_over_time(ctx, "s_el", "Response Time Over Time")
+
+
+def latencies_over_time(ctx: ChartContext) -> dict[str, Any]:
+    return mean_over_time(ctx, "s_lat", "Latencies Over Time")
+
+
+def connect_time_over_time(ctx: ChartContext) -> dict[str, Any]:
+    return mean_over_time(ctx, "s_con", "Connect Time Over Time")
+
+
+def active_threads_over_time(ctx: ChartContext) -> dict[str, Any]:
+    """Mean grpThreads per thread group per end-time bucket (JMeter draws it stacked)."""
+    bucket = bucket_sql("end_ms", ctx.step_ms)
+    values = group_points(
+        ctx.rows(
+            f"SELECT thread_group, {bucket} AS t, avg(grp_threads) FROM samples"
+            " WHERE in_label_filter AND NOT is_empty_controller GROUP BY ALL"
+        )
+    )
+    fill = None if ctx.compat else ctx.end_buckets()
+    series = [Series(str(group), as_points(values[group], fill, None)) for group in sorted(values)]
+    return graph(
+        "Active Threads Over Time",
+        series,
+        compat=ctx.compat,
+        supports_controllers=False,
+        granularity_ms=ctx.step_ms,
+    )
+
+
+def bytes_throughput_over_time(ctx: ChartContext) -> dict[str, Any]:
+    """Received and sent bytes per second per end-time bucket, transaction controllers excluded."""
+    step = ctx.step_ms
+    rows = ctx.rows(
+        f"SELECT t, sum(s_b) * 1000.0 / {step}, sum(s_sb) * 1000.0 / {step}"
+        f" FROM {LABEL_BUCKETS} WHERE NOT ctrl GROUP BY t"
+    )
+    received = {int(t): float(r) for t, r, _ in rows}
+    sent = {int(t): float(s) for t, _, s in rows}
+    fill = None if ctx.compat else ctx.end_buckets()
+    series = []
+    if rows or not ctx.compat:
+        series = [
+            Series("Bytes received per second", as_points(received, fill, 0.0)),
+            Series("Bytes sent per second", as_points(sent, fill, 0.0)),
+        ]
+    return graph(
+        "Bytes Throughput Over Time",
+        series,
+        compat=ctx.compat,
+        supports_controllers=False,
+        granularity_ms=step,
+    )
+
+
+def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
+    """Min, max, median and the three percentiles of successful non-TC samples per end-time bucket.
+
+    Compat: a fresh LEGACY estimator per bucket holding the bucket's last ``statistic_window``
+    samples (file order), as JMeter ≥ 5.1. Default: exact percentiles over every sample.
+    """
+    opts = ctx.options
+    bucket = bucket_sql("end_ms", ctx.step_ms)
+    base = "FROM samples WHERE in_label_filter AND NOT is_controller AND success"
+    pcts = (50.0, *opts.percentiles)
+    if ctx.compat:
+        window = int(opts.statistic_window)
+        biggest = ctx.rows(f"SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c {base} GROUP BY {bucket})")
+        needs_window = int(biggest[0][0]) > window
+        xs = (
+            windowed_sorted_list_sql("elapsed_ms", "row_id", window)
+            if needs_window
+            else sorted_list_sql("elapsed_ms")
+        )
+        inner = f"SELECT {bucket} AS t, min(elapsed_ms) AS mn, max(elapsed_ms) AS mx, {xs} AS xs"
+        inner += f" {base} GROUP BY t"
+        cols = ", ".join(legacy_percentile_sql("xs", p) for p in pcts)
+        rows = ctx.rows(f"SELECT t, mn, mx, {cols} FROM ({inner})")
+        any_row = ctx.rows("SELECT count(*) FROM samples WHERE in_label_filter AND NOT is_controller")
+        has_series = int(any_row[0][0]) > 0
+    else:
+        cols = ", ".join(exact_percentile_sql("elapsed_ms", p) for p in pcts)
+        rows = ctx.rows(f"SELECT {bucket} AS t, min(elapsed_ms), max(elapsed_ms), {cols} {base} GROUP BY t")
+        has_series = True
+    names = ["Min", "Max", "Median", *(percentile_label(p) for p in opts.percentiles)]
+    fill = None if ctx.compat else ctx.end_buckets()
+    series = []
+    if has_series:
+        for i, name in enumerate(names):
+            values = {int(r[0]): (None if r[i + 1] is None else float(r[i + 1])) for r in rows}
+            series.append(Series(name, as_points(values, fill, None)))
+    return graph(
+        "Response Time Percentiles Over Time (successful requests only)",
+        series,
+        compat=ctx.compat,
+        supports_controllers=False,
+        granularity_ms=ctx.step_ms,
+    )

@@ -1,0 +1,49 @@
+"""Percentile expressions in DuckDB SQL: JMeter's windowed LEGACY estimator and exact quantiles.
+
+JMeter (commons-math ``DescriptiveStatistics`` with a window, estimator LEGACY) keeps only the last
+``window`` values added (file order) and, with sorted values x1..xn, takes pos = (p/100)·(n+1):
+pos < 1 → x1, pos ≥ n → xn, else x⌊pos⌋ + (pos − ⌊pos⌋)·(x⌊pos⌋+1 − x⌊pos⌋). The SQL below does
+the same double operations in the same order so results are bit-identical.
+"""
+
+from __future__ import annotations
+
+
+def windowed_sorted_list_sql(value: str, order: str, window: int) -> str:
+    """Aggregate: the last ``window`` values by ``order`` (file order), sorted ascending."""
+    return f"list_sort(list({value} ORDER BY {order} DESC)[1:{int(window)}])"
+
+
+def sorted_list_sql(value: str) -> str:
+    """Aggregate: every value, sorted ascending (when no group exceeds the window)."""
+    return f"list_sort(list({value}))"
+
+
+def legacy_percentile_sql(xs: str, p: float) -> str:
+    """Scalar: LEGACY percentile ``p`` (0 < p ≤ 100) of the sorted BIGINT list ``xs``."""
+    n = f"len({xs})"
+    q = repr(float(p) / 100.0)
+    # commons-math special-cases p = 100 to pos = n
+    pos = f"CAST({n} AS DOUBLE)" if float(p) == 100.0 else f"({q} * CAST({n} + 1 AS DOUBLE))"
+    lo = f"CAST(floor({pos}) AS BIGINT)"
+    return (
+        f"(CASE WHEN {n} = 0 THEN NULL"
+        f" WHEN {pos} < 1 THEN CAST({xs}[1] AS DOUBLE)"
+        f" WHEN {pos} >= {n} THEN CAST({xs}[{n}] AS DOUBLE)"
+        f" ELSE CAST({xs}[{lo}] AS DOUBLE) + ({pos} - floor({pos}))"
+        f" * (CAST({xs}[{lo} + 1] AS DOUBLE) - CAST({xs}[{lo}] AS DOUBLE)) END)"
+    )
+
+
+def exact_percentile_sql(value: str, p: float) -> str:
+    """Aggregate: exact percentile over all values, linear interpolation between ranks (R-7).
+
+    Same definition as DuckDB's ``quantile_cont``, numpy's default and Excel's PERCENTILE.INC.
+    """
+    return f"quantile_cont({value}, {float(p) / 100.0!r})"
+
+
+def percentile_label(p: float) -> str:
+    """JMeter's series label text for a percentile: ``90`` → ``90th percentile``, ``99.9`` → ``99.9th``."""
+    text = str(int(p)) if float(p).is_integer() else repr(float(p))
+    return f"{text}th percentile"

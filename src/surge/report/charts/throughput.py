@@ -1,0 +1,104 @@
+"""Throughput page: hits, response codes, transactions (per label and total) per second."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from surge.report.charts.buckets import bucket_range, bucket_sql
+from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, group_points
+from surge.report.charts.result import Series, graph
+
+
+def _rate(count_sql: str, step_ms: int) -> str:
+    # JMeter's TimeRateAggregator: Σvalue × 1000 / granularity, in doubles, in this order.
+    return f"CAST({count_sql} AS DOUBLE) * 1000 / {int(step_ms)}"
+
+
+def hits_per_second(ctx: ChartContext) -> dict[str, Any]:
+    """Non-TC samples per second, bucketed on *start* time (requests sent, not responses)."""
+    bucket = bucket_sql("start_ms", ctx.step_ms)
+    rows = ctx.rows(
+        f"SELECT {bucket} AS t, {_rate('count(*)', ctx.step_ms)} FROM samples"
+        " WHERE in_label_filter AND NOT is_controller GROUP BY t"
+    )
+    values = {int(t): float(y) for t, y in rows}
+    fill = None
+    if not ctx.compat and values:
+        fill = bucket_range(min(values), max(values), ctx.step_ms)
+    series = [Series("hitsPerSecond", as_points(values, fill, 0.0))] if values or not ctx.compat else []
+    return graph(
+        "Hits Per Second", series, compat=ctx.compat, supports_controllers=False, granularity_ms=ctx.step_ms
+    )
+
+
+def codes_per_second(ctx: ChartContext) -> dict[str, Any]:
+    """Non-TC responses per second per response code (blank code → ``EMPTY_RES_CODE``)."""
+    bucket = bucket_sql("end_ms", ctx.step_ms)
+    code = "CASE WHEN response_code = '' THEN 'EMPTY_RES_CODE' ELSE response_code END"
+    values = group_points(
+        ctx.rows(
+            f"SELECT {code} AS code, {bucket} AS t, {_rate('count(*)', ctx.step_ms)} FROM samples"
+            " WHERE in_label_filter AND NOT is_controller GROUP BY ALL"
+        )
+    )
+    fill = None if ctx.compat else ctx.end_buckets()
+    series = [Series(str(c), as_points(values[c], fill, 0.0)) for c in sorted(values)]
+    return graph(
+        "Codes Per Second", series, compat=ctx.compat, supports_controllers=False, granularity_ms=ctx.step_ms
+    )
+
+
+def transactions_per_second(ctx: ChartContext) -> dict[str, Any]:
+    """Per label and status (``<label>-success`` / ``<label>-failure``), TCs under their own labels.
+
+    JMeter counts an empty TC as 0 but still creates its bucket (a 0 point); the default mode ignores
+    empty TCs entirely.
+    """
+    where = "" if ctx.compat else "WHERE NOT empty"
+    rows = ctx.rows(
+        f"SELECT label || CASE WHEN success THEN '-success' ELSE '-failure' END AS s, t,"
+        f" {_rate('sum(CASE WHEN empty THEN 0 ELSE n END)', ctx.step_ms)}"
+        f" FROM {LABEL_BUCKETS} {where} GROUP BY label, success, t"
+    )
+    values = group_points(rows)
+    # isController comes from the series' first sample in file order
+    first = ctx.rows(
+        f"SELECT label || CASE WHEN success THEN '-success' ELSE '-failure' END,"
+        f" arg_min(ctrl, first_row) FROM {LABEL_BUCKETS} {where} GROUP BY label, success"
+    )
+    flags = {str(s): bool(f) for s, f in first}
+    fill = None if ctx.compat else ctx.end_buckets()
+    series = [Series(s, as_points(values[s], fill, 0.0), is_controller=flags[s]) for s in sorted(values)]
+    return graph(
+        "Transactions Per Second",
+        series,
+        compat=ctx.compat,
+        supports_controllers=True,
+        granularity_ms=ctx.step_ms,
+    )
+
+
+def total_tps(ctx: ChartContext) -> dict[str, Any]:
+    """All transactions per second, split by status.
+
+    JMeter counts TC samples too, so a request inside a TC is counted twice (once as itself, once
+    in its TC). The default mode counts only non-TC samples (each request once).
+    """
+    where = "" if ctx.compat else "WHERE NOT ctrl"
+    rows = ctx.rows(
+        f"SELECT success, t, {_rate('sum(CASE WHEN empty THEN 0 ELSE n END)', ctx.step_ms)}"
+        f" FROM {LABEL_BUCKETS} {where} GROUP BY success, t"
+    )
+    values = group_points(rows)
+    fill = None if ctx.compat else ctx.end_buckets()
+    series = [
+        Series("Transaction-success", as_points(values.get(True, {}), fill, 0.0)),
+        Series("Transaction-failure", as_points(values.get(False, {}), fill, 0.0)),
+    ]
+    return graph(
+        "Total Transactions Per Second",
+        series,
+        compat=ctx.compat,
+        supports_controllers=True,
+        granularity_ms=ctx.step_ms,
+    )
