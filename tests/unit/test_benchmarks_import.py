@@ -1,0 +1,147 @@
+"""The benchmark scripts import, parse their arguments and parse the generators' outputs (nothing is run)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARKS_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load(name: str) -> ModuleType:
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def peers() -> ModuleType:
+    return _load("engine_vs_peers")
+
+
+@pytest.fixture(scope="module")
+def common() -> ModuleType:
+    _load("engine_vs_peers")  # puts benchmarks/ on sys.path for its sibling import
+    return sys.modules["_common"]
+
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:40381/index.html
+  1 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.73ms  532.66us   9.07ms   92.99%
+    Req/Sec    29.30k     1.11k   31.57k    80.00%
+  Latency Distribution
+     50%  850.00us
+     75%    1.80ms
+     90%    1.90ms
+     99%    4.48ms
+  58432 requests in 2.01s, 17.16MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 5
+Requests/sec:  29078.04
+Transfer/sec:      8.54MB
+"""
+
+LOCUST_STATS = """\
+Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,\
+Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%
+GET,/index.html,4996,3,13,13.59,0.85,64.2,100.0,2495.86,0.0,13,15,16,16,18,20,23,26,62,64,64
+,Aggregated,4996,3,13,13.59,0.85,64.2,100.0,2495.86,0.0,13,15,16,16,18,20,23,26,62,64,64
+"""
+
+
+def test_wrk_output_is_parsed(common: ModuleType) -> None:
+    wrk = common.parse_wrk_output(WRK_OUTPUT)
+    assert wrk.requests == 58432
+    assert wrk.duration_s == pytest.approx(2.01)
+    assert wrk.rate_per_s == pytest.approx(29078.04)
+    assert wrk.percentiles_us == {50.0: 850.0, 75.0: 1800.0, 90.0: 1900.0, 99.0: 4480.0}
+    assert wrk.errors == 2 + 1 + 5
+
+
+def test_wrk_output_without_requests_is_an_error(common: ModuleType) -> None:
+    with pytest.raises(ValueError):
+        common.parse_wrk_output("unable to connect to 127.0.0.1:1 Connection refused\n")
+
+
+def test_locust_aggregated_row_is_read_in_microseconds(common: ModuleType) -> None:
+    loc = common.parse_locust_stats_csv(LOCUST_STATS)
+    assert (loc.requests, loc.failures) == (4996, 3)
+    assert loc.p50_us == 13_000.0
+    assert loc.p99_us == 26_000.0
+    assert loc.rate_per_s == pytest.approx(2495.86)
+
+
+def test_percentile_interpolates_like_numpy(common: ModuleType) -> None:
+    assert common.percentile([1, 2, 3, 4], 0.5) == 2.5
+    assert common.percentile([5], 0.99) == 5
+    assert math.isnan(common.percentile([], 0.5))
+    assert common.median([3.0, math.nan, 1.0, 2.0]) == 2.0
+
+
+def test_jtl_summary_counts_client_errors_and_users(common: ModuleType, tmp_path: Path) -> None:
+    jtl = tmp_path / "r.jtl"
+    header = (
+        "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,"
+        "bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect\n"
+    )
+    rows = [
+        "1000,5,GET /,200,OK,surge 1-1,text,true,,100,50,2,2,http://x/,4,0,1\n",
+        "1003,7,GET /,500,Server Error,surge 1-2,text,false,,100,50,2,2,http://x/,6,0,0\n",
+        '1010,0,GET /,"Non HTTP response code: ConnectionRefusedError","Non HTTP response message: x",'
+        "surge 1-1,text,false,,0,0,2,2,http://x/,0,0,0\n",
+    ]
+    jtl.write_text(header + "".join(rows))
+    summary = common.summarize_jtl(jtl)
+    assert (summary.rows, summary.failures, summary.non_http, summary.non_2xx) == (3, 2, 1, 1)
+    assert summary.threads == 2
+    assert summary.max_all_threads == 2
+    assert summary.elapsed_sorted_ms == [0, 5, 7]
+    assert summary.window_s == pytest.approx(0.010)
+
+
+def test_arguments_have_the_briefs_defaults(peers: ModuleType) -> None:
+    args = peers.build_parser().parse_args([])
+    assert (args.duration, args.users, args.repeat, args.skip_locust) == (10.0, 50, 1, False)
+    args = peers.build_parser().parse_args(["--duration", "2m", "--repeat", "3", "--skip-locust"])
+    assert (args.duration, args.repeat) == (120.0, 3)
+    assert peers.selected_tools(args) == ["wrk", "surge"]
+
+
+@pytest.mark.parametrize("text", ["0s", "-1s", "ten", "5h"])
+def test_bad_durations_are_refused(peers: ModuleType, text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        peers.parse_duration_s(text)
+
+
+def test_targets_pass_and_miss(peers: ModuleType) -> None:
+    ok = peers.judge({"wrk": 10.0, "surge": 19.0, "locust": 160.0}, {"wrk": 1000.0, "surge": 1140.0})
+    assert [line.split()[0] for line in ok.lines] == ["PASS", "PASS", "PASS"]
+    miss = peers.judge({"wrk": 10.0, "surge": 21.0, "locust": 160.0}, {"wrk": 1000.0, "surge": 1200.0})
+    assert [line.split()[0] for line in miss.lines] == ["MISS", "MISS", "MISS"]
+    # 50 µs absolute slack when latencies are tiny.
+    small = peers.judge({"wrk": 10.0, "surge": 10.0}, {"wrk": 100.0, "surge": 145.0})
+    assert small.lines[2].split()[0] == "PASS"
+    assert small.lines[1].split()[0] == "n/a"
+
+
+def test_marginal_cpu_cancels_fixed_costs(peers: ModuleType) -> None:
+    def result(requests: int, cpu_s: float) -> object:
+        return peers.ToolResult("surge", requests, 0, 0.0, cpu_s, "wait4", 0.0, 0.0, 0.0, "", 1)
+
+    # 0.5 s start-up plus 10 µs per request.
+    full, short = result(100_000, 0.5 + 1.0), result(30_000, 0.5 + 0.3)
+    assert peers.marginal_cpu_us(full, short) == pytest.approx(10.0)
+    assert full.cpu_us_per_request == pytest.approx(15.0)
