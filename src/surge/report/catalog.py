@@ -1,0 +1,194 @@
+"""The dashboard's pages and charts: ids, titles, axis titles and how each chart is drawn.
+
+Ids are JMeter's graph ids (spec §3), so the graphs computed in JMeter's ``graph.js`` shape map
+one-to-one onto a chart here. The drawing ``kind`` tells the browser code which Plotly trace type
+and axis type to use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    graph_id: str
+    title: str
+    x_title: str
+    y_title: str
+    # time_lines | time_stacked | lines | steps | markers | bars | categories
+    kind: str
+    description: str = ""
+
+    @property
+    def is_time(self) -> bool:
+        return self.kind.startswith("time_")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    page_id: str
+    title: str
+    file_name: str  # inside content/pages/
+    charts: tuple[ChartSpec, ...]
+
+
+_TIME = "Time"  # the time zone and granularity are appended when the page is rendered
+
+OVER_TIME = PageSpec(
+    "over-time",
+    "Over Time",
+    "OverTime.html",
+    (
+        ChartSpec(
+            "responseTimesOverTime",
+            "Response Time Over Time",
+            _TIME,
+            "Average response time in ms",
+            "time_lines",
+            "Mean elapsed time per label in each time bucket (transaction controllers included).",
+        ),
+        ChartSpec(
+            "responseTimePercentilesOverTime",
+            "Response Time Percentiles Over Time (successful requests only)",
+            _TIME,
+            "Response Time in ms",
+            "time_lines",
+            "Min, max and percentiles of the successful samples of all labels in each time bucket.",
+        ),
+        ChartSpec(
+            "activeThreadsOverTime",
+            "Active Threads Over Time",
+            _TIME,
+            "Number of active threads",
+            "time_stacked",
+            "Mean number of active threads per thread group, stacked: the top line is the total.",
+        ),
+        ChartSpec(
+            "bytesThroughputOverTime",
+            "Bytes Throughput Over Time",
+            _TIME,
+            "Bytes / sec",
+            "time_lines",
+            "Bytes received and sent per second (transaction controllers excluded).",
+        ),
+        ChartSpec(
+            "latenciesOverTime",
+            "Latencies Over Time",
+            _TIME,
+            "Average response latencies in ms",
+            "time_lines",
+            "Mean latency (time to first byte) per label in each time bucket.",
+        ),
+        ChartSpec(
+            "connectTimeOverTime",
+            "Connect Time Over Time",
+            _TIME,
+            "Average Connect Time in ms",
+            "time_lines",
+            "Mean connect time per label in each time bucket.",
+        ),
+    ),
+)
+
+THROUGHPUT = PageSpec(
+    "throughput",
+    "Throughput",
+    "Throughput.html",
+    (
+        ChartSpec(
+            "hitsPerSecond",
+            "Hits Per Second",
+            _TIME,
+            "Number of hits / sec",
+            "time_lines",
+            "Requests started per second (bucketed by start time; transaction controllers excluded).",
+        ),
+        ChartSpec(
+            "codesPerSecond",
+            "Codes Per Second",
+            _TIME,
+            "Number of responses / sec",
+            "time_lines",
+            "Responses per second for each response code.",
+        ),
+        ChartSpec(
+            "transactionsPerSecond",
+            "Transactions Per Second",
+            _TIME,
+            "Number of transactions / sec",
+            "time_lines",
+            "Successful and failed samples per second for each label.",
+        ),
+        ChartSpec(
+            "totalTPS",
+            "Total Transactions Per Second",
+            _TIME,
+            "Number of transactions / sec",
+            "time_lines",
+            "Successful and failed samples per second, all labels together.",
+        ),
+        ChartSpec(
+            "responseTimeVsRequest",
+            "Response Time Vs Request",
+            "Global number of requests per second",
+            "Median Response Time in ms",
+            "markers",
+            "Median response time over all the seconds that had the same global request rate.",
+        ),
+        ChartSpec(
+            "latenciesVsRequest",
+            "Latency Vs Request",
+            "Global number of requests per second",
+            "Median Latency in ms",
+            "markers",
+            "Median latency over all the seconds that had the same global request rate.",
+        ),
+    ),
+)
+
+RESPONSE_TIMES = PageSpec(
+    "response-times",
+    "Response Times",
+    "ResponseTimes.html",
+    (
+        ChartSpec(
+            "responseTimePercentiles",
+            "Response Time Percentiles",
+            "Percentiles",
+            "Percentile value in ms",
+            "steps",
+            "Response time below which a given share of each label's samples fall.",
+        ),
+        ChartSpec(
+            "syntheticResponseTimeDistribution",
+            "Response Time Overview",
+            "",
+            "Number of responses",
+            "categories",
+            "Samples by APDEX zone, failures apart (transaction controllers excluded).",
+        ),
+        ChartSpec(
+            "timeVsThreads",
+            "Time Vs Threads",
+            "Number of active threads",
+            "Average response times in ms",
+            "lines",
+            "Mean response time per label for each number of active threads.",
+        ),
+        ChartSpec(
+            "responseTimeDistribution",
+            "Response Time Distribution",
+            "Response times in ms",
+            "Number of responses",
+            "bars",
+            "Number of samples per label in each response-time bucket.",
+        ),
+    ),
+)
+
+CHART_PAGES: tuple[PageSpec, ...] = (OVER_TIME, THROUGHPUT, RESPONSE_TIMES)
+
+# Other names the same chart has had (JMeter's properties call it latencyVsRequest, its graph.js
+# latenciesVsRequest).
+GRAPH_ID_ALIASES = {"latencyVsRequest": "latenciesVsRequest"}

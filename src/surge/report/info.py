@@ -1,0 +1,102 @@
+"""The "Test and Report information" rows: sources, time range, filters, settings, skipped rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from surge.report.load import LoadResult
+from surge.report.options import ReportOptions
+from surge.report.render import InfoRow
+
+_MAX_LINES_SHOWN = 10
+
+
+def format_time_ms(epoch_ms: float, zone_name: str) -> str:
+    """``2024-10-04 14:46:30 CEST``: the display time zone's wall-clock time, to the second."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000.0, tz=UTC).astimezone(ZoneInfo(zone_name))
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def format_span_ms(duration_ms: float) -> str:
+    """``1 h 02 min 05 s``; under a second, ``850 ms``."""
+    if duration_ms < 1000:
+        return f"{duration_ms:.0f} ms"
+    total_s = round(duration_ms / 1000.0)
+    days, rest = divmod(total_s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} d")
+    if days or hours:
+        parts.append(f"{hours:02d} h" if parts else f"{hours} h")
+    if days or hours or minutes:
+        parts.append(f"{minutes:02d} min" if parts else f"{minutes} min")
+    parts.append(f"{seconds:02d} s" if parts else f"{seconds} s")
+    return " ".join(parts)
+
+
+def _granularity_ms(graphs: Mapping[str, Any]) -> int | None:
+    graph = graphs.get("responseTimesOverTime") or graphs.get("hitsPerSecond")
+    if not graph:
+        return None
+    value = graph.get("result", {}).get("granularity")
+    return int(value) if value else None
+
+
+def bad_rows_text(load: LoadResult) -> str:
+    """``0``, or ``3 (lines 4, 19, 250)``: the count and the first line numbers of skipped rows."""
+    if load.bad_rows == 0:
+        return "0"
+    lines = ", ".join(str(n) for n in load.bad_row_lines[:_MAX_LINES_SHOWN])
+    more = ", …" if load.bad_rows > len(load.bad_row_lines[:_MAX_LINES_SHOWN]) else ""
+    return f"{load.bad_rows} (lines {lines}{more})" if lines else str(load.bad_rows)
+
+
+def info_rows(
+    load: LoadResult, overview: Mapping[str, Any], graphs: Mapping[str, Any], options: ReportOptions
+) -> list[InfoRow]:
+    """The rows of the dashboard's information table, in display order."""
+    zone = options.timezone
+    sources = options.source_names or tuple(Path(s).name for s in load.sources)
+    rows = [InfoRow("Source file" + ("s" if len(sources) > 1 else ""), ", ".join(sources))]
+    begin_ms = overview.get("begin_ms")
+    end_ms = overview.get("end_ms")
+    if begin_ms is not None and end_ms is not None:
+        rows.append(InfoRow("Start Time", format_time_ms(begin_ms, zone)))
+        rows.append(InfoRow("End Time", format_time_ms(end_ms, zone)))
+        rows.append(InfoRow("Duration", format_span_ms(max(0.0, float(end_ms) - float(begin_ms)))))
+    rows.append(InfoRow("Samples read", f"{load.rows_loaded:,}"))
+    rows.append(InfoRow("Bad rows skipped", bad_rows_text(load)))
+    if options.include_labels:
+        rows.append(InfoRow("Filter for computing (include labels)", options.include_labels))
+    if options.exclude_labels:
+        rows.append(InfoRow("Filter for computing (exclude labels)", options.exclude_labels))
+    if options.start_ms is not None or options.end_ms is not None:
+        start = format_time_ms(options.start_ms, zone) if options.start_ms is not None else "first sample"
+        end = format_time_ms(options.end_ms, zone) if options.end_ms is not None else "last sample"
+        rows.append(InfoRow("Time window (sample start)", f"{start} to {end}"))
+    rows.append(
+        InfoRow(
+            "Mode",
+            "JMeter-compatible (windowed LEGACY percentiles, JMeter's totals)"
+            if options.jmeter_compat
+            else "exact (percentiles over all samples)",
+        )
+    )
+    apdex = f"T = {options.apdex_satisfied_ms} ms, F = {options.apdex_tolerated_ms} ms"
+    if options.apdex_rules:
+        count = len(options.apdex_rules)
+        apdex += f", {count} per-label rule" + ("s" if count > 1 else "")
+    rows.append(InfoRow("APDEX thresholds", apdex))
+    granularity = _granularity_ms(graphs)
+    if granularity:
+        rows.append(InfoRow("Over-time granularity", format_span_ms(granularity)))
+    timestamps = "sample start" if options.timestamp_is_start else "sample end (start = ts - elapsed)"
+    rows.append(InfoRow("Timestamps", timestamps))
+    rows.append(InfoRow("Time zone", zone))
+    return rows

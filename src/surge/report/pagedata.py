@@ -1,0 +1,184 @@
+"""Turn computed tables and graphs into the JSON each page inlines, safe inside a <script> block.
+
+The browser code reads these blocks with ``JSON.parse`` and writes every label with
+``textContent`` (or HTML-escaped for Plotly), so the data never becomes markup. This module also
+keeps pages light: columnar series, rounded values, time axes shifted to the display time zone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from surge.report.catalog import GRAPH_ID_ALIASES, ChartSpec
+
+# Characters that could end the <script> element or start an HTML comment/CDATA inside it, and the
+# two line terminators that old JavaScript parsers refuse in strings. In JSON they only occur inside
+# strings, where the \\u form is equivalent.
+_SCRIPT_UNSAFE = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+_CHART_DECIMALS = 3  # chart values are shown with 2 decimals; 3 keeps hover exact at that precision
+
+
+def script_json(data: Any) -> Markup:
+    """Serialize ``data`` for a ``<script type="application/json">`` block (cannot close the element)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Markup(text.translate(_SCRIPT_UNSAFE))
+
+
+def table_safe(value: Any) -> Any:
+    """Copy ``value`` with NaN/Infinity replaced by the strings JMeter shows ("NaN", "Infinity")."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): table_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [table_safe(v) for v in value]
+    return value
+
+
+def dashboard_tables(tables: Mapping[str, Any]) -> dict[str, Any]:
+    """The dashboard's tables (dashboard.json shape) as the page inlines them."""
+    out: dict[str, Any] = {}
+    for key in ("apdexTable", "statisticsTable", "errorsTable", "top5ErrorsBySamplerTable"):
+        table = tables.get(key)
+        if table is None:
+            continue
+        # JMeter pads Top 5 with empty rows; they carry nothing to show.
+        items = [item for item in table.get("items", []) if item.get("data")]
+        clean: dict[str, Any] = {
+            "titles": list(table.get("titles", [])),
+            "items": [{"isController": bool(i.get("isController")), "data": i["data"]} for i in items],
+        }
+        overall = table.get("overall")
+        if overall and overall.get("data"):
+            clean["overall"] = {"isController": False, "data": overall["data"]}
+        out[key] = table_safe(clean)
+    summary = tables.get("requestsSummary")
+    if summary is not None:
+        out["requestsSummary"] = table_safe(
+            {"KoPercent": summary.get("KoPercent"), "OkPercent": summary.get("OkPercent")}
+        )
+    return out
+
+
+def find_graph(graphs: Mapping[str, Any], graph_id: str) -> Mapping[str, Any] | None:
+    """The graph computed for ``graph_id``, also under its other names."""
+    if graph_id in graphs:
+        found: Mapping[str, Any] = graphs[graph_id]
+        return found
+    for alias, canonical in GRAPH_ID_ALIASES.items():
+        if canonical == graph_id and alias in graphs:
+            found = graphs[alias]
+            return found
+    return None
+
+
+def _chart_number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    if not math.isfinite(number):
+        return None  # a gap in the line rather than an invalid JSON token
+    rounded = round(number, _CHART_DECIMALS)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+class _ZoneShift:
+    """Adds the display zone's UTC offset (at that instant) to epoch-ms x values.
+
+    Plotly draws numeric dates as UTC, so shifting each x by its own offset shows local wall-clock
+    time, daylight-saving changes included. Bucketed x values repeat, hence the cache.
+    """
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self._cache: dict[float, float] = {}
+
+    def __call__(self, x_ms: float) -> float:
+        shifted = self._cache.get(x_ms)
+        if shifted is None:
+            moment = datetime.fromtimestamp(x_ms / 1000.0, tz=UTC).astimezone(self._zone)
+            offset = moment.utcoffset()
+            offset_ms = offset.total_seconds() * 1000.0 if offset is not None else 0.0
+            shifted = x_ms + offset_ms
+            self._cache[x_ms] = shifted
+        return shifted
+
+
+def _steps(points: list[tuple[float, float | None]]) -> list[tuple[float, float | None]]:
+    """Keep only the points where a step line changes value (plus the last one): same drawing."""
+    if len(points) <= 2:
+        return points
+    kept = [points[0]]
+    for point in points[1:-1]:
+        if point[1] != kept[-1][1]:
+            kept.append(point)
+    kept.append(points[-1])
+    return kept
+
+
+def _sort_key(label: str) -> tuple[str, str]:
+    return (label.casefold(), label)
+
+
+def chart_data(spec: ChartSpec, graph: Mapping[str, Any] | None, zone: ZoneInfo) -> dict[str, Any]:
+    """One chart's inlined data: axis titles, drawing kind and columnar series."""
+    result: Mapping[str, Any] = (graph or {}).get("result", {}) if graph is not None else {}
+    granularity = result.get("granularity")
+    chart: dict[str, Any] = {
+        "id": spec.graph_id,
+        "kind": spec.kind,
+        "xTitle": spec.x_title,
+        "yTitle": spec.y_title,
+        "granularityMs": int(granularity) if granularity else None,
+        "series": [],
+    }
+    shift = _ZoneShift(zone) if spec.is_time else None
+    ticks = {int(t[0]): str(t[1]) for t in result.get("ticks", [])} if spec.kind == "categories" else {}
+    raw_series: Iterable[Mapping[str, Any]] = result.get("series", [])
+    series_out = []
+    for series in raw_series:
+        data = series.get("data", [])
+        points = [(float(p[0]), _chart_number(p[1])) for p in data if p and p[0] is not None]
+        points.sort(key=lambda p: p[0])
+        if spec.kind == "steps":
+            points = _steps(points)
+        xs: list[Any]
+        if shift is not None:
+            xs = [int(shift(x)) for x, _ in points]
+        elif spec.kind == "categories":
+            xs = [ticks.get(int(x), str(x)) for x, _ in points]
+        else:
+            xs = [_chart_number(x) for x, _ in points]
+        out: dict[str, Any] = {
+            "label": str(series.get("label", "")),
+            "isController": bool(series.get("isController")),
+            "x": xs,
+            "y": [y for _, y in points],
+        }
+        if series.get("color"):
+            out["color"] = str(series["color"])
+        series_out.append(out)
+    if spec.kind == "categories":
+        chart["categories"] = [ticks[k] for k in sorted(ticks)]
+    else:
+        series_out.sort(key=lambda s: _sort_key(s["label"]))
+    chart["series"] = series_out
+    return chart
