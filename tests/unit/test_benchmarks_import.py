@@ -145,3 +145,18 @@ def test_marginal_cpu_cancels_fixed_costs(peers: ModuleType) -> None:
     full, short = result(100_000, 0.5 + 1.0), result(30_000, 0.5 + 0.3)
     assert peers.marginal_cpu_us(full, short) == pytest.approx(10.0)
     assert full.cpu_us_per_request == pytest.approx(15.0)
+
+
+def test_py_spy_stacks_fold_into_self_and_inclusive_time() -> None:
+    _load("engine_vs_peers")
+    prof = _load("profile_surge")
+    raw = [
+        "run (/x/site-packages/surge/engine/worker.py:10);send (/x/src/surge/engine/client.py:50) 3\n",
+        "run (/x/site-packages/surge/engine/worker.py:12) 1\n",
+        "garbage line\n",
+    ]
+    self_lines, self_funcs, inclusive, total = prof.fold(prof.parse_raw_stacks(raw))
+    assert total == 4
+    assert self_funcs == {"send (surge/engine/client.py)": 3, "run (surge/engine/worker.py)": 1}
+    assert self_lines["send (surge/engine/client.py:50)"] == 3
+    assert inclusive["run (surge/engine/worker.py)"] == 4
