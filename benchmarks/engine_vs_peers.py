@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--users", type=positive_int, default=50, help="connections / users (default 50)")
     parser.add_argument("--repeat", type=positive_int, default=1, help="runs per tool; medians reported")
     parser.add_argument("--skip-locust", action="store_true", help="run only surge and wrk")
+    parser.add_argument(
+        "--surge-quiet",
+        action="store_true",
+        help="pass --quiet to surge (no summary table: p50/p99 then come from the JTL, whole ms)",
+    )
     parser.add_argument("--skip-surge", action="store_true", help="run only the peers (e.g. surge missing)")
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU nginx is pinned to (default 0)")
     parser.add_argument(
@@ -251,7 +256,7 @@ def run_surge(url: str, args: argparse.Namespace, workdir: Path, duration_s: flo
         _seconds_arg(duration_s),
         "-p",
         "1",
-        "--quiet",
+        *(["--quiet"] if args.surge_quiet else []),
         "-o",
         str(jtl),
     ]
@@ -280,37 +285,36 @@ def run_surge(url: str, args: argparse.Namespace, workdir: Path, duration_s: flo
     )
 
 
-# A summary line of ``surge run`` for the TOTAL row, if it prints one with sub-ms figures. The
-# header names the columns; we look for p50 and p99 by name and accept "µs"/"us"/"ms" units.
 _UNIT_US = {"us": 1.0, "µs": 1.0, "ms": 1000.0, "s": 1_000_000.0}
-_VALUE = re.compile(r"^([\d.]+)\s*(µs|us|ms|s)?$")
+_VALUE = re.compile(r"^([\d.]+)(µs|us|ms|s)?$")
 
 
 def parse_surge_summary_latency_us(text: str) -> tuple[float, float] | None:
-    """p50 and p99 in µs from the TOTAL row of surge's end-of-run table, if it has sub-ms precision.
+    """p50 and p99 in µs from the ``TOTAL`` row of surge's end-of-run table, if it has sub-ms precision.
 
-    The table is whitespace- or ``|``-separated with a header that names ``p50`` and ``p99``; values
-    in the header's unit (``p50 (ms)``, ``p50_ms``) or suffixed (``0.52ms``). Returns None when no such
-    table is found or values are whole milliseconds (then the JTL is as good).
+    The table is whitespace-aligned under a header naming ``p50`` and ``p99``; the columns before them
+    are single words, so whitespace-split positions line up. Times are in ms (as its title line says)
+    unless a value carries a unit. Returns None when there is no such table or values are whole
+    milliseconds (then the JTL is as good).
     """
     header: list[str] | None = None
     for raw in text.splitlines():
-        cells = [c for c in re.split(r"\s*\|\s*|\s{2,}|\t", raw.strip()) if c]
-        lowered = [c.lower() for c in cells]
-        if any(c.startswith("p50") for c in lowered) and any(c.startswith("p99") for c in lowered):
+        tokens = raw.split()
+        lowered = [t.lower() for t in tokens]
+        if "p50" in lowered and "p99" in lowered:
             header = lowered
             continue
-        if header is None or not cells or cells[0].lower() not in ("total", "all", "overall"):
-            continue
-        if len(cells) != len(header):
+        if header is None or not tokens or tokens[0] != "TOTAL":
             continue
         out: list[float] = []
         for name in ("p50", "p99"):
-            idx = next(i for i, h in enumerate(header) if h.startswith(name))
-            m = _VALUE.match(cells[idx].replace(",", ""))
+            idx = header.index(name)
+            if idx >= len(tokens):
+                return None
+            m = _VALUE.match(tokens[idx].replace(",", ""))
             if not m:
                 return None
-            unit = m.group(2) or ("us" if ("us" in header[idx] or "µs" in header[idx]) else "ms")
+            unit = m.group(2) or "ms"
             if unit == "ms" and "." not in m.group(1):
                 return None
             out.append(float(m.group(1)) * _UNIT_US[unit])
@@ -322,7 +326,7 @@ def surge_latency_us(summary: JtlSummary, stdout: str) -> tuple[float, float, st
     """Prefer surge's own summary if it has sub-ms precision; else percentiles of the JTL's elapsed (ms)."""
     parsed = parse_surge_summary_latency_us(stdout)
     if parsed is not None:
-        return parsed[0], parsed[1], "surge's end-of-run summary"
+        return parsed[0], parsed[1], "surge's end-of-run summary (HDR, 3 digits)"
     values = summary.elapsed_sorted_ms
     return (
         percentile(values, 0.50) * 1000.0,

@@ -160,3 +160,19 @@ def test_py_spy_stacks_fold_into_self_and_inclusive_time() -> None:
     assert self_funcs == {"send (surge/engine/client.py)": 3, "run (surge/engine/worker.py)": 1}
     assert self_lines["send (surge/engine/client.py:50)"] == 3
     assert inclusive["run (surge/engine/worker.py)"] == 4
+
+
+SURGE_SUMMARY = """\
+Run finished in 2s with 1 process(es); times in ms
+label            samples  errors  mean   p50    p90    p95     p99     max   req/s  KB/s in  KB/s out
+GET /index.html    12991   0.00%  7.76  4.65  10.63  12.70  107.58  181.89  6377.4   2098.8     516.9
+TOTAL              12991   0.00%  7.76  4.65  10.63  12.70  107.58  181.89  6377.4   2098.8     516.9
+Results: /tmp/r.jtl (12991 samples)
+"""
+
+
+def test_surge_summary_gives_sub_ms_percentiles(peers: ModuleType) -> None:
+    assert peers.parse_surge_summary_latency_us(SURGE_SUMMARY) == pytest.approx((4650.0, 107580.0))
+    assert peers.parse_surge_summary_latency_us("") is None
+    whole_ms = SURGE_SUMMARY.replace("4.65", "5").replace("107.58", "108")
+    assert peers.parse_surge_summary_latency_us(whole_ms) is None
