@@ -1,0 +1,209 @@
+"""The per-label and overall passes over ``samples`` that the Statistics, APDEX and Top-5 tables share.
+
+Two SQL queries (one GROUP BY label, one overall) compute every count, sum, extreme, window and
+APDEX counter the tables need, so the table modules only format numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from surge.errors import UsageError
+from surge.report.options import ReportOptions
+from surge.report.tables import percentiles
+
+# Rows the name-filter consumers see (spec §0); the date filter was applied by the loader.
+FILTERED = "in_label_filter"
+
+
+@dataclass(frozen=True)
+class Agg:
+    """Aggregates of one row (a label, or the overall row) of the summary tables."""
+
+    label: str | None  # None for the overall row
+    first_row: int  # row_id of the first sample (JMeter inserts labels into its maps in this order)
+    is_controller: bool  # the first sample is a transaction-controller sample
+    count: int  # samples counted by Statistics (not empty TCs; overall: not TCs)
+    errors: int
+    sum_elapsed_ms: int
+    min_elapsed_ms: int | None
+    max_elapsed_ms: int | None
+    first_start_ms: int | None
+    last_end_ms: int | None
+    bytes: int
+    sent_bytes: int
+    percentiles_ms: tuple[float | None, ...]  # median, pct1, pct2, pct3
+    apdex_count: int
+    apdex_satisfied: int
+    apdex_tolerated: int
+    apdex_satisfied_ms: int
+    apdex_tolerated_ms: int
+    non_controller_count: int  # per label: samples that are not TCs (Top-5 "#Samples")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def label_thresholds(con: Any, options: ReportOptions) -> dict[str, tuple[int, int]]:
+    """(T, F) of each filtered label whose first matching rule differs from the global thresholds."""
+    if not options.apdex_rules:
+        return {}
+    try:
+        rules = [(re.compile(r.pattern), r.satisfied_ms, r.tolerated_ms) for r in options.apdex_rules]
+    except re.error as exc:
+        raise UsageError(f"invalid APDEX label pattern: {exc}") from exc
+    labels = [
+        row[0] for row in con.execute(f"SELECT DISTINCT label FROM samples WHERE {FILTERED}").fetchall()
+    ]
+    default = (options.apdex_satisfied_ms, options.apdex_tolerated_ms)
+    result: dict[str, tuple[int, int]] = {}
+    for label in labels:
+        for pattern, satisfied_ms, tolerated_ms in rules:
+            if pattern.fullmatch(label):  # first matching rule wins
+                if (satisfied_ms, tolerated_ms) != default:
+                    result[label] = (satisfied_ms, tolerated_ms)
+                break
+    return result
+
+
+def _threshold_sql(thresholds: dict[str, tuple[int, int]], options: ReportOptions) -> tuple[str, str]:
+    """SQL expressions for each sample's T and F (a CASE over label sets; no join needed)."""
+    if not thresholds:
+        return str(int(options.apdex_satisfied_ms)), str(int(options.apdex_tolerated_ms))
+    by_pair: dict[tuple[int, int], list[str]] = {}
+    for label, pair in thresholds.items():
+        by_pair.setdefault(pair, []).append(label)
+    t_cases, f_cases = [], []
+    for (t, f), labels in by_pair.items():
+        in_list = "label IN (" + ", ".join(_quote(lb) for lb in labels) + ")"
+        t_cases.append(f"WHEN {in_list} THEN {int(t)}")
+        f_cases.append(f"WHEN {in_list} THEN {int(f)}")
+    return (
+        f"CASE {' '.join(t_cases)} ELSE {int(options.apdex_satisfied_ms)} END",
+        f"CASE {' '.join(f_cases)} ELSE {int(options.apdex_tolerated_ms)} END",
+    )
+
+
+def _stats_columns(counted: str, options: ReportOptions) -> str:
+    """Aggregates of the Statistics table over rows matching ``counted``."""
+    pcts = (50.0, *options.percentiles)
+    if options.jmeter_compat:
+        window = percentiles.window_list_sql(options.statistic_window, counted)
+        pct_sql = f"{window} AS pct_values"
+    else:
+        pct_sql = f"{percentiles.exact_list_sql(pcts, counted)} AS pct_values"
+    return f"""
+        count(*) FILTER (WHERE {counted}) AS count,
+        count(*) FILTER (WHERE {counted} AND NOT success) AS errors,
+        coalesce(sum(elapsed_ms) FILTER (WHERE {counted}), 0) AS sum_elapsed,
+        min(elapsed_ms) FILTER (WHERE {counted}) AS min_elapsed,
+        max(elapsed_ms) FILTER (WHERE {counted}) AS max_elapsed,
+        min(start_ms) FILTER (WHERE {counted}) AS first_start,
+        max(end_ms) FILTER (WHERE {counted}) AS last_end,
+        coalesce(sum(bytes) FILTER (WHERE {counted}), 0) AS bytes,
+        coalesce(sum(sent_bytes) FILTER (WHERE {counted}), 0) AS sent_bytes,
+        {pct_sql}"""
+
+
+def _apdex_columns(counted: str, t_sql: str, f_sql: str) -> str:
+    return f"""
+        count(*) FILTER (WHERE {counted}) AS apdex_count,
+        count(*) FILTER (WHERE {counted} AND success AND elapsed_ms <= {t_sql}) AS satisfied,
+        count(*) FILTER (WHERE {counted} AND success AND elapsed_ms > {t_sql} AND elapsed_ms <= {f_sql})
+            AS tolerated"""
+
+
+def _percentile_select(options: ReportOptions) -> str:
+    """Outer SELECT turning ``pct_values`` into four DOUBLE columns."""
+    pcts = (50.0, *options.percentiles)
+    if options.jmeter_compat:
+        cols = [percentiles.legacy_from_sorted_sql("pct_values", p) for p in pcts]
+    else:
+        cols = [f"pct_values[{i + 1}]" for i in range(len(pcts))]
+    return ", ".join(f"{c} AS p{i}" for i, c in enumerate(cols))
+
+
+def _to_agg(row: dict[str, Any], thresholds: tuple[int, int]) -> Agg:
+    return Agg(
+        label=row.get("label"),
+        first_row=int(row["first_row"] if row["first_row"] is not None else -1),
+        is_controller=bool(row["is_controller"]),
+        count=int(row["count"]),
+        errors=int(row["errors"]),
+        sum_elapsed_ms=int(row["sum_elapsed"]),
+        min_elapsed_ms=row["min_elapsed"],
+        max_elapsed_ms=row["max_elapsed"],
+        first_start_ms=row["first_start"],
+        last_end_ms=row["last_end"],
+        bytes=int(row["bytes"]),
+        sent_bytes=int(row["sent_bytes"]),
+        percentiles_ms=(row["p0"], row["p1"], row["p2"], row["p3"]),
+        apdex_count=int(row["apdex_count"]),
+        apdex_satisfied=int(row["satisfied"]),
+        apdex_tolerated=int(row["tolerated"]),
+        apdex_satisfied_ms=thresholds[0],
+        apdex_tolerated_ms=thresholds[1],
+        non_controller_count=int(row.get("non_controller_count") or 0),
+    )
+
+
+def _fetch_dicts(con: Any, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def per_label(con: Any, options: ReportOptions) -> list[Agg]:
+    """One Agg per label among the filtered samples, in order of first appearance.
+
+    Rows count every sample of the label except empty transaction controllers (JMeter since 3.1).
+    A label whose samples are all empty controllers still appears, with count 0.
+    """
+    thresholds = label_thresholds(con, options)
+    t_sql, f_sql = _threshold_sql(thresholds, options)
+    counted = "NOT is_empty_controller"
+    sql = f"""
+        SELECT label, first_row, is_controller, count, errors, sum_elapsed, min_elapsed, max_elapsed,
+               first_start, last_end, bytes, sent_bytes, apdex_count, satisfied, tolerated,
+               non_controller_count, {_percentile_select(options)}
+        FROM (
+            SELECT label, min(row_id) AS first_row, arg_min(is_controller, row_id) AS is_controller,
+                   count(*) FILTER (WHERE NOT is_controller) AS non_controller_count,
+                   {_stats_columns(counted, options)},
+                   {_apdex_columns(counted, t_sql, f_sql)}
+            FROM samples WHERE {FILTERED} GROUP BY label
+        ) ORDER BY first_row"""
+    default = (options.apdex_satisfied_ms, options.apdex_tolerated_ms)
+    return [_to_agg(row, thresholds.get(row["label"], default)) for row in _fetch_dicts(con, sql)]
+
+
+def overall(con: Any, options: ReportOptions) -> Agg | None:
+    """The overall ("Total") row, or None when no sample passes the filters.
+
+    Statistics: every sample that is not a transaction controller (both modes).
+    APDEX: JMeter counts every non-empty sample, TCs included, against the global thresholds; the
+    default mode counts the same samples as Statistics, each against its own label's thresholds.
+    """
+    if options.jmeter_compat:
+        t_sql, f_sql = str(int(options.apdex_satisfied_ms)), str(int(options.apdex_tolerated_ms))
+        apdex_counted = "NOT is_empty_controller"
+    else:
+        t_sql, f_sql = _threshold_sql(label_thresholds(con, options), options)
+        apdex_counted = "NOT is_controller"
+    sql = f"""
+        SELECT NULL AS label, first_row, FALSE AS is_controller, count, errors, sum_elapsed, min_elapsed,
+               max_elapsed, first_start, last_end, bytes, sent_bytes, apdex_count, satisfied, tolerated,
+               count AS non_controller_count, {_percentile_select(options)}
+        FROM (
+            SELECT min(row_id) AS first_row,
+                   {_stats_columns("NOT is_controller", options)},
+                   {_apdex_columns(apdex_counted, t_sql, f_sql)}
+            FROM samples WHERE {FILTERED}
+        ) WHERE first_row IS NOT NULL"""
+    rows = _fetch_dicts(con, sql)
+    if not rows:
+        return None
+    return _to_agg(rows[0], (options.apdex_satisfied_ms, options.apdex_tolerated_ms))

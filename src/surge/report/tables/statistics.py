@@ -1,0 +1,164 @@
+"""The Statistics table (spec §2.4) and its statistics.json form (spec §5).
+
+JMeter-compatible mode reproduces JMeter's doubles exactly, including NaN/Infinity and the
+Long.MAX/MIN placeholders of a row whose samples were all empty transaction controllers.
+Default mode: exact percentiles, throughput over the whole test duration for every row (so rows add
+up to the Total), and no NaN/Infinity (null where a value does not exist; see compute_overview's
+notes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from surge.report.options import ReportOptions
+from surge.report.tables.aggregate import Agg
+from surge.report.tables.java import LONG_MAX, LONG_MIN, java_float, jdiv, long_sub
+
+TOTAL = "Total"
+
+
+def percentile_title(percent: float) -> str:
+    """JMeter's header ``"%sth pct"`` with the property text (90 -> "90th pct", 99.9 -> "99.9th pct")."""
+    text = str(int(percent)) if float(percent).is_integer() else repr(float(percent))
+    return f"{text}th pct"
+
+
+def titles(options: ReportOptions) -> list[str]:
+    return [
+        "Label",
+        "#Samples",
+        "FAIL",
+        "Error %",
+        "Average",
+        "Min",
+        "Max",
+        "Median",
+        *(percentile_title(p) for p in options.percentiles),
+        "Transactions/s",
+        "Received",
+        "Sent",
+    ]
+
+
+def _nan_if_none(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def jmeter_row(agg: Agg, label: str) -> list[Any]:
+    """StatisticsSummaryConsumer.createDataResult, operation for operation."""
+    count = agg.count
+    first = agg.first_start_ms if agg.first_start_ms is not None else LONG_MAX
+    last = agg.last_end_ms if agg.last_end_ms is not None else LONG_MIN
+    duration_ms = float(long_sub(last, first))
+    return [
+        label,
+        count,
+        agg.errors,
+        jdiv(float(agg.errors) * 100, float(count)),
+        jdiv(float(agg.sum_elapsed_ms), float(count)),
+        agg.min_elapsed_ms if agg.min_elapsed_ms is not None else LONG_MAX,
+        agg.max_elapsed_ms if agg.max_elapsed_ms is not None else LONG_MIN,
+        *(_nan_if_none(p) for p in agg.percentiles_ms),
+        jdiv(float(count), duration_ms) * 1000.0,
+        jdiv(float(agg.bytes), duration_ms / 1000) / 1024,
+        jdiv(float(agg.sent_bytes), duration_ms / 1000) / 1024,
+    ]
+
+
+def default_row(agg: Agg, label: str, duration_ms: int | None) -> list[Any]:
+    """Exact values; rates over the test duration; None instead of NaN/Infinity."""
+    count = agg.count
+    duration_s = duration_ms / 1000 if duration_ms else None
+    return [
+        label,
+        count,
+        agg.errors,
+        agg.errors * 100 / count if count else None,
+        agg.sum_elapsed_ms / count if count else None,
+        agg.min_elapsed_ms,
+        agg.max_elapsed_ms,
+        *(None if p is None else float(p) for p in agg.percentiles_ms),
+        count / duration_s if duration_s else None,
+        agg.bytes / duration_s / 1024 if duration_s else None,
+        agg.sent_bytes / duration_s / 1024 if duration_s else None,
+    ]
+
+
+def statistics_table(
+    rows: Sequence[Agg], total: Agg | None, options: ReportOptions, duration_ms: int | None
+) -> dict[str, Any]:
+    """``rows`` are already in output order. Default mode leaves out labels with no counted sample."""
+
+    def build(agg: Agg, label: str) -> list[Any]:
+        if options.jmeter_compat:
+            return jmeter_row(agg, label)
+        return default_row(agg, label, duration_ms)
+
+    table: dict[str, Any] = {"supportsControllersDiscrimination": True, "titles": titles(options)}
+    if total is not None:
+        table["overall"] = {"isController": False, "data": build(total, TOTAL)}
+    table["items"] = [
+        {"isController": agg.is_controller, "data": build(agg, agg.label or "")}
+        for agg in rows
+        if options.jmeter_compat or agg.count > 0
+    ]
+    return table
+
+
+_JSON_FIELDS = (
+    "transaction",
+    "sampleCount",
+    "errorCount",
+    "errorPct",
+    "meanResTime",
+    "minResTime",
+    "maxResTime",
+    "medianResTime",
+    "pct1ResTime",
+    "pct2ResTime",
+    "pct3ResTime",
+    "throughput",
+    "receivedKBytesPerSec",
+    "sentKBytesPerSec",
+)
+
+
+def _as_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def statistics_json(tables: dict[str, Any]) -> dict[str, Any]:
+    """JMeter's statistics.json (JsonExporter): one object per row keyed by label, "Total" included.
+
+    Fields are in JMeter's order. errorPct goes through a Java float as in JMeter (so 39.56043956...
+    becomes 39.56044). NaN/Infinity (JMeter-compatible mode only) stay Python floats; write them the
+    way Jackson does (as the strings "NaN"/"Infinity") or as null.
+    """
+    stats = tables["statisticsTable"]
+    rows = [stats["overall"]] if "overall" in stats else []
+    rows += stats["items"]
+    result: dict[str, Any] = {}
+    for row in rows:
+        data = row["data"]
+        values = dict(zip(_JSON_FIELDS, data, strict=True))
+        entry = {
+            "transaction": values["transaction"],
+            "sampleCount": values["sampleCount"],
+            "errorCount": values["errorCount"],
+            "errorPct": None if values["errorPct"] is None else java_float(values["errorPct"]),
+            "meanResTime": _as_float(values["meanResTime"]),
+            "medianResTime": _as_float(values["medianResTime"]),
+            "minResTime": _as_float(values["minResTime"]),
+            "maxResTime": _as_float(values["maxResTime"]),
+            "pct1ResTime": _as_float(values["pct1ResTime"]),
+            "pct2ResTime": _as_float(values["pct2ResTime"]),
+            "pct3ResTime": _as_float(values["pct3ResTime"]),
+            "throughput": _as_float(values["throughput"]),
+            "receivedKBytesPerSec": _as_float(values["receivedKBytesPerSec"]),
+            "sentKBytesPerSec": _as_float(values["sentKBytesPerSec"]),
+        }
+        result[entry["transaction"]] = entry
+    return result
