@@ -28,16 +28,37 @@ Contract of the ``samples`` table (one row per sample, whatever the input format
 The date-range filter (--start/--end, on sample start) is applied while loading, as JMeter applies
 it before anything else; the label filter is only flagged, because JMeter applies it to some
 consumers and not to others (spec §0).
+
+Inputs: JTL CSV in any of JMeter's variants (see surge.results.jtl_read) and JMeter XML (see
+surge.results.xml_read), plain or gzip-compressed; several files are appended in the order given.
+Bad rows are skipped and counted (LoadResult); only inputs with no readable sample at all are an error.
 """
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
+import duckdb
+
+from surge.errors import SurgeError, UsageError
+from surge.report.load_csv import MAX_BAD_LINES, FileLoad, TimestampRead, insert_csv, sql_string
 from surge.report.options import ReportOptions
+from surge.results import jtl_rewrite, xml_read
+from surge.results.date_format import COMMON_PATTERNS, java_to_strptime, pattern_has_zone
+from surge.results.jtl_read import HEAD_BYTES, CsvLayout, file_kind, is_gzip, sniff_csv
+
+_SAMPLES_SCHEMA = """
+    row_id BIGINT, start_ms BIGINT, end_ms BIGINT, elapsed_ms BIGINT, label VARCHAR,
+    response_code VARCHAR, response_message VARCHAR, thread_name VARCHAR, thread_group VARCHAR,
+    success BOOLEAN, failure_message VARCHAR, bytes BIGINT, sent_bytes BIGINT, grp_threads BIGINT,
+    all_threads BIGINT, url VARCHAR, latency_ms BIGINT, connect_ms BIGINT, queue_ms BIGINT,
+    is_controller BOOLEAN, is_empty_controller BOOLEAN, in_label_filter BOOLEAN
+"""
 
 
 @dataclass(frozen=True)
@@ -46,51 +67,298 @@ class LoadResult:
     bad_rows: int
     bad_row_lines: tuple[int, ...]  # first few physical line numbers of skipped rows
     sources: tuple[str, ...]
+    # (file, physical line) of the same skipped rows: line numbers alone are ambiguous across files.
+    bad_row_locations: tuple[tuple[str, int], ...] = ()
+    # One line each, for stderr and the report: assumptions made (no header line, guessed date
+    # format), files that could not be read, the first row dropped in JMeter-compatible mode.
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class _Totals:
+    rows: int = 0
+    bad_rows: int = 0
+    bad_locations: list[tuple[str, int]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+    def add(self, name: str, load: FileLoad) -> None:
+        self.rows += load.rows
+        self.bad_rows += load.bad_rows
+        room = MAX_BAD_LINES - len(self.bad_locations)
+        self.bad_locations.extend((name, line) for line in load.bad_lines[: max(room, 0)])
+        self.warnings.extend(f"{name}: {w}" for w in load.warnings)
 
 
 def load_samples(con: Any, paths: Sequence[Path], options: ReportOptions) -> LoadResult:
-    """Create and fill table ``samples`` from ``paths`` (minimal first version: headed CSV only)."""
-    files = [str(p) for p in paths]
-    file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM read_csv({file_list}, header=true,"
-        " all_varchar=true, quote='\"', escape='\"')"
+    """Create table ``samples`` from ``paths`` (in order); see the module docstring for its columns.
+
+    Raises UsageError for a missing or unreadable file or a bad option, SurgeError if no file
+    holds a readable sample.
+    """
+    include = _compile(options.include_labels, "--include")
+    exclude = _compile(options.exclude_labels, "--exclude")
+    fixed_timestamp = _option_timestamp(options)
+    paths = [Path(p) for p in paths]
+    heads = [_read_head(p) for p in paths]
+    totals = _Totals()
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE samples ({_SAMPLES_SCHEMA})")
+        preserved = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+        # row_id is the table's row order, which follows the file order only with this setting on.
+        con.execute("SET preserve_insertion_order = true")
+        try:
+            with tempfile.TemporaryDirectory(prefix="surge-load-") as temp_dir:
+                for index, (path, head) in enumerate(zip(paths, heads, strict=True)):
+                    scratch = Path(temp_dir) / f"file{index}.csv"
+                    _load_file(con, path, head, options, fixed_timestamp, scratch, totals)
+        finally:
+            if not preserved:
+                con.execute("SET preserve_insertion_order = false")
+        con.execute("UPDATE samples SET row_id = rowid")
+        if include is not None or exclude is not None:
+            _flag_labels(con, include, exclude)
+    except duckdb.Error as exc:
+        raise SurgeError(f"cannot load {', '.join(p.name for p in paths)}: {exc}") from exc
+    if totals.rows == 0:
+        raise SurgeError(_nothing_read(paths, totals))
+    return LoadResult(
+        rows_loaded=totals.rows,
+        bad_rows=totals.bad_rows,
+        bad_row_lines=tuple(line for _, line in totals.bad_locations),
+        sources=tuple(str(p) for p in paths),
+        bad_row_locations=tuple(totals.bad_locations),
+        warnings=tuple(totals.warnings),
     )
-    ts = 'CAST("timeStamp" AS BIGINT)'
-    el = "CAST(elapsed AS BIGINT)"
-    start = ts if options.timestamp_is_start else f"({ts} - {el})"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE samples AS
-        SELECT
-            row_number() OVER () - 1 AS row_id,
-            {start} AS start_ms,
-            {start} + {el} AS end_ms,
-            {el} AS elapsed_ms,
-            coalesce(label, '') AS label,
-            coalesce("responseCode", '') AS response_code,
-            coalesce("responseMessage", '') AS response_message,
-            coalesce("threadName", '') AS thread_name,
-            CASE WHEN strpos(coalesce("threadName", ''), ' ') > 0
-                 THEN regexp_replace("threadName", ' [^ ]*$', '') ELSE coalesce("threadName", '') END
-                 AS thread_group,
-            lower(success) = 'true' AS success,
-            coalesce("failureMessage", '') AS failure_message,
-            coalesce(CAST(bytes AS BIGINT), 0) AS bytes,
-            coalesce(CAST("sentBytes" AS BIGINT), 0) AS sent_bytes,
-            CAST("grpThreads" AS BIGINT) AS grp_threads,
-            CAST("allThreads" AS BIGINT) AS all_threads,
-            coalesce("URL", '') AS url,
-            coalesce(CAST("Latency" AS BIGINT), 0) AS latency_ms,
-            coalesce(CAST("Connect" AS BIGINT), 0) AS connect_ms,
-            CAST(NULL AS BIGINT) AS queue_ms,
-            starts_with(coalesce("responseMessage", ''), 'Number of samples in transaction')
-                AS is_controller,
-            starts_with(coalesce("responseMessage", ''), 'Number of samples in transaction : 0')
-                AS is_empty_controller,
-            TRUE AS in_label_filter
-        FROM raw
-        """
+
+
+def _nothing_read(paths: Sequence[Path], totals: _Totals) -> str:
+    names = ", ".join(str(p) for p in paths)
+    if totals.unreadable:
+        return f"no readable sample in {names}: " + "; ".join(totals.unreadable)
+    if totals.bad_rows:
+        lines = ", ".join(f"{Path(n).name}:{line}" for n, line in totals.bad_locations[:5])
+        return f"no readable sample in {names}: all {totals.bad_rows} rows are bad (first at {lines})"
+    return f"no readable sample in {names}: no sample rows (or none inside --start/--end)"
+
+
+def _compile(pattern: str | None, option: str) -> re.Pattern[str] | None:
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise UsageError(f"{option}: bad regular expression {pattern!r}: {exc}") from exc
+
+
+def _option_timestamp(options: ReportOptions) -> TimestampRead | None:
+    if options.timestamp_format is None:
+        return None
+    return _pattern_timestamp(options.timestamp_format, options.timezone)
+
+
+def _pattern_timestamp(pattern: str, timezone: str) -> TimestampRead:
+    try:
+        strptime = java_to_strptime(pattern)
+    except ValueError as exc:
+        raise UsageError(f"timestamp format: {exc}") from exc
+    return TimestampRead(strptime=strptime, has_zone=pattern_has_zone(pattern), timezone=timezone)
+
+
+def _read_head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+        if is_gzip(head):
+            import gzip
+
+            with gzip.open(path, "rb") as g:
+                head = g.read(HEAD_BYTES)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return head
+
+
+def _load_file(
+    con: Any,
+    path: Path,
+    head: bytes,
+    options: ReportOptions,
+    fixed_timestamp: TimestampRead | None,
+    scratch: Path,
+    totals: _Totals,
+) -> None:
+    name = str(path)
+    compressed = _is_gzip_file(path)
+    kind = file_kind(head)
+    if kind == "empty":
+        totals.warnings.append(f"{name}: empty file")
+        return
+    if kind == "xml":
+        totals.add(name, _load_xml(con, path, options, scratch, compressed))
+        return
+    try:
+        layout = sniff_csv(head, complete=len(head) < HEAD_BYTES)
+        timestamp, note = _file_timestamp(con, layout, options, fixed_timestamp)
+    except ValueError as exc:
+        totals.unreadable.append(f"{path.name}: {exc}")
+        totals.warnings.append(f"{name}: not read: {exc}")
+        return
+    load = FileLoad()
+    if note:
+        load.warnings.append(note)
+    drop_first = not layout.has_header and options.jmeter_compat
+    if not layout.has_header:
+        load.warnings.append(
+            "no header line; read with JMeter's default columns"
+            + (" (its first row is left out, as JMeter does)" if drop_first else "")
+        )
+    skip = 1 if (layout.has_header or drop_first) else 0
+    direct = layout.encoding == "utf-8"
+    if direct:
+        try:
+            got = insert_csv(
+                con,
+                path,
+                layout,
+                skip,
+                timestamp,
+                options.timestamp_is_start,
+                options.start_ms,
+                options.end_ms,
+                compressed,
+            )
+        except duckdb.IOException as exc:
+            raise UsageError(f"cannot read {path}: {exc}") from exc
+        except duckdb.Error:
+            # DuckDB's reader gives up on a few oddities (mixed line ends): take the slow path.
+            direct = False
+    if not direct:
+        got = _load_rewritten(con, path, layout, skip, timestamp, options, scratch, compressed)
+    load.rows, load.bad_rows, load.bad_lines = got.rows, got.bad_rows, got.bad_lines
+    load.warnings.extend(got.warnings)
+    totals.add(name, load)
+
+
+def _is_gzip_file(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return is_gzip(f.read(2))
+
+
+def _load_rewritten(
+    con: Any,
+    path: Path,
+    layout: CsvLayout,
+    skip: int,
+    timestamp: TimestampRead,
+    options: ReportOptions,
+    scratch: Path,
+    compressed: bool,
+) -> FileLoad:
+    rewritten = jtl_rewrite.rewrite_csv(path, layout, skip, scratch, compressed)
+    plain = CsvLayout("utf-8", ",", True, (jtl_rewrite.LINE_COLUMN, *layout.columns), ())
+    got = insert_csv(
+        con,
+        scratch,
+        plain,
+        1,
+        timestamp,
+        options.timestamp_is_start,
+        options.start_ms,
+        options.end_ms,
+        line_column=jtl_rewrite.LINE_COLUMN,
     )
-    count = con.execute("SELECT count(*) FROM samples").fetchone()[0]
-    return LoadResult(rows_loaded=int(count), bad_rows=0, bad_row_lines=(), sources=tuple(files))
+    lines = sorted(rewritten.bad_lines + got.bad_lines)[:MAX_BAD_LINES]
+    return FileLoad(got.rows, rewritten.bad_rows + got.bad_rows, lines, got.warnings)
+
+
+def _load_xml(con: Any, path: Path, options: ReportOptions, scratch: Path, compressed: bool) -> FileLoad:
+    import gzip
+
+    src = cast(IO[bytes], gzip.open(path, "rb") if compressed else open(path, "rb"))  # noqa: SIM115
+    with src, open(scratch, "w", encoding="utf-8", newline="") as dest:
+        parsed = xml_read.xml_to_csv(src, dest)
+    plain = CsvLayout("utf-8", ",", True, xml_read.COLUMNS, ())
+    got = insert_csv(
+        con,
+        scratch,
+        plain,
+        1,
+        TimestampRead(),
+        options.timestamp_is_start,
+        options.start_ms,
+        options.end_ms,
+        line_column=xml_read.LINE_COLUMN,
+    )
+    lines = sorted(parsed.bad_lines + got.bad_lines)[:MAX_BAD_LINES]
+    return FileLoad(got.rows, parsed.bad_rows + got.bad_rows, lines, parsed.warnings + got.warnings)
+
+
+def _file_timestamp(
+    con: Any, layout: CsvLayout, options: ReportOptions, fixed: TimestampRead | None
+) -> tuple[TimestampRead, str | None]:
+    """How to read this file's timeStamp column, and a note if the format was guessed."""
+    if "timeStamp" not in layout.columns:
+        raise ValueError("no timeStamp column (JMeter's timestamp_format=none cannot be reported)")
+    if "elapsed" not in layout.columns:
+        raise ValueError("no elapsed column")
+    if fixed is not None:
+        _check_timezone(con, fixed)
+        return fixed, None
+    index = layout.columns.index("timeStamp")
+    values = [r[index].strip() for r in layout.sample_records if len(r) > index and r[index].strip()]
+    if all(_is_int(v) for v in values):
+        return TimestampRead(), None
+    # Rows in the sample may be bad; the format has to fit most of them.
+    for pattern in COMMON_PATTERNS:
+        candidate = _pattern_timestamp(pattern, options.timezone)
+        fits = sum(1 for v in values if _parses(con, v, candidate))
+        if fits * 2 > len(values):
+            _check_timezone(con, candidate)
+            zone = "" if candidate.has_zone else f" in time zone {options.timezone}"
+            return candidate, f"timestamps read as dates with pattern {pattern!r}{zone}"
+    raise ValueError(
+        f"timeStamp values such as {values[0]!r} are neither epoch milliseconds nor a known date"
+        " format; give the format (Java SimpleDateFormat pattern, as in JMeter's timestamp_format)"
+    )
+
+
+def _is_int(value: str) -> bool:
+    return value.lstrip("-").isdigit()
+
+
+def _parses(con: Any, value: str, timestamp: TimestampRead) -> bool:
+    assert timestamp.strptime is not None
+    row = con.execute("SELECT try_strptime(?, ?)", [value, timestamp.strptime]).fetchone()
+    return row is not None and row[0] is not None
+
+
+def _check_timezone(con: Any, timestamp: TimestampRead) -> None:
+    if timestamp.strptime is None or timestamp.has_zone:
+        return
+    try:
+        con.execute(f"SELECT timezone({sql_string(timestamp.timezone)}, TIMESTAMP '2000-01-01')").fetchone()
+    except duckdb.Error as exc:
+        raise UsageError(f"unknown time zone {timestamp.timezone!r}") from exc
+
+
+def _flag_labels(con: Any, include: re.Pattern[str] | None, exclude: re.Pattern[str] | None) -> None:
+    """Set in_label_filter: Python's regex engine (closer to Java's than RE2) over the distinct labels."""
+    labels = [r[0] for r in con.execute("SELECT DISTINCT label FROM samples").fetchall()]
+    rejected = [
+        label
+        for label in labels
+        if (include is not None and include.fullmatch(label) is None)
+        or (exclude is not None and exclude.fullmatch(label) is not None)
+    ]
+    if not rejected:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE surge_load_filtered_out (label VARCHAR)")
+    try:
+        con.executemany("INSERT INTO surge_load_filtered_out VALUES (?)", [[label] for label in rejected])
+        con.execute(
+            "UPDATE samples SET in_label_filter = false"
+            " WHERE label IN (SELECT label FROM surge_load_filtered_out)"
+        )
+    finally:
+        con.execute("DROP TABLE IF EXISTS surge_load_filtered_out")

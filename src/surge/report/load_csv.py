@@ -1,0 +1,274 @@
+"""Append one JTL CSV file to the ``samples`` table with DuckDB's parallel reader, counting bad rows.
+
+Bad rows (wrong column count, unparsable numbers or dates, stray quotes, bytes that are not UTF-8)
+are skipped by the reader and kept in a rejects table, from which the count and the first physical
+line numbers are taken. File order is kept because the table is filled with insertion order preserved.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from surge.results.columns import (
+    CONTROLLER_MESSAGE_PREFIX,
+    EMPTY_CONTROLLER_MESSAGE_PREFIX,
+    QUEUE_COLUMN,
+)
+from surge.results.jtl_read import CsvLayout
+
+# First physical line numbers of bad rows kept per file.
+MAX_BAD_LINES = 10
+# Rejected rows stored per file; beyond it rows are still skipped, and the count is estimated.
+REJECTS_LIMIT = 100_000
+# A record longer than this is a bad row (JMeter's failure messages can be long, responses are not saved).
+MAX_LINE_BYTES = 8 * 1024 * 1024
+_REJECTS = "surge_load_rejects"
+_REJECT_SCANS = "surge_load_reject_scans"
+_COUNT_CHUNK_BYTES = 1 << 22
+
+# Columns read as numbers: a value that does not parse makes the row bad, as in JMeter.
+_INT_COLUMNS = frozenset({"elapsed", "bytes", "sentBytes", "grpThreads", "allThreads", "Latency", "Connect"})
+# Columns whose empty value makes the row bad (an empty number is otherwise read as absent).
+_REQUIRED = ("timeStamp", "elapsed")
+
+
+@dataclass(frozen=True)
+class TimestampRead:
+    """How the timeStamp column is read: epoch ms, or a strptime pattern (zone-less: in ``timezone``)."""
+
+    strptime: str | None = None
+    has_zone: bool = False
+    timezone: str = "UTC"
+
+
+@dataclass
+class FileLoad:
+    rows: int = 0
+    bad_rows: int = 0
+    bad_lines: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def samples_select(
+    layout: CsvLayout,
+    source_sql: str,
+    timestamp: TimestampRead,
+    timestamp_is_start: bool,
+    start_ms: int | None,
+    end_ms: int | None,
+) -> str:
+    """SELECT producing the ``samples`` columns (row_id NULL) from ``source_sql`` read with ``layout``."""
+    positions: dict[str, str] = {}
+    for i, name in enumerate(layout.columns):
+        positions.setdefault(name, f"c{i}")
+
+    def col(name: str) -> str | None:
+        return positions.get(name)
+
+    def text(name: str) -> str:
+        c = col(name)
+        return f"coalesce({c}, '')" if c else "''"
+
+    def number(name: str, default: str = "0") -> str:
+        c = col(name)
+        return f"coalesce({c}, {default})" if c else f"CAST({default} AS BIGINT)"
+
+    ts = col("timeStamp")
+    if ts is None:
+        raise ValueError("no timeStamp column")
+    if col("elapsed") is None:
+        raise ValueError("no elapsed column")
+    if timestamp.strptime is None:
+        ts_ms = ts
+    elif timestamp.has_zone:
+        ts_ms = f"epoch_ms({ts})"
+    else:
+        ts_ms = f"epoch_ms(timezone({sql_string(timestamp.timezone)}, {ts}))"
+    start = "ts_ms" if timestamp_is_start else "ts_ms - elapsed_ms"
+    success = col("success")
+    queue = col(QUEUE_COLUMN)
+    where = []
+    if start_ms is not None:
+        where.append(f"start_ms >= {int(start_ms)}")
+    if end_ms is not None:
+        where.append(f"start_ms <= {int(end_ms)}")
+    return f"""
+        SELECT
+            CAST(NULL AS BIGINT) AS row_id,
+            start_ms, start_ms + elapsed_ms AS end_ms, elapsed_ms, label, response_code, response_message,
+            thread_name, regexp_replace(thread_name, ' [^ ]*$', '') AS thread_group,
+            success, failure_message, bytes, sent_bytes, grp_threads, all_threads, url, latency_ms,
+            connect_ms, queue_ms,
+            starts_with(response_message, {sql_string(CONTROLLER_MESSAGE_PREFIX)}) AS is_controller,
+            starts_with(response_message, {sql_string(EMPTY_CONTROLLER_MESSAGE_PREFIX)})
+                AS is_empty_controller,
+            TRUE AS in_label_filter
+        FROM (
+            SELECT
+                {start} AS start_ms,
+                elapsed_ms,
+                {text("label")} AS label,
+                {text("responseCode")} AS response_code,
+                {text("responseMessage")} AS response_message,
+                {text("threadName")} AS thread_name,
+                {f"coalesce(lower({success}) = 'true', false)" if success else "TRUE"} AS success,
+                {text("failureMessage")} AS failure_message,
+                {number("bytes")} AS bytes,
+                {number("sentBytes")} AS sent_bytes,
+                {number("grpThreads")} AS grp_threads,
+                {number("allThreads")} AS all_threads,
+                {text("URL")} AS url,
+                {number("Latency")} AS latency_ms,
+                {number("Connect")} AS connect_ms,
+                {f"CAST(round(TRY_CAST({queue} AS DOUBLE)) AS BIGINT)" if queue else "CAST(NULL AS BIGINT)"}
+                    AS queue_ms
+            FROM (SELECT *, {ts_ms} AS ts_ms, {col("elapsed")} AS elapsed_ms FROM {source_sql})
+        )
+        {("WHERE " + " AND ".join(where)) if where else ""}
+    """
+
+
+def read_csv_sql(
+    path: str,
+    layout: CsvLayout,
+    skip: int,
+    timestamp: TimestampRead,
+    compressed: bool,
+    line_column: str | None = None,
+) -> str:
+    """The read_csv(...) call for ``path``; columns are named c0, c1, ... in file order."""
+    types: dict[str, str] = {}
+    seen: set[str] = set()
+    required: list[str] = []
+    for i, name in enumerate(layout.columns):
+        key = f"c{i}"
+        kind = "VARCHAR"
+        if name not in seen:
+            if name == "timeStamp":
+                if timestamp.strptime is None:
+                    kind = "BIGINT"
+                else:
+                    kind = "TIMESTAMPTZ" if timestamp.has_zone else "TIMESTAMP"
+            elif name in _INT_COLUMNS or name == line_column:
+                kind = "BIGINT"
+            if name in _REQUIRED:
+                required.append(key)
+        seen.add(name)
+        types[key] = kind
+    columns = "{" + ", ".join(f"{sql_string(k)}: {sql_string(v)}" for k, v in types.items()) + "}"
+    options = [
+        f"columns = {columns}",
+        "header = false",
+        f"skip = {int(skip)}",
+        f"delim = {sql_string(layout.delimiter)}",
+        "quote = '\"'",
+        "escape = '\"'",
+        "auto_detect = false",
+        "strict_mode = true",
+        "store_rejects = true",
+        f"rejects_table = {sql_string(_REJECTS)}",
+        f"rejects_scan = {sql_string(_REJECT_SCANS)}",
+        f"rejects_limit = {REJECTS_LIMIT}",
+        f"max_line_size = {MAX_LINE_BYTES}",
+        f"compression = {sql_string('gzip' if compressed else 'none')}",
+    ]
+    if required:
+        options.append("force_not_null = [" + ", ".join(sql_string(k) for k in required) + "]")
+    if timestamp.strptime is not None:
+        options.append(f"timestampformat = {sql_string(timestamp.strptime)}")
+    return f"read_csv({sql_string(path)}, {', '.join(options)})"
+
+
+def insert_csv(
+    con: Any,
+    path: Path,
+    layout: CsvLayout,
+    skip: int,
+    timestamp: TimestampRead,
+    timestamp_is_start: bool,
+    start_ms: int | None,
+    end_ms: int | None,
+    compressed: bool = False,
+    line_column: str | None = None,
+) -> FileLoad:
+    """Append ``path`` to ``samples``; bad rows are counted with their physical line numbers.
+
+    With ``line_column`` (a rewritten file whose first column holds the source line numbers), bad
+    lines are taken from that column instead of being counted in ``path``.
+    Raises duckdb.Error if DuckDB cannot read the file at all.
+    """
+    _drop_rejects(con)
+    source = read_csv_sql(str(path), layout, skip, timestamp, compressed, line_column)
+    select = samples_select(layout, source, timestamp, timestamp_is_start, start_ms, end_ms)
+    try:
+        before = con.execute("SELECT count(*) FROM samples").fetchone()[0]
+        con.execute(f"INSERT INTO samples {select}")
+        after = con.execute("SELECT count(*) FROM samples").fetchone()[0]
+        result = FileLoad(rows=int(after - before))
+        _collect_rejects(con, path, compressed, line_column is not None, result)
+    finally:
+        _drop_rejects(con)
+    return result
+
+
+def _drop_rejects(con: Any) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {_ident(_REJECTS)}")
+    con.execute(f"DROP TABLE IF EXISTS {_ident(_REJECT_SCANS)}")
+
+
+def _collect_rejects(con: Any, path: Path, compressed: bool, numbered: bool, result: FileLoad) -> None:
+    rejects = _ident(_REJECTS)
+    count, stored = con.execute(
+        f"SELECT count(DISTINCT line_byte_position), count(*) FROM {rejects}"
+    ).fetchone()
+    if not count:
+        return
+    result.bad_rows = int(count)
+    if stored >= REJECTS_LIMIT:
+        result.warnings.append(f"more than {REJECTS_LIMIT} bad rows; the bad-row count is a lower bound")
+    if numbered:
+        # The rewritten file's first field is the source line number.
+        rows = con.execute(
+            f"SELECT DISTINCT TRY_CAST(split_part(ltrim(csv_line, chr(13) || chr(10)), ',', 1) AS BIGINT)"
+            f" AS line FROM {rejects} ORDER BY line LIMIT {MAX_BAD_LINES}"
+        ).fetchall()
+        result.bad_lines = [int(r[0]) for r in rows if r[0] is not None]
+        return
+    rows = con.execute(
+        f"SELECT DISTINCT line_byte_position FROM {rejects} ORDER BY 1 LIMIT {MAX_BAD_LINES}"
+    ).fetchall()
+    result.bad_lines = physical_lines(path, [int(r[0]) for r in rows], compressed)
+
+
+def physical_lines(path: Path, byte_positions: list[int], compressed: bool = False) -> list[int]:
+    """Physical line numbers (1-based; CR, LF and CRLF each end a line) of 1-based byte positions."""
+    targets = sorted(byte_positions)
+    out: list[int] = []
+    breaks = 0
+    offset = 0  # bytes of the file already counted
+    pending_cr = False  # the counted bytes end with CR, whose LF may start the next chunk
+    opener = gzip.open if compressed else open
+    with opener(path, "rb") as f:
+        for target in targets:
+            end = max(target - 1, 0)  # count the line ends strictly before the row's first byte
+            while offset < end:
+                chunk = f.read(min(_COUNT_CHUNK_BYTES, end - offset))
+                if not chunk:
+                    break
+                crlf = chunk.count(b"\r\n") + (1 if pending_cr and chunk.startswith(b"\n") else 0)
+                breaks += chunk.count(b"\n") + chunk.count(b"\r") - crlf
+                pending_cr = chunk.endswith(b"\r")
+                offset += len(chunk)
+            out.append(breaks + 1)
+    return out

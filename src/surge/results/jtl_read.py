@@ -1,0 +1,172 @@
+"""Recognise a JTL CSV file's dialect from its first bytes: encoding, delimiter, header and columns.
+
+JMeter writes one header line of known column names (spec §1.2), trailing sample-variable names in
+double quotes, with any single-character delimiter (§1.3). Without a header line the columns are
+JMeter's default 17. Only the head of the file is read here; the bulk is read by DuckDB.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Literal
+
+from surge.results.columns import ALL_COLUMNS, DEFAULT_COLUMNS, QUEUE_COLUMN
+
+# Bytes read to recognise a file: a header line plus a few records; longer records are still read fine.
+HEAD_BYTES = 256 * 1024
+# Data records parsed from the head, to recognise the timestamp format.
+SAMPLE_RECORDS = 20
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+# Delimiters tried first, in this order; any other ASCII punctuation found in the line is tried after.
+_PREFERRED_DELIMITERS = (",", "\t", ";", "|")
+
+_CANONICAL_BY_LOWER = {name.lower(): name for name in ALL_COLUMNS}
+
+FileKind = Literal["csv", "xml", "empty"]
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How to read one JTL CSV file."""
+
+    encoding: str  # Python codec of the text; "utf-8" covers files with and without a BOM
+    delimiter: str
+    has_header: bool
+    # Column names in file order: canonical JMeter names where recognised (matched case-insensitively),
+    # sample-variable names as written; JMeter's default 17 names for a header-less file.
+    columns: tuple[str, ...]
+    # First data records (fields as text), for recognising the timestamp format.
+    sample_records: tuple[tuple[str, ...], ...]
+
+
+def file_kind(head: bytes) -> FileKind:
+    """Tell a CSV results file from an XML one by its first bytes (after any byte-order mark)."""
+    text = _decode_head(head, _encoding_of(head)).lstrip("\ufeff \t\r\n")
+    if not text:
+        return "empty"
+    return "xml" if text.startswith("<") else "csv"
+
+
+def is_gzip(head: bytes) -> bool:
+    return head.startswith(_GZIP_MAGIC)
+
+
+def bom_length(head: bytes) -> int:
+    return len(_UTF8_BOM) if head.startswith(_UTF8_BOM) else 0
+
+
+def sniff_csv(head: bytes, complete: bool) -> CsvLayout:
+    """Return the layout of a CSV results file from its first bytes (``complete``: the whole file).
+
+    Raises ValueError if the file cannot be read as a results file.
+    """
+    encoding = _encoding_of(head)
+    text = _decode_head(head, encoding).lstrip("\ufeff")
+    first_line = _first_line(text)
+    delimiter, names = _header_fields(first_line)
+    if names is not None:
+        columns = tuple(_canonical(name) for name in names)
+        body = text[len(first_line) :].lstrip("\r\n")
+        return CsvLayout(encoding, delimiter, True, columns, _records(body, delimiter, complete))
+    delimiter = _data_delimiter(text, complete)
+    records = _records(text, delimiter, complete)
+    width = len(records[0]) if records else len(DEFAULT_COLUMNS)
+    if width < len(DEFAULT_COLUMNS):
+        raise ValueError(
+            f"no header line and {width} columns; a header-less file must have JMeter's default"
+            f" {len(DEFAULT_COLUMNS)} columns ({','.join(DEFAULT_COLUMNS)})"
+        )
+    # Extra trailing columns of a header-less file are sample variables whose names are unknown.
+    extra = tuple(f"variable{i + 1}" for i in range(width - len(DEFAULT_COLUMNS)))
+    return CsvLayout(encoding, delimiter, False, DEFAULT_COLUMNS + extra, records)
+
+
+def _encoding_of(head: bytes) -> str:
+    if head.startswith(_UTF16_BOMS):
+        return "utf-16"
+    return "utf-8"
+
+
+def _decode_head(head: bytes, encoding: str) -> str:
+    # The head may end inside a multi-byte character; replacement characters there do no harm.
+    return head.decode(encoding, errors="replace")
+
+
+def _first_line(text: str) -> str:
+    for i, ch in enumerate(text):
+        if ch in "\r\n":
+            return text[:i]
+    return text
+
+
+def _canonical(name: str) -> str:
+    name = name.strip()
+    if name.lower() == QUEUE_COLUMN.lower():
+        return QUEUE_COLUMN
+    return _CANONICAL_BY_LOWER.get(name.lower(), name)
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter, quotechar='"', doublequote=True, strict=False))
+    except (csv.Error, StopIteration):
+        return []
+
+
+def _candidates(line: str) -> list[str]:
+    found = [d for d in _PREFERRED_DELIMITERS if d in line]
+    others = sorted(
+        {ch for ch in line if ch.isascii() and not ch.isalnum() and ch not in '"_ .-\r\n'} - set(found)
+    )
+    return found + others
+
+
+def _header_fields(line: str) -> tuple[str, list[str] | None]:
+    """The delimiter and names of ``line`` if it is a header line (two or more known names), else None."""
+    best: tuple[int, str, list[str]] | None = None
+    for delimiter in _candidates(line) or [","]:
+        fields = _split(line, delimiter)
+        known = sum(1 for f in fields if f.strip().lower() in _CANONICAL_BY_LOWER)
+        if best is None or known > best[0]:
+            best = (known, delimiter, fields)
+    if best is None or best[0] < 2:
+        return ",", None
+    return best[1], best[2]
+
+
+def _data_delimiter(text: str, complete: bool) -> str:
+    """Guess the delimiter of a header-less file: the one giving JMeter's 17 default columns, else most."""
+    best: tuple[int, str] | None = None
+    for delimiter in _candidates(_first_line(text)):
+        records = _records(text, delimiter, complete, limit=1)
+        width = len(records[0]) if records else 0
+        if width == len(DEFAULT_COLUMNS):
+            return delimiter
+        if best is None or width > best[0]:
+            best = (width, delimiter)
+    return best[1] if best is not None else ","
+
+
+def _records(
+    text: str, delimiter: str, complete: bool, limit: int = SAMPLE_RECORDS
+) -> tuple[tuple[str, ...], ...]:
+    """Up to ``limit`` records of ``text``; unless ``complete`` the last one may be cut off: dropped."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    out: list[tuple[str, ...]] = []
+    try:
+        for row in reader:
+            if row:
+                out.append(tuple(row))
+            if len(out) > limit:
+                break
+    except csv.Error:
+        pass
+    if not complete and len(out) <= limit:
+        out = out[:-1]
+    return tuple(out[:limit])
