@@ -1,0 +1,1 @@
+"""The load engine: schedule, HTTP client, worker processes and the runner that drives them."""

@@ -1,0 +1,381 @@
+"""HTTP/1.1 client on asyncio Protocols + httptools: one request at a time per connection, timed in ns.
+
+Built for a load generator's hot path, so it differs from general clients:
+
+- The connection never creates a future, a timer or a dict per request. It calls its owner (the
+  ``ConnectionOwner``) back when a response is complete or the request failed; the owner reads the
+  figures from the connection's slots. Timeouts are enforced by the owner's periodic sweep
+  (``check_timeout``), not by one timer per request.
+- One httptools parser per connection, reused for every response on it.
+- Request bytes are built once per request definition (``PreparedRequest``).
+- Time is read once per event with ``time.perf_counter_ns``.
+
+Behaviour: keep-alive reuse, Content-Length, chunked (extensions and trailers), and read-to-EOF
+bodies, ``Connection: close``, HEAD (no body whatever the headers say), 1xx responses skipped,
+redirects not followed, TLS through ``ssl``. Failures are reported as (code, message) pairs named
+after the Python exception, e.g. ``ConnectionRefusedError``; the JTL writer turns them into
+JMeter's ``Non HTTP response code: ...`` form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from dataclasses import dataclass
+from time import perf_counter_ns
+from typing import Any, Protocol
+
+import httptools
+
+from surge.plan import Request
+
+# Failure codes that are not Python exception names; named like http.client's exceptions.
+NO_RESPONSE = "RemoteDisconnected"  # closed before any response byte
+INCOMPLETE = "IncompleteRead"  # closed in the middle of a response
+TIMEOUT = "TimeoutError"
+
+
+class ConnectionOwner(Protocol):
+    """What a connection calls back; implemented by the worker's virtual user and by ``fetch``."""
+
+    def response_complete(self, conn: HttpConnection, now_ns: int) -> None: ...
+
+    def request_failed(self, conn: HttpConnection, code: str, message: str, now_ns: int) -> None: ...
+
+    def connection_closed(self, conn: HttpConnection) -> None: ...
+
+
+class PreparedRequest:
+    """A Request turned into the exact bytes to send, plus what the hot path needs about it."""
+
+    __slots__ = (
+        "host",
+        "is_head",
+        "label",
+        "origin",
+        "payload",
+        "port",
+        "request",
+        "scheme",
+        "sent_bytes",
+        "url",
+    )
+
+    def __init__(self, request: Request, user_agent: str = "surge") -> None:
+        self.request = request
+        self.scheme = request.scheme
+        self.host = request.host
+        self.port = request.port
+        self.origin = request.origin
+        self.url = request.url
+        self.label = request.label
+        self.is_head = request.method == "HEAD"
+        self.payload = build_request_bytes(request, user_agent)
+        self.sent_bytes = len(self.payload)
+
+
+def build_request_bytes(request: Request, user_agent: str) -> bytes:
+    """Serialize the request line, headers and body; user headers override the defaults."""
+    default_port = 443 if request.scheme == "https" else 80
+    host = request.host if ":" not in request.host else f"[{request.host}]"
+    host_header = host if request.port == default_port else f"{host}:{request.port}"
+    given = {name.lower() for name, _ in request.headers}
+    lines = [f"{request.method} {request.target} HTTP/1.1"]
+    if "host" not in given:
+        lines.append(f"Host: {host_header}")
+    if "user-agent" not in given:
+        lines.append(f"User-Agent: {user_agent}")
+    if "accept" not in given:
+        lines.append("Accept: */*")
+    lines.extend(f"{name}: {value}" for name, value in request.headers)
+    needs_length = request.body or request.method in ("POST", "PUT", "PATCH")
+    if needs_length and "content-length" not in given and "transfer-encoding" not in given:
+        lines.append(f"Content-Length: {len(request.body)}")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head + request.body
+
+
+def make_ssl_context(insecure: bool) -> ssl.SSLContext:
+    """TLS context for https URLs; ``insecure`` skips certificate and host name checks."""
+    context = ssl.create_default_context()
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class HttpConnection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection carrying one request at a time.
+
+    After ``send``, the owner is called exactly once: ``response_complete`` or ``request_failed``.
+    The figures of the last exchange are in the slots: ``start_ns``, ``first_byte_ns``,
+    ``received`` (bytes, headers included), ``status``, ``reason``, ``keep_alive``.
+    """
+
+    __slots__ = (
+        "chunk",
+        "connect_ns",
+        "first_byte_ns",
+        "headers_done",
+        "in_flight",
+        "is_head",
+        "keep_alive",
+        "last_io_ns",
+        "length_known",
+        "origin",
+        "owner",
+        "parser",
+        "reason",
+        "received",
+        "requests_sent",
+        "start_ns",
+        "status",
+        "transport",
+    )
+
+    def __init__(self, owner: ConnectionOwner, origin: tuple[str, str, int]) -> None:
+        self.owner = owner
+        self.origin = origin
+        self.transport: Any = None
+        self.parser: Any = None
+        self.chunk = b""
+        self.connect_ns = 0  # when the connection was established; 0 once a request has used it
+        self.requests_sent = 0
+        self.in_flight = False
+        self.is_head = False
+        self.start_ns = 0
+        self.first_byte_ns = 0
+        self.last_io_ns = 0
+        self.received = 0
+        self.status = 0
+        self.reason = b""
+        self.headers_done = False
+        self.length_known = True
+        self.keep_alive = True
+
+    # -- asyncio.Protocol -------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.parser = httptools.HttpResponseParser(self)
+        self.connect_ns = perf_counter_ns()
+
+    def data_received(self, data: bytes) -> None:
+        now_ns = perf_counter_ns()
+        if not self.in_flight:
+            # Bytes nobody asked for: the connection is out of sync, never reuse it.
+            self.transport.abort()
+            return
+        self.last_io_ns = now_ns
+        if not self.received:
+            self.first_byte_ns = now_ns
+        self.received += len(data)
+        self.chunk = data
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(type(exc).__name__, str(exc) or "malformed response", now_ns)
+            return
+        if self.status > 0:
+            self._finish(now_ns)
+
+    def eof_received(self) -> bool | None:
+        return None  # close the transport; connection_lost does the accounting
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        if not self.in_flight:
+            self.owner.connection_closed(self)
+            return
+        now_ns = perf_counter_ns()
+        if exc is None and self.headers_done and not self.length_known:
+            # A body delimited by the end of the connection (no Content-Length, not chunked).
+            self.status = self.parser.get_status_code()
+            self.keep_alive = False
+            self.in_flight = False
+            self.owner.response_complete(self, now_ns)
+        elif exc is not None:
+            self._fail(type(exc).__name__, str(exc) or type(exc).__name__, now_ns)
+        elif self.received == 0:
+            self._fail(NO_RESPONSE, "Remote end closed connection without response", now_ns)
+        else:
+            self._fail(INCOMPLETE, f"Connection closed after {self.received} bytes of the response", now_ns)
+        self.owner.connection_closed(self)
+
+    # -- httptools callbacks (names are httptools' protocol) ---------------------------------------
+
+    def on_status(self, reason: bytes) -> None:
+        self.reason += reason
+
+    def on_headers_complete(self) -> None:
+        parser = self.parser
+        status = parser.get_status_code()
+        if status < 200:
+            return
+        self.headers_done = True
+        keep_alive = parser.should_keep_alive()
+        if not keep_alive:
+            self.length_known = _declares_length(self.chunk)
+        if self.is_head:
+            # httptools cannot tell llhttp that a HEAD response has no body: finish here and let
+            # _finish replace the parser, which would otherwise wait for Content-Length bytes.
+            self.status = status
+            self.keep_alive = keep_alive
+
+    def on_message_complete(self) -> None:
+        parser = self.parser
+        status = parser.get_status_code()
+        if status < 200:
+            self.reason = b""  # a 1xx interim response: the final one follows on the same exchange
+            return
+        self.status = status
+        self.keep_alive = parser.should_keep_alive()
+
+    # -- used by the owner -------------------------------------------------------------------------
+
+    def send(self, payload: bytes, start_ns: int, is_head: bool) -> None:
+        """Send one request; ``start_ns`` is when the sample started (before connecting, if new)."""
+        self.start_ns = start_ns
+        self.last_io_ns = start_ns
+        self.received = 0
+        self.status = 0
+        self.reason = b""
+        self.headers_done = False
+        self.length_known = True
+        self.is_head = is_head
+        self.in_flight = True
+        self.requests_sent += 1
+        self.transport.write(payload)
+
+    def check_timeout(self, now_ns: int, timeout_ns: int) -> None:
+        """Fail the request in flight if nothing arrived for ``timeout_ns`` (a read timeout)."""
+        if self.in_flight and now_ns - self.last_io_ns > timeout_ns:
+            self._fail(TIMEOUT, "Read timed out", now_ns)
+            self.close()
+
+    def close(self) -> None:
+        transport = self.transport
+        if transport is not None:
+            self.transport = None
+            transport.abort()
+
+    @property
+    def is_open(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _finish(self, now_ns: int) -> None:
+        self.in_flight = False
+        if self.is_head:
+            self.parser = httptools.HttpResponseParser(self)
+        self.owner.response_complete(self, now_ns)
+
+    def _fail(self, code: str, message: str, now_ns: int) -> None:
+        if not self.in_flight:
+            return
+        self.in_flight = False
+        self.keep_alive = False
+        self.owner.request_failed(self, code, message, now_ns)
+        self.close()
+
+
+def _declares_length(chunk: bytes) -> bool:
+    """Whether a non-keep-alive response declared its length (rare path, so a header search is ok).
+
+    llhttp knows whether the body ends at EOF but httptools does not expose it; without this, a
+    ``Connection: close`` response cut short could not be told from a complete read-to-EOF body.
+    Only the bytes of the current read are searched: headers split over reads count as undeclared.
+    """
+    end = chunk.find(b"\r\n\r\n")
+    head = (chunk if end < 0 else chunk[:end]).lower()
+    return b"\ncontent-length:" in head or b"\ntransfer-encoding:" in head
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One request made by ``fetch``: figures in ns from the request start; error is (code, message)."""
+
+    status: int
+    reason: str
+    received_bytes: int
+    sent_bytes: int
+    connect_ns: int
+    latency_ns: int
+    elapsed_ns: int
+    keep_alive: bool
+    error: tuple[str, str] | None
+
+
+class _FetchOwner:
+    def __init__(self, future: asyncio.Future[tuple[int, str | None, str]]) -> None:
+        self.future = future
+
+    def response_complete(self, conn: HttpConnection, now_ns: int) -> None:
+        if not self.future.done():
+            self.future.set_result((now_ns, None, ""))
+
+    def request_failed(self, conn: HttpConnection, code: str, message: str, now_ns: int) -> None:
+        if not self.future.done():
+            self.future.set_result((now_ns, code, message))
+
+    def connection_closed(self, conn: HttpConnection) -> None:
+        pass
+
+
+async def fetch(
+    request: Request, *, timeout_s: float = 30.0, ssl_context: ssl.SSLContext | None = None
+) -> FetchResult:
+    """Make one request on a new connection and time it (for tests, health checks and tools).
+
+    Failures are returned in ``error``, never raised.
+    """
+    loop = asyncio.get_running_loop()
+    prepared = PreparedRequest(request)
+    future: asyncio.Future[tuple[int, str | None, str]] = loop.create_future()
+    conn = HttpConnection(_FetchOwner(future), prepared.origin)
+    start_ns = perf_counter_ns()
+    if prepared.scheme == "https" and ssl_context is None:
+        ssl_context = make_ssl_context(insecure=False)
+    try:
+        await asyncio.wait_for(
+            loop.create_connection(
+                lambda: conn,
+                prepared.host,
+                prepared.port,
+                ssl=ssl_context if prepared.scheme == "https" else None,
+            ),
+            timeout_s,
+        )
+    except (OSError, TimeoutError, ssl.SSLError) as exc:
+        now_ns = perf_counter_ns()
+        code, message = describe_connect_error(exc)
+        return FetchResult(0, "", 0, 0, now_ns - start_ns, 0, now_ns - start_ns, False, (code, message))
+    conn.send(prepared.payload, start_ns, prepared.is_head)
+    timeout_ns = int(timeout_s * 1e9)
+    while not future.done():
+        await asyncio.wait([future], timeout=min(timeout_s, 0.05))
+        conn.check_timeout(perf_counter_ns(), timeout_ns)
+    end_ns, failure_code, message = future.result()
+    conn.close()
+    error = (failure_code, message) if failure_code is not None else None
+    return FetchResult(
+        status=conn.status if error is None else 0,
+        reason=conn.reason.decode("latin-1") if error is None else "",
+        received_bytes=conn.received,
+        sent_bytes=prepared.sent_bytes,
+        connect_ns=conn.connect_ns - start_ns,
+        latency_ns=(conn.first_byte_ns - start_ns) if conn.received else 0,
+        elapsed_ns=end_ns - start_ns,
+        keep_alive=conn.keep_alive,
+        error=error,
+    )
+
+
+def describe_connect_error(exc: BaseException) -> tuple[str, str]:
+    """(code, message) for a failed connect: the exception's class name and its text."""
+    if isinstance(exc, TimeoutError):
+        return TIMEOUT, "Connect timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return type(exc).__name__, exc.strerror
+    return type(exc).__name__, str(exc) or type(exc).__name__

@@ -1,0 +1,335 @@
+"""Run a Plan on local worker processes: spawn, start together, collect progress, stop, merge.
+
+Public API (used by ``surge run``, ``surge demo`` and later ``surge tune`` and cluster mode)::
+
+    result = run_plan(plan, Path("results.jtl"), processes=None, on_progress=callback)
+
+``run_plan`` blocks until the run ends (duration, iterations, ``stop()`` from another thread, or
+SIGINT/SIGTERM when called from the main thread), merges the part files into ``out_path`` and
+returns a ``RunResult`` with the per-label summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from surge.engine.histogram import PROGRESS_DIGITS, merge_encoded
+from surge.engine.schedule import assign_users, effective_processes
+from surge.engine.summary import LabelSummary, LabelTotals, summarize
+from surge.engine.worker import WorkerResult, WorkerSpec, worker_process_main
+from surge.errors import SurgeError
+from surge.plan import Plan
+from surge.results.jtl_write import merge_parts
+
+START_DELAY_S = 0.05  # between "all workers ready" and t0, so every worker gets the start message in time
+READY_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One second of the run, merged over all workers (what the live line shows)."""
+
+    second: int  # 1 for the first second after t0
+    elapsed_s: float
+    total_s: float | None  # planned duration; None for an iterations-only run
+    active_users: int
+    samples: int  # in this second
+    errors: int  # in this second
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    total_samples: int
+    total_errors: int
+    planned_samples: int | None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced: the results file, its summary and how the run ended."""
+
+    out_path: Path
+    labels: tuple[LabelSummary, ...]
+    total: LabelSummary
+    duration_s: float  # from t0 to the end of the run
+    started_epoch_ms: int
+    processes: int
+    rows_written: int
+    worker_cpu_s: float  # user + sys CPU of the worker processes
+    interrupted: bool
+
+
+@dataclass
+class _Second:
+    samples: int = 0
+    errors: int = 0
+    active: dict[int, int] = field(default_factory=dict)
+    histograms: list[bytes] = field(default_factory=list)
+    reporters: set[int] = field(default_factory=set)
+
+
+class Runner:
+    """Drives one run; ``stop()`` may be called from another thread or a signal handler."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        out_path: Path,
+        processes: int | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.out_path = Path(out_path)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        self.processes = effective_processes(processes, plan.total_users, cores)
+        self.on_progress = on_progress
+        self._stop_requested = threading.Event()
+        self._seconds: dict[int, _Second] = {}
+        self._emitted_second = 0
+        self._total_samples = 0
+        self._total_errors = 0
+        self._active: dict[int, int] = {}
+        self._done_workers: set[int] = set()
+        self._t0_epoch_ns = 0
+
+    def stop(self) -> None:
+        """Ask the run to end now; recorded samples are kept and merged."""
+        self._stop_requested.set()
+
+    def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stop()
+
+    def run(self) -> RunResult:
+        out_path = self.out_path
+        if out_path.is_dir():
+            raise SurgeError(f"cannot write results to {out_path}: it is a directory")
+        try:
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(out_path, "a"):
+                pass
+        except OSError as exc:
+            raise SurgeError(f"cannot write results to {out_path}: {exc.strerror or exc}") from exc
+        slots = assign_users(self.plan, self.processes)
+        parts = [out_path.with_name(f"{out_path.name}.part{i + 1}") for i in range(self.processes)]
+        # fork: workers start in milliseconds and the caller's __main__ is not re-imported (spawn
+        # would re-run scripts that call run_plan without a __main__ guard). Workers build their
+        # own event loop and touch nothing they inherited but the plan and their pipe.
+        methods = multiprocessing.get_all_start_methods()
+        ctx: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        shared = ctx.RawArray("q", self.processes * len(self.plan.groups))
+        installed = self._install_signal_handlers()
+        controls: list[Any] = []
+        procs: list[Any] = []
+        try:
+            for index in range(self.processes):
+                parent_end, child_end = ctx.Pipe(duplex=True)
+                spec = WorkerSpec(
+                    self.plan, index, self.processes, tuple(slots[index]), parts[index], seed=index
+                )
+                proc = ctx.Process(
+                    target=worker_process_main,
+                    args=(spec, child_end, shared),
+                    name=f"surge-worker-{index + 1}",
+                    daemon=True,
+                )
+                proc.start()
+                child_end.close()
+                controls.append(parent_end)
+                procs.append(proc)
+            results, t0_epoch_ns, end_ns = self._drive(controls, procs)
+        finally:
+            for proc in procs:
+                proc.join(timeout=10)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join()
+            for control in controls:
+                control.close()
+            self._restore_signal_handlers(installed)
+        rows = merge_parts(parts, out_path)
+        dead = [p for p, r in zip(procs, results, strict=True) if r is None]
+        if dead and not self._stop_requested.is_set():
+            codes = ", ".join(f"{p.name} exit code {p.exitcode}" for p in dead)
+            raise SurgeError(
+                f"worker process failed ({codes}); samples recorded until then are in {out_path}"
+            )
+        finished = [r for r in results if r is not None]
+        duration_s = max(1e-9, (end_ns - t0_epoch_ns) / 1e9) if t0_epoch_ns else 0.0
+        totals: list[LabelTotals] = [t for r in finished for t in r.label_totals]
+        labels, total = summarize(totals, duration_s)
+        return RunResult(
+            out_path=out_path,
+            labels=labels,
+            total=total,
+            duration_s=duration_s,
+            started_epoch_ms=t0_epoch_ns // 1_000_000,
+            processes=self.processes,
+            rows_written=sum(r.rows_written for r in finished) if finished else rows,
+            worker_cpu_s=sum(r.cpu_s for r in finished),
+            interrupted=self._stop_requested.is_set() or any(r.interrupted for r in finished),
+        )
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _drive(self, controls: list[Any], procs: list[Any]) -> tuple[list[WorkerResult | None], int, int]:
+        n = len(controls)
+        results: list[WorkerResult | None] = [None] * n
+        open_ends: dict[Any, int] = {c: i for i, c in enumerate(controls)}
+        ready = 0
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while ready < n:
+            if self._stop_requested.is_set() or time.monotonic() > deadline:
+                for control in list(open_ends):
+                    _send(control, ("stop",))
+                break
+            for control in wait(list(open_ends), timeout=0.1):
+                message = _recv(control)
+                if message is None:
+                    open_ends.pop(control)
+                    deadline = 0.0
+                elif message[0] == "ready":
+                    ready += 1
+        if ready < n:
+            self._collect(open_ends, results)
+            if not self._stop_requested.is_set():
+                raise SurgeError("worker processes did not start")
+            return results, 0, time.time_ns()
+        t0_epoch_ns = time.time_ns() + int(START_DELAY_S * 1e9)
+        for control in controls:
+            _send(control, ("start", t0_epoch_ns))
+        self._t0_epoch_ns = t0_epoch_ns
+        stop_sent = False
+        while open_ends:
+            if self._stop_requested.is_set() and not stop_sent:
+                for control in open_ends:
+                    _send(control, ("stop",))
+                stop_sent = True
+            for control in wait(list(open_ends), timeout=0.1):
+                index = open_ends[control]
+                message = _recv(control)
+                if message is None:
+                    open_ends.pop(control)
+                    continue
+                self._handle(message, index, results)
+                if message[0] == "done":
+                    open_ends.pop(control)
+            for control, index in list(open_ends.items()):
+                if not procs[index].is_alive() and not control.poll():
+                    open_ends.pop(control)
+        end_ns = time.time_ns()
+        self._flush_progress(final=True)
+        return results, t0_epoch_ns, end_ns
+
+    def _collect(self, open_ends: dict[Any, int], results: list[WorkerResult | None]) -> None:
+        limit = time.monotonic() + 10
+        while open_ends and time.monotonic() < limit:
+            for control in wait(list(open_ends), timeout=0.1):
+                message = _recv(control)
+                if message is None or message[0] == "done":
+                    index = open_ends.pop(control)
+                    if message is not None:
+                        results[index] = message[1]
+
+    def _handle(self, message: tuple[Any, ...], index: int, results: list[WorkerResult | None]) -> None:
+        kind = message[0]
+        if kind == "tick":
+            _, worker_index, second, samples, errors, active, histogram = message
+            entry = self._seconds.setdefault(second, _Second())
+            entry.samples += samples
+            entry.errors += errors
+            entry.active[worker_index] = active
+            entry.histograms.append(histogram)
+            entry.reporters.add(worker_index)
+            self._active[worker_index] = active
+            self._flush_progress(final=False)
+        elif kind == "done":
+            results[index] = message[1]
+            self._active[index] = 0
+            self._done_workers.add(index)
+            self._flush_progress(final=False)
+
+    def _flush_progress(self, final: bool) -> None:
+        """Emit every second that all still-running workers have reported (all of them when final)."""
+        expected = set(range(self.processes)) - self._done_workers
+        for second in sorted(self._seconds):
+            entry = self._seconds[second]
+            if not final and not expected <= entry.reporters:
+                break
+            del self._seconds[second]
+            self._emit(second, entry)
+
+    def _emit(self, second: int, entry: _Second) -> None:
+        self._total_samples += entry.samples
+        self._total_errors += entry.errors
+        if self.on_progress is None:
+            return
+        histogram = merge_encoded(entry.histograms, PROGRESS_DIGITS)
+        pct = histogram.get_percentile_to_value_dict([50, 95, 99]) if entry.samples else {50: 0, 95: 0, 99: 0}
+        elapsed_s = (time.time_ns() - self._t0_epoch_ns) / 1e9
+        self.on_progress(
+            Progress(
+                second=second,
+                elapsed_s=max(0.0, elapsed_s),
+                total_s=self.plan.duration_s,
+                active_users=sum(self._active.values()),
+                samples=entry.samples,
+                errors=entry.errors,
+                p50_ms=pct[50] / 1000.0,
+                p95_ms=pct[95] / 1000.0,
+                p99_ms=pct[99] / 1000.0,
+                total_samples=self._total_samples,
+                total_errors=self._total_errors,
+                planned_samples=self.plan.planned_samples,
+            )
+        )
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous: dict[int, Any] = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, self._handle_signal)
+        return previous
+
+    @staticmethod
+    def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _send(control: Any, message: tuple[Any, ...]) -> None:
+    with contextlib.suppress(BrokenPipeError, OSError):
+        control.send(message)
+
+
+def _recv(control: Any) -> tuple[Any, ...] | None:
+    try:
+        message: tuple[Any, ...] = control.recv()
+    except (EOFError, OSError):
+        return None
+    return message
+
+
+def run_plan(
+    plan: Plan,
+    out_path: Path,
+    *,
+    processes: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> RunResult:
+    """Run ``plan`` on local worker processes (default: one per core) and write ``out_path``.
+
+    Blocks until the run ends. In the main thread, SIGINT and SIGTERM end the run early and the
+    file keeps everything recorded until then (``RunResult.interrupted`` is True).
+    """
+    return Runner(plan, out_path, processes, on_progress).run()

@@ -1,0 +1,91 @@
+"""Run summary per label and in total: samples, errors, mean, percentiles, max, throughput.
+
+Workers send mergeable ``LabelTotals`` (counts, sums and an HDR histogram of microseconds);
+``summarize`` merges them across processes (or machines) and derives the figures. Percentiles
+come from HDR histograms with 3 significant digits (within 0.1 %); ``surge report`` computes
+exact ones from the results file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from surge.engine.histogram import merge_encoded
+
+TOTAL_LABEL = "TOTAL"
+
+
+@dataclass(frozen=True)
+class LabelTotals:
+    """Raw, mergeable totals of one label from one worker (picklable; sent once at the end)."""
+
+    label: str
+    samples: int
+    errors: int
+    sum_us: int
+    min_us: int
+    max_us: int
+    received_bytes: int
+    sent_bytes: int
+    histogram: bytes  # encoded HDR histogram of elapsed times in µs
+
+
+@dataclass(frozen=True)
+class LabelSummary:
+    """Figures of one label (or of all, with label ``TOTAL``); times in ms, rates per second."""
+
+    label: str
+    samples: int
+    errors: int
+    error_pct: float
+    mean_ms: float
+    min_ms: float
+    p50_ms: float
+    p90_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    rate_per_s: float
+    received_kb_per_s: float
+    sent_kb_per_s: float
+
+
+def summarize(
+    totals: Iterable[LabelTotals], duration_s: float
+) -> tuple[tuple[LabelSummary, ...], LabelSummary]:
+    """Merge totals by label and summarize; rates use the run's ``duration_s`` for every label."""
+    by_label: dict[str, list[LabelTotals]] = {}
+    for item in totals:
+        by_label.setdefault(item.label, []).append(item)
+    labels = tuple(_summary(label, parts, duration_s) for label, parts in sorted(by_label.items()))
+    everything = [item for parts in by_label.values() for item in parts]
+    return labels, _summary(TOTAL_LABEL, everything, duration_s)
+
+
+def _summary(label: str, parts: list[LabelTotals], duration_s: float) -> LabelSummary:
+    samples = sum(p.samples for p in parts)
+    errors = sum(p.errors for p in parts)
+    if samples == 0:
+        return LabelSummary(label, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    histogram = merge_encoded(p.histogram for p in parts if p.samples)
+    max_us = max(p.max_us for p in parts)
+    # HDR reports a bucket's highest equivalent value; never above the exact maximum.
+    pct = {k: min(v, max_us) for k, v in histogram.get_percentile_to_value_dict([50, 90, 95, 99]).items()}
+    per_s = 1.0 / duration_s if duration_s > 0 else 0.0
+    return LabelSummary(
+        label=label,
+        samples=samples,
+        errors=errors,
+        error_pct=100.0 * errors / samples,
+        mean_ms=sum(p.sum_us for p in parts) / samples / 1000.0,
+        min_ms=min(p.min_us for p in parts if p.samples) / 1000.0,
+        p50_ms=pct[50] / 1000.0,
+        p90_ms=pct[90] / 1000.0,
+        p95_ms=pct[95] / 1000.0,
+        p99_ms=pct[99] / 1000.0,
+        max_ms=max_us / 1000.0,
+        rate_per_s=samples * per_s,
+        received_kb_per_s=sum(p.received_bytes for p in parts) / 1024.0 * per_s,
+        sent_kb_per_s=sum(p.sent_bytes for p in parts) / 1024.0 * per_s,
+    )

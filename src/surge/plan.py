@@ -1,0 +1,217 @@
+"""The test plan: what to request and how much load to apply, as pure validated frozen dataclasses.
+
+A Plan is built from argv today (``surge run``) and from scenario files later; the engine only
+reads Plans. Every dataclass validates itself in ``__post_init__`` and raises UsageError, so a bad
+plan fails before any process starts.
+
+Shape (room is left for scenario files: several user groups with weights, open-model arrival
+rates with stages, thresholds)::
+
+    Plan
+      groups: UserGroup*        one JMeter-style thread group each ("surge 1-7" = group 1, user 7)
+        requests: Request*      each user cycles through them in order (a tiny journey)
+        load: LoadModel         users, ramp-up, duration and/or iterations, think time
+      client: ClientOptions     timeouts, TLS verification, which statuses count as success
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from surge.errors import UsageError
+from surge.units import parse_duration_s
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token: methods and header names
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class ThinkTime:
+    """Pause after each request: fixed when ``min_s == max_s``, else uniform in [min_s, max_s]."""
+
+    min_s: float = 0.0
+    max_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.min_s < 0 or self.max_s < self.min_s:
+            raise UsageError(f"invalid think time {self.min_s}s-{self.max_s}s")
+
+    @classmethod
+    def parse(cls, text: str) -> ThinkTime:
+        """Parse ``"200ms"`` (fixed) or ``"100ms-500ms"`` (uniform range); bare numbers are seconds."""
+        low, sep, high = text.partition("-")
+        min_s = parse_duration_s(low)
+        max_s = parse_duration_s(high) if sep else min_s
+        if max_s < min_s:
+            raise UsageError(f"invalid think time {text!r}: the range must go from low to high")
+        return cls(min_s, max_s)
+
+    @property
+    def is_zero(self) -> bool:
+        return self.max_s == 0.0
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request of a journey. ``label`` defaults to method + path (``GET /api/items``)."""
+
+    url: str
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    label: str = ""
+    # Derived from url in __post_init__.
+    scheme: str = field(init=False)
+    host: str = field(init=False)
+    port: int = field(init=False)
+    target: str = field(init=False)  # path + query, as sent on the request line
+
+    def __post_init__(self) -> None:
+        try:
+            parts = urlsplit(self.url)
+            port = parts.port
+        except ValueError as exc:
+            raise UsageError(f"invalid URL {self.url!r}: {exc}") from exc
+        if parts.scheme not in _DEFAULT_PORTS:
+            raise UsageError(f"invalid URL {self.url!r}: only http:// and https:// are supported")
+        if not parts.hostname:
+            raise UsageError(f"invalid URL {self.url!r}: no host")
+        if any(c.isspace() for c in self.url):
+            raise UsageError(f"invalid URL {self.url!r}: contains white space")
+        if not _TOKEN.match(self.method):
+            raise UsageError(f"invalid HTTP method {self.method!r}")
+        for name, value in self.headers:
+            if not _TOKEN.match(name):
+                raise UsageError(f"invalid header name {name!r}")
+            if "\r" in value or "\n" in value:
+                raise UsageError(f"invalid value for header {name!r}: contains a line break")
+        path = parts.path or "/"
+        target = path + (f"?{parts.query}" if parts.query else "")
+        object.__setattr__(self, "scheme", parts.scheme)
+        object.__setattr__(self, "host", parts.hostname)
+        object.__setattr__(self, "port", port or _DEFAULT_PORTS[parts.scheme])
+        object.__setattr__(self, "target", target)
+        if not self.label:
+            object.__setattr__(self, "label", f"{self.method} {path}")
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        return (self.scheme, self.host, self.port)
+
+
+@dataclass(frozen=True)
+class LoadModel:
+    """Closed model: ``users`` loop over their requests; the run ends at ``duration_s`` or after
+    ``iterations`` passes per user, whichever comes first (at least one must be set).
+
+    Users start evenly over ``ramp_up_s`` (user i at i * ramp_up_s / users, as JMeter does); the
+    duration includes the ramp-up.
+    """
+
+    users: int = 1
+    ramp_up_s: float = 0.0
+    duration_s: float | None = None
+    iterations: int | None = None
+    think_time: ThinkTime = ThinkTime()
+
+    def __post_init__(self) -> None:
+        if self.users < 1:
+            raise UsageError(f"users must be at least 1 (got {self.users})")
+        if self.ramp_up_s < 0:
+            raise UsageError(f"ramp-up must not be negative (got {self.ramp_up_s})")
+        if self.duration_s is None and self.iterations is None:
+            raise UsageError("give a duration or a number of iterations")
+        if self.duration_s is not None and self.duration_s <= 0:
+            raise UsageError(f"duration must be positive (got {self.duration_s})")
+        if self.iterations is not None and self.iterations < 1:
+            raise UsageError(f"iterations must be at least 1 (got {self.iterations})")
+
+
+@dataclass(frozen=True)
+class UserGroup:
+    """Users that run the same journey; ``name`` becomes the threadName prefix in the results."""
+
+    requests: tuple[Request, ...]
+    load: LoadModel
+    name: str = "surge"
+    weight: float = 1.0  # reserved for scenario files that split users between groups by weight
+
+    def __post_init__(self) -> None:
+        if not self.requests:
+            raise UsageError("a user group needs at least one request")
+        if not self.name or any(c.isspace() for c in self.name):
+            # JMeter's report takes the group name as threadName without its last space-separated part.
+            raise UsageError(f"invalid user group name {self.name!r}: must be non-empty without spaces")
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """How the HTTP client behaves. ``ok_statuses=None`` means: status < 400 succeeds (as JMeter)."""
+
+    timeout_s: float = 30.0
+    insecure: bool = False
+    ok_statuses: frozenset[int] | None = None
+    user_agent: str = "surge"
+
+    def __post_init__(self) -> None:
+        if self.timeout_s <= 0:
+            raise UsageError(f"timeout must be positive (got {self.timeout_s})")
+
+    def is_ok(self, status: int) -> bool:
+        if self.ok_statuses is None:
+            return status < 400
+        return status in self.ok_statuses
+
+    @staticmethod
+    def parse_ok_statuses(text: str) -> frozenset[int]:
+        """Parse ``"200-299,404"`` into the set of statuses that count as success."""
+        statuses: set[int] = set()
+        for part in text.split(","):
+            low, sep, high = part.strip().partition("-")
+            try:
+                first = int(low)
+                last = int(high) if sep else first
+            except ValueError as exc:
+                raise UsageError(f"invalid status list {text!r} (example: 200-299,404)") from exc
+            if not 100 <= first <= last <= 999:
+                raise UsageError(f"invalid status range {part.strip()!r} (statuses are 100-999)")
+            statuses.update(range(first, last + 1))
+        return frozenset(statuses)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a run needs, independent of how many processes or machines execute it."""
+
+    groups: tuple[UserGroup, ...]
+    client: ClientOptions = ClientOptions()
+    # After the duration ends, requests in flight get this long to finish before they are abandoned.
+    graceful_stop_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not self.groups:
+            raise UsageError("a plan needs at least one user group")
+
+    @property
+    def total_users(self) -> int:
+        return sum(group.load.users for group in self.groups)
+
+    @property
+    def duration_s(self) -> float | None:
+        """Planned length of the run, or None when some group runs by iterations only."""
+        durations = [group.load.duration_s for group in self.groups]
+        if any(d is None for d in durations):
+            return None
+        return max(d for d in durations if d is not None)
+
+    @property
+    def planned_samples(self) -> int | None:
+        """Number of samples an iterations-only plan makes; None for a timed plan."""
+        total = 0
+        for group in self.groups:
+            if group.load.iterations is None or group.load.duration_s is not None:
+                return None
+            total += group.load.users * group.load.iterations * len(group.requests)
+        return total
