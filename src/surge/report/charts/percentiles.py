@@ -9,9 +9,17 @@ the same double operations in the same order so results are bit-identical.
 from __future__ import annotations
 
 
+def fraction_sql(percent: float) -> str:
+    """``percent / 100`` as the exact double Java computes (a bare 0.999 would be a DECIMAL)."""
+    return f"CAST('{float(percent) / 100.0!r}' AS DOUBLE)"
+
+
 def windowed_sorted_list_sql(value: str, order: str, window: int) -> str:
-    """Aggregate: the last ``window`` values by ``order`` (file order), sorted ascending."""
-    return f"list_sort(list({value} ORDER BY {order} DESC)[1:{int(window)}])"
+    """Aggregate: the values of the last ``window`` rows by ``order`` (file order), sorted ascending.
+
+    ``arg_max(value, order, n)`` keeps a bounded heap per group: one streaming pass, no full sort.
+    """
+    return f"list_sort(arg_max({value}, {order}, {int(window)}))"
 
 
 def sorted_list_sql(value: str) -> str:
@@ -22,7 +30,7 @@ def sorted_list_sql(value: str) -> str:
 def legacy_percentile_sql(xs: str, p: float) -> str:
     """Scalar: LEGACY percentile ``p`` (0 < p ≤ 100) of the sorted BIGINT list ``xs``."""
     n = f"len({xs})"
-    q = repr(float(p) / 100.0)
+    q = fraction_sql(p)
     # commons-math special-cases p = 100 to pos = n
     pos = f"CAST({n} AS DOUBLE)" if float(p) == 100.0 else f"({q} * CAST({n} + 1 AS DOUBLE))"
     lo = f"CAST(floor({pos}) AS BIGINT)"
@@ -40,7 +48,7 @@ def exact_percentile_sql(value: str, p: float) -> str:
 
     Same definition as DuckDB's ``quantile_cont``, numpy's default and Excel's PERCENTILE.INC.
     """
-    return f"quantile_cont({value}, {float(p) / 100.0!r})"
+    return f"quantile_cont({value}, {fraction_sql(p)})"
 
 
 def percentile_label(p: float) -> str:
