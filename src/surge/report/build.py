@@ -15,6 +15,7 @@ from surge.errors import SurgeError, UsageError
 from surge.report.info import bad_rows_text, info_rows
 from surge.report.load import LoadResult, load_samples
 from surge.report.options import ReportOptions
+from surge.report.pagedata import table_safe
 from surge.report.render import ReportContent, render_report
 
 # DuckDB spills to its temp directory beyond this, which keeps the peak memory of a 10M-row report
@@ -101,13 +102,14 @@ def build_report(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     stats_path = out_dir / "statistics.json"
-    # JMeter's file is pretty-printed; NaN/Infinity are written as JMeter (Jackson) writes them.
+    # JMeter's file is pretty-printed, and Jackson writes NaN/Infinity as the strings "NaN"/"Infinity".
     stats_path.write_text(
-        json.dumps(statistics_json(tables), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(table_safe(statistics_json(tables)), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
     )
-    notes = []
+    notes = [str(note) for note in overview.get("notes", ())]
     if load.bad_rows:
-        notes.append(f"{bad_rows_text(load)} bad rows in the results were skipped.")
+        notes.insert(0, f"Bad rows skipped: {bad_rows_text(load)}. The report is built from the other rows.")
     content = ReportContent(
         title=options.title,
         tables=tables,

@@ -70,7 +70,17 @@ def info_rows(
         rows.append(InfoRow("Start Time", format_time_ms(begin_ms, zone)))
         rows.append(InfoRow("End Time", format_time_ms(end_ms, zone)))
         rows.append(InfoRow("Duration", format_span_ms(max(0.0, float(end_ms) - float(begin_ms)))))
-    rows.append(InfoRow("Samples read", f"{load.rows_loaded:,}"))
+    read = f"{load.rows_loaded:,}"
+    controller_rows = overview.get("controller_rows")
+    if controller_rows:
+        read += f" (of which {controller_rows:,} transaction-controller rows)"
+    rows.append(InfoRow("Samples read", read))
+    samples, errors = overview.get("samples"), overview.get("errors")
+    if samples is not None:
+        failed = f", {errors:,} failed" if errors is not None else ""
+        rows.append(InfoRow("Requests (after filters, controllers apart)", f"{samples:,}{failed}"))
+    if overview.get("labels") is not None:
+        rows.append(InfoRow("Labels", f"{overview['labels']:,}"))
     rows.append(InfoRow("Bad rows skipped", bad_rows_text(load)))
     if options.include_labels:
         rows.append(InfoRow("Filter for computing (include labels)", options.include_labels))

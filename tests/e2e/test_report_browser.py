@@ -1,0 +1,302 @@
+"""The report in headless Chromium: untrusted text never runs as script, every chart draws offline.
+
+Builds reports with the real CLI (``python -m surge report``), then opens every page from file://
+with Playwright driving the Debian ``chromium`` binary.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from surge.results.columns import DEFAULT_COLUMNS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jmeter"
+PAGES = (
+    "index.html",
+    "content/pages/OverTime.html",
+    "content/pages/Throughput.html",
+    "content/pages/ResponseTimes.html",
+)
+CHARTS_PER_PAGE = {
+    "content/pages/OverTime.html": 6,
+    "content/pages/Throughput.html": 6,
+    "content/pages/ResponseTimes.html": 4,
+}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(240),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs the Debian chromium package at /usr/bin/chromium"
+    ),
+]
+
+HEADER = list(DEFAULT_COLUMNS)
+
+# Each payload would leave a trace if it ran: window.__pwned set, or the document title changed.
+LABEL_PAYLOADS = (
+    "<script>window.__pwned='label-script'</script>",
+    "<img src=x onerror=\"window.__pwned='label-img'\">",
+    '"><svg onload="window.__pwned=\'label-svg\'">',
+    "</script><script>window.__pwned='label-close'</script>",
+    "<b>bold?</b> &amp; %{x} {{7*7}} <!-- ]]>",
+)
+MESSAGE_PAYLOAD = "<img src=x onerror=\"document.title='pwned-message'\">"
+FAILURE_PAYLOAD = "<script>document.title='pwned-failure'</script>"
+CODE_PAYLOAD = "<i onmouseover=\"window.__pwned='code'\">500</i>"
+URL_PAYLOAD = "javascript:window.__pwned='url'//\"><script>window.__pwned='url2'</script>"
+THREAD_PAYLOAD = "<svg/onload=window.__pwned='thread'> 1-1"
+TITLE_PAYLOAD = "<script>window.__pwned='title'</script>Report"
+
+
+def _run_report(results: list[Path], out_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "surge", "report", *map(str, results), "-o", str(out_dir), *extra],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def _write_hostile_results(path: Path) -> None:
+    start_ms = 1_700_000_000_000
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)  # JMeter quoting: delimiters, quotes and newlines are quoted
+        writer.writerow(HEADER)
+        for i in range(200):
+            label = LABEL_PAYLOADS[i % len(LABEL_PAYLOADS)]
+            failed = i % 7 == 0
+            assertion_failed = failed and i % 3 == 0  # code 200 + failure message: keyed by the message
+            code = "200" if not failed or assertion_failed else (CODE_PAYLOAD if i % 2 == 0 else "503")
+            writer.writerow(
+                [
+                    start_ms + i * 900,
+                    50 + (i * 37) % 900,
+                    label,
+                    code,
+                    MESSAGE_PAYLOAD if failed else "OK",
+                    THREAD_PAYLOAD if i % 2 else "Group 1-1",
+                    "text",
+                    "false" if failed else "true",
+                    FAILURE_PAYLOAD if assertion_failed else "",
+                    1000 + i,
+                    200,
+                    2,
+                    2,
+                    URL_PAYLOAD,
+                    20 + i % 30,
+                    0,
+                    5,
+                ]
+            )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class PageWatch:
+    """Console errors, page errors, dialogs and non-file requests seen by one page."""
+
+    def __init__(self, page: Any) -> None:
+        self.errors: list[str] = []
+        self.outside_requests: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("request", self._request)
+        page.on("dialog", self._dialog)
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.errors.append(f"console {message.type}: {message.text}")
+
+    def _request(self, request: Any) -> None:
+        if not request.url.startswith(("file://", "data:")):
+            self.outside_requests.append(request.url)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+def _open(page: Any, report: Path, name: str) -> None:
+    page.goto((report / name).resolve().as_uri())
+    page.wait_for_load_state("load")
+    expected = CHARTS_PER_PAGE.get(name, 1)  # the dashboard draws its pie chart
+    page.wait_for_function(
+        "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+        arg=expected,
+        timeout=30_000,
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("hostile")
+    results = base / "hostile.jtl"
+    _write_hostile_results(results)
+    out = base / "report"
+    proc = _run_report([results], out, "--title", TITLE_PAYLOAD)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_untrusted_text_never_runs_and_shows_literally(browser: Any, hostile_report: Path, name: str) -> None:
+    page = browser.new_page()
+    watch = PageWatch(page)
+    try:
+        _open(page, hostile_report, name)
+        page.mouse.move(400, 300)  # would fire an injected onmouseover
+        state = page.evaluate(
+            """() => ({
+                pwned: window.__pwned === undefined ? null : String(window.__pwned),
+                title: document.title,
+                injected: document.querySelectorAll('img[src="x"], svg[onload], i[onmouseover], '
+                    + 'script:not([src]):not([type="application/json"])').length,
+                text: document.body.innerText,
+                legend: Array.from(document.querySelectorAll('.legendtext')).map(n => n.textContent),
+            })"""
+        )
+    finally:
+        page.close()
+    assert state["pwned"] is None
+    assert state["title"].endswith(f" · {TITLE_PAYLOAD}")  # not replaced by a payload, shown literally
+    assert state["injected"] == 0
+    assert not watch.dialogs
+    assert TITLE_PAYLOAD in state["text"]  # the title heading, shown as text
+    if name == "index.html":
+        for label in LABEL_PAYLOADS:
+            assert label in state["text"], f"label not shown literally: {label!r}"
+        assert FAILURE_PAYLOAD in state["text"]  # Errors table key for assertion-like failures
+        assert MESSAGE_PAYLOAD in state["text"]
+    if name == "content/pages/OverTime.html":
+        # Per-label legends (Response Time Over Time) show the labels as typed in the results file.
+        for label in LABEL_PAYLOADS:
+            assert label in state["legend"], f"legend entry not literal: {label!r} not in {state['legend']}"
+    assert not watch.errors, watch.errors
+    assert not watch.outside_requests, watch.outside_requests
+
+
+def test_inline_data_cannot_close_its_script_element(hostile_report: Path) -> None:
+    for name in PAGES:
+        html = (hostile_report / name).read_text(encoding="utf-8")
+        data = html.split('<script type="application/json" id="surge-data">', 1)[1].split("</script>", 1)[0]
+        assert "<" not in data
+        json.loads(data)  # what JSON.parse reads is the whole, valid block
+
+
+@pytest.fixture(scope="module")
+def fixture_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("fixture") / "report"
+    proc = _run_report([FIXTURES / "banpreet-jpetstore-utg" / "results.jtl"], out, "--tz", "Europe/Paris")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_chart_draws_offline_without_console_errors(
+    browser: Any, fixture_report: Path, name: str
+) -> None:
+    page = browser.new_page()
+    watch = PageWatch(page)
+    try:
+        _open(page, fixture_report, name)
+        charts = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.chart')).map(node => ({
+                id: node.id,
+                svg: node.querySelectorAll('.main-svg').length,
+                traces: Array.isArray(node.data) ? node.data.length : 0,
+                points: Array.isArray(node.data)
+                    ? node.data.reduce((sum, t) => sum + ((t.values || t.x || []).length), 0) : 0,
+            }))"""
+        )
+    finally:
+        page.close()
+    assert len(charts) == CHARTS_PER_PAGE.get(name, 1)
+    for chart in charts:
+        assert chart["svg"] >= 1, chart
+        assert chart["traces"] >= 1, chart
+        assert chart["points"] >= 1, chart
+    assert not watch.errors, watch.errors
+    assert not watch.outside_requests, watch.outside_requests
+
+
+def test_dashboard_tables_fill_and_sort(browser: Any, fixture_report: Path) -> None:
+    expected = json.loads(
+        (FIXTURES / "banpreet-jpetstore-utg" / "statistics.json").read_text(encoding="utf-8")
+    )
+    labels = sorted(k for k in expected if k != "Total")
+    page = browser.new_page()
+    watch = PageWatch(page)
+    try:
+        _open(page, fixture_report, "index.html")
+        rows = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#statisticsTable tbody.items tr'))"
+            ".map(tr => Array.from(tr.cells).map(td => td.textContent))"
+        )
+        assert sorted(r[0] for r in rows) == labels
+        assert [r[0] for r in rows] == sorted(labels, key=lambda s: [r[0] for r in rows].index(s))
+        total = page.evaluate(
+            "() => Array.from(document.querySelector('#statisticsTable tbody.overall tr').cells)"
+            ".map(td => td.textContent)"
+        )
+        assert total[0] == "Total"
+        assert int(total[1]) == expected["Total"]["sampleCount"]
+        assert int(total[2]) == expected["Total"]["errorCount"]
+        # Click "#Samples": largest first, then again: smallest first.
+        header = page.locator("#statisticsTable thead tr:last-child th").nth(1).locator("button")
+        header.click()
+        counts = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#statisticsTable tbody.items tr'))"
+            ".map(tr => parseInt(tr.cells[1].textContent, 10))"
+        )
+        assert counts == sorted((expected[label]["sampleCount"] for label in labels), reverse=True)
+        header.click()
+        counts = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#statisticsTable tbody.items tr'))"
+            ".map(tr => parseInt(tr.cells[1].textContent, 10))"
+        )
+        assert counts == sorted(expected[label]["sampleCount"] for label in labels)
+        group_headers = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#statisticsTable thead tr.groups th'))"
+            ".map(th => th.textContent)"
+        )
+        assert group_headers == [
+            "Requests",
+            "Executions",
+            "Response Times (ms)",
+            "Throughput",
+            "Network (KB/sec)",
+        ]
+        error_rows = page.locator("#errorsTable tbody.items tr").count()
+        assert error_rows == 1  # one error type in this fixture (JMeter's dashboard.json)
+    finally:
+        page.close()
+    assert not watch.errors, watch.errors
