@@ -20,6 +20,7 @@ JMeter's ``Non HTTP response code: ...`` form.
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 from dataclasses import dataclass
 from time import perf_counter_ns
@@ -376,6 +377,9 @@ def describe_connect_error(exc: BaseException) -> tuple[str, str]:
     """(code, message) for a failed connect: the exception's class name and its text."""
     if isinstance(exc, TimeoutError):
         return TIMEOUT, "Connect timed out"
+    if isinstance(exc, OSError) and exc.errno and exc.errno > 0:  # gaierror numbers are negative
+        # The same text on every event loop (asyncio says "Connect call failed (...)", uvloop not).
+        return type(exc).__name__, os.strerror(exc.errno)
     if isinstance(exc, OSError) and exc.strerror:
         return type(exc).__name__, exc.strerror
     return type(exc).__name__, str(exc) or type(exc).__name__
