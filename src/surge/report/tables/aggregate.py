@@ -89,12 +89,10 @@ def _threshold_sql(thresholds: dict[str, tuple[int, int]], options: ReportOption
 
 def _stats_columns(counted: str, options: ReportOptions) -> str:
     """Aggregates of the Statistics table over rows matching ``counted``."""
-    pcts = (50.0, *options.percentiles)
     if options.jmeter_compat:
-        window = percentiles.window_list_sql(options.statistic_window, counted)
-        pct_sql = f"{window} AS pct_values"
-    else:
-        pct_sql = f"{percentiles.exact_list_sql(pcts, counted)} AS pct_values"
+        pct_sql = f"{percentiles.window_list_sql(options.statistic_window, counted)} AS pct_values"
+    else:  # computed by percentiles.exact_percentiles in a pass of its own
+        pct_sql = "NULL AS pct_values"
     return f"""
         count(*) FILTER (WHERE {counted}) AS count,
         count(*) FILTER (WHERE {counted} AND NOT success) AS errors,
@@ -122,8 +120,22 @@ def _percentile_select(options: ReportOptions) -> str:
     if options.jmeter_compat:
         cols = [percentiles.legacy_from_sorted_sql("pct_values", p) for p in pcts]
     else:
-        cols = [f"pct_values[{i + 1}]" for i in range(len(pcts))]
+        cols = ["CAST(NULL AS DOUBLE)"] * len(pcts)
     return ", ".join(f"{c} AS p{i}" for i, c in enumerate(cols))
+
+
+def _with_exact_percentiles(
+    con: Any, rows: list[dict[str, Any]], where: str, options: ReportOptions, by_label: bool
+) -> None:
+    """Default mode: fill p0..p3 of ``rows`` from the exact (chart-definition) percentiles."""
+    if options.jmeter_compat:
+        return
+    values = percentiles.exact_percentiles(con, where, (50.0, *options.percentiles), by_label)
+    for row in rows:
+        found = values.get(row["label"] if by_label else None)
+        if found is not None:
+            for i, v in enumerate(found):
+                row[f"p{i}"] = v
 
 
 def _to_agg(row: dict[str, Any], thresholds: tuple[int, int]) -> Agg:
@@ -176,8 +188,10 @@ def per_label(con: Any, options: ReportOptions) -> list[Agg]:
                    {_apdex_columns(counted, t_sql, f_sql)}
             FROM samples WHERE {FILTERED} GROUP BY label
         ) ORDER BY first_row"""
+    rows = _fetch_dicts(con, sql)
+    _with_exact_percentiles(con, rows, f"{FILTERED} AND {counted}", options, by_label=True)
     default = (options.apdex_satisfied_ms, options.apdex_tolerated_ms)
-    return [_to_agg(row, thresholds.get(row["label"], default)) for row in _fetch_dicts(con, sql)]
+    return [_to_agg(row, thresholds.get(row["label"], default)) for row in rows]
 
 
 def overall(con: Any, options: ReportOptions) -> Agg | None:
@@ -206,4 +220,5 @@ def overall(con: Any, options: ReportOptions) -> Agg | None:
     rows = _fetch_dicts(con, sql)
     if not rows:
         return None
+    _with_exact_percentiles(con, rows, f"{FILTERED} AND NOT is_controller", options, by_label=False)
     return _to_agg(rows[0], (options.apdex_satisfied_ms, options.apdex_tolerated_ms))

@@ -1,8 +1,10 @@
 """SQL for the Statistics table's percentiles: exact (default) or JMeter's windowed LEGACY estimator.
 
-Default mode: ``quantile_cont``, i.e. linear interpolation between the two closest ranks over *all*
-samples (R-7, numpy's and Excel PERCENTILE.INC's definition): for sorted x1..xn and fraction q,
-h = (n-1)q + 1 and the result is x⌊h⌋ + (h-⌊h⌋)(x⌊h⌋+1 - x⌊h⌋).
+Default mode: exact, over *all* samples, with the definition of the Response Time Percentiles chart
+(so the table's 90th pct is the chart's 90.0 point): the smallest elapsed time v such that more than
+p % of the samples are <= v, i.e. the value at 1-based rank floor(q*n)+1 of the sorted values (capped
+at n). It is computed from a per-(label, elapsed) histogram with a running count, in exact integer
+arithmetic, so it is cheap even for 10M rows (a few thousand distinct elapsed values per label).
 
 JMeter-compatible mode: commons-math ``Percentile`` with ``EstimationType.LEGACY`` over a
 ``DescriptiveStatistics`` sliding window, i.e. over the *last* ``statistic_window`` samples of each row
@@ -15,6 +17,8 @@ the whole table), then sorted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
 
 
 def fraction_sql(percent: float) -> str:
@@ -42,12 +46,29 @@ def legacy_from_sorted_sql(sorted_list: str, percent: float) -> str:
     )
 
 
-def exact_list_sql(percents: Sequence[float], condition: str) -> str:
-    """Aggregate: exact percentiles (``quantile_cont``) as a DOUBLE list, NULL when no row matches."""
-    fractions = ", ".join(fraction_sql(p) for p in percents)
-    return f"quantile_cont(elapsed_ms, [{fractions}]) FILTER (WHERE {condition})"
+def exact_percentiles(
+    con: Any, where: str, percents: Sequence[float], by_label: bool
+) -> dict[str | None, list[float]]:
+    """Exact percentiles (the chart's definition) of ``samples`` rows matching ``where``.
 
-
-def exact_percentile_sql(column: str, percent: float) -> str:
-    """Aggregate for other modules (e.g. charts) that want the table's default-mode definition."""
-    return f"quantile_cont({column}, {fraction_sql(percent)})"
+    Keyed by label when ``by_label``, else by None (one overall group).
+    """
+    group = "label" if by_label else "NULL::VARCHAR"
+    conditions = []
+    for p in percents:
+        q = Fraction(repr(float(p))) / 100  # exact: 99.9 -> 999/1000
+        # smallest value whose running count exceeds q*n; q = 1 never does: fall back to the maximum
+        conditions.append(
+            f"coalesce(min(elapsed_ms) FILTER (WHERE cum * {q.denominator} > {q.numerator} * n),"
+            " max(elapsed_ms))"
+        )
+    sql = f"""
+        SELECT grp, {", ".join(conditions)}
+        FROM (
+            SELECT grp, elapsed_ms,
+                   sum(c) OVER (PARTITION BY grp ORDER BY elapsed_ms ROWS UNBOUNDED PRECEDING) AS cum,
+                   sum(c) OVER (PARTITION BY grp) AS n
+            FROM (SELECT {group} AS grp, elapsed_ms, count(*) AS c FROM samples WHERE {where}
+                  GROUP BY grp, elapsed_ms)
+        ) GROUP BY grp"""
+    return {row[0]: [float(v) for v in row[1:]] for row in con.execute(sql).fetchall()}
