@@ -14,8 +14,6 @@ from surge.errors import EXIT_OK, UsageError
 from surge.report.options import ApdexRule, ReportOptions
 from surge.units import parse_duration_s
 
-_MAX_BAD_LINES_SHOWN = 10
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -204,13 +202,17 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     # Imported here so that `surge --help` does not load DuckDB.
     from surge.report.build import build_report
+    from surge.report.info import bad_rows_where
 
     result = build_report(args.results, args.output, options, force=args.force)
     load = result.load
+    for warning in load.warnings:
+        print(f"surge report: warning: {warning}", file=sys.stderr)
     if load.bad_rows:
-        shown = ", ".join(str(n) for n in load.bad_row_lines[:_MAX_BAD_LINES_SHOWN])
-        more = ", ..." if load.bad_rows > len(load.bad_row_lines[:_MAX_BAD_LINES_SHOWN]) else ""
-        where = f" (lines {shown}{more})" if shown else ""
-        print(f"surge report: skipped {load.bad_rows} bad rows{where}", file=sys.stderr)
+        where = bad_rows_where(load)
+        print(
+            f"surge report: skipped {load.bad_rows} bad rows" + (f" ({where})" if where else ""),
+            file=sys.stderr,
+        )
     print(f"surge report: {load.rows_loaded} samples; report written to {result.index_html.resolve()}")
     return EXIT_OK

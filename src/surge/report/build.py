@@ -108,6 +108,7 @@ def build_report(
         encoding="utf-8",
     )
     notes = [str(note) for note in overview.get("notes", ())]
+    notes[:0] = [str(w) for w in load.warnings]
     if load.bad_rows:
         notes.insert(0, f"Bad rows skipped: {bad_rows_text(load)}. The report is built from the other rows.")
     content = ReportContent(

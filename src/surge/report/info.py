@@ -48,13 +48,25 @@ def _granularity_ms(graphs: Mapping[str, Any]) -> int | None:
     return int(value) if value else None
 
 
+def bad_rows_where(load: LoadResult) -> str:
+    """``lines 4, 19, …``: where the first skipped rows are ('' if unknown).
+
+    With several input files each line number is prefixed by its file name (``a.jtl:4``).
+    """
+    if len(load.sources) > 1 and load.bad_row_locations:
+        where = [f"{Path(name).name}:{line}" for name, line in load.bad_row_locations[:_MAX_LINES_SHOWN]]
+    else:
+        where = [str(line) for line in load.bad_row_lines[:_MAX_LINES_SHOWN]]
+    if not where:
+        return ""
+    more = ", …" if load.bad_rows > len(where) else ""
+    return f"line{'s' if len(where) > 1 else ''} {', '.join(where)}{more}"
+
+
 def bad_rows_text(load: LoadResult) -> str:
-    """``0``, or ``3 (lines 4, 19, 250)``: the count and the first line numbers of skipped rows."""
-    if load.bad_rows == 0:
-        return "0"
-    lines = ", ".join(str(n) for n in load.bad_row_lines[:_MAX_LINES_SHOWN])
-    more = ", …" if load.bad_rows > len(load.bad_row_lines[:_MAX_LINES_SHOWN]) else ""
-    return f"{load.bad_rows} (lines {lines}{more})" if lines else str(load.bad_rows)
+    """``0``, or ``3 (lines 4, 19, 250)``: the count and the first places of skipped rows."""
+    where = bad_rows_where(load)
+    return f"{load.bad_rows} ({where})" if where else str(load.bad_rows)
 
 
 def info_rows(
