@@ -144,7 +144,9 @@ class LocalHttpServer:
             await writer.drain()
             return False
         elif path == "/eof":
-            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + (b"" if head_only else b"until-eof"))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + (b"" if head_only else b"until-eof")
+            )
             await writer.drain()
             return False
         elif path == "/continue":

@@ -85,7 +85,7 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="results file, JMeter JTL CSV (default results.jtl)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no live line and no summary table")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no live line and no summary table")
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     parser.add_argument(
         "--ok-status",

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for the servers package
 
-from servers.http_server import LocalHttpServer  # noqa: E402
+from servers.http_server import LocalHttpServer
 
 
 @pytest.fixture(scope="module")

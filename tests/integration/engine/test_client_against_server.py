@@ -83,7 +83,10 @@ def test_never_respond_times_out(server: LocalHttpServer) -> None:
 
 
 def test_dropped_and_garbage(server: LocalHttpServer) -> None:
-    assert get(f"{server.base_url}/drop").error == ("RemoteDisconnected", "Remote end closed connection without response")
+    assert get(f"{server.base_url}/drop").error == (
+        "RemoteDisconnected",
+        "Remote end closed connection without response",
+    )
     garbage = get(f"{server.base_url}/garbage").error
     assert garbage is not None and garbage[0].startswith("HttpParser")
 

@@ -14,8 +14,12 @@ from surge.plan import ClientOptions, LoadModel, Plan, Request, ThinkTime, UserG
 from surge.results.columns import DEFAULT_COLUMNS
 
 
-def run(tmp_path: Path, urls: list[str], load: LoadModel, client: ClientOptions | None = None,
-        ) -> tuple[WorkerResult, list[dict[str, str]], list[tuple[Any, ...]]]:
+def run(
+    tmp_path: Path,
+    urls: list[str],
+    load: LoadModel,
+    client: ClientOptions | None = None,
+) -> tuple[WorkerResult, list[dict[str, str]], list[tuple[Any, ...]]]:
     plan = Plan(
         groups=(UserGroup(requests=tuple(Request(u) for u in urls), load=load),),
         client=client or ClientOptions(timeout_s=2.0),
@@ -63,7 +67,9 @@ def test_iterations_cycle_urls_in_order(tmp_path: Path, server: LocalHttpServer)
 
 def test_ok_status_makes_404_a_success(tmp_path: Path, server: LocalHttpServer) -> None:
     client = ClientOptions(timeout_s=2.0, ok_statuses=frozenset({200, 404}))
-    result, rows, _ = run(tmp_path, [f"{server.base_url}/status/404"], LoadModel(users=1, iterations=2), client)
+    result, rows, _ = run(
+        tmp_path, [f"{server.base_url}/status/404"], LoadModel(users=1, iterations=2), client
+    )
     assert [r["success"] for r in rows] == ["true", "true"]
     assert result.label_totals[0].errors == 0
 

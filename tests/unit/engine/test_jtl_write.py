@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from surge.results.columns import DEFAULT_HEADER
-from surge.results.jtl_write import JtlPartWriter, RowParts, format_row, merge_parts, quote_field, status_fields
+from surge.results.jtl_write import (
+    JtlPartWriter,
+    RowParts,
+    format_row,
+    merge_parts,
+    quote_field,
+    status_fields,
+)
 from surge.results.sample import Sample
 
 

@@ -86,7 +86,7 @@ def test_chunked_with_extensions_and_trailers(byte_by_byte: bool) -> None:
     body = (
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
         b"5;name=value\r\nhello\r\n"
-        b"6;quoted=\"a b\"\r\n world\r\n"
+        b'6;quoted="a b"\r\n world\r\n'
         b"0\r\nX-Trailer: yes\r\nX-Other: 1\r\n\r\n"
     )
     conn, owner, _ = connect()
