@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import shutil
 import sys
@@ -39,6 +40,7 @@ from engine_vs_peers import _seconds_arg, parse_duration_s, positive_int
 
 # Sockets the generator needs besides one per user: event loop, pipes, results file, logging.
 FD_HEADROOM = 1024
+SLOW_MS = 1000  # samples slower than this are broken down into new vs reused connections
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +78,37 @@ class ConnectionCounter:
                         else:
                             other += 1
         self.established, self.other = established, other
+
+
+def slow_samples(path: Path, threshold_ms: int) -> dict[str, int]:
+    """How many samples took longer than ``threshold_ms``, and how many of those opened a connection.
+
+    Tells a slow connect (ramp-up, accept backlog) apart from a slow request on a warm connection
+    (an event loop that cannot keep up with its users).
+    """
+    slow = slow_new = new = 0
+    max_connect_ms = 0
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        col = {name: i for i, name in enumerate(header)}
+        i_el, i_conn = col["elapsed"], col["Connect"]
+        for row in reader:
+            if len(row) <= max(i_el, i_conn):
+                continue
+            connect_ms = int(row[i_conn]) if row[i_conn].isdigit() else 0
+            is_new = connect_ms > 0
+            new += is_new
+            max_connect_ms = max(max_connect_ms, connect_ms)
+            if int(row[i_el]) > threshold_ms:
+                slow += 1
+                slow_new += is_new
+    return {
+        "slow": slow,
+        "slow_on_new_connection": slow_new,
+        "new_connections": new,
+        "max_connect_ms": max_connect_ms,
+    }
 
 
 def verdict_lines(summary: JtlSummary, users: int, returncode: int) -> list[str]:
@@ -159,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"surge wrote no results file (exit {usage.returncode}):\n{err}", file=sys.stderr)
             return 1
         summary = summarize_jtl(jtl)
+        slow = slow_samples(jtl, SLOW_MS)
     except KeyboardInterrupt:
         print("\ninterrupted; nginx stopped", file=sys.stderr)
         return 130
@@ -173,6 +207,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\nsurge: exit {usage.returncode}, wall {usage.wall_s:.1f} s, CPU {usage.cpu_s:.1f} s")
     print(f"samples: {summary.rows:,} over {summary.window_s:.1f} s = {summary.rate_per_s:,.0f} req/s")
     print(f"latency (JTL, whole ms): p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms")
+    print(
+        f"samples over {SLOW_MS} ms: {slow['slow']:,}, of which {slow['slow_on_new_connection']:,} opened a "
+        f"connection; samples with a connect: {slow['new_connections']:,}, "
+        f"max Connect {slow['max_connect_ms']} ms"
+    )
     print(f"users that completed a sample: {summary.threads:,}; max allThreads: {summary.max_all_threads:,}")
     if counter.established is not None:
         print(
@@ -210,6 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "cpu_s": usage.cpu_s,
                     "p50_ms": p50_ms,
                     "p99_ms": p99_ms,
+                    "slow_samples": slow,
                 },
                 indent=2,
             )

@@ -176,3 +176,24 @@ def test_surge_summary_gives_sub_ms_percentiles(peers: ModuleType) -> None:
     assert peers.parse_surge_summary_latency_us("") is None
     whole_ms = SURGE_SUMMARY.replace("4.65", "5").replace("107.58", "108")
     assert peers.parse_surge_summary_latency_us(whole_ms) is None
+
+
+def test_slow_samples_are_split_by_new_connection(tmp_path: Path) -> None:
+    _load("engine_vs_peers")
+    c10k = _load("connections_10k")
+    jtl = tmp_path / "r.jtl"
+    jtl.write_text(
+        "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,"
+        "bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect\n"
+        "1000,1500,GET /,200,OK,surge 1-1,text,true,,100,50,2,2,http://x/,1400,0,1200\n"
+        "1000,2000,GET /,200,OK,surge 1-2,text,true,,100,50,2,2,http://x/,1990,0,0\n"
+        "1000,3,GET /,200,OK,surge 1-2,text,true,,100,50,2,2,http://x/,2,0,1\n"
+    )
+    assert c10k.slow_samples(jtl, 1000) == {
+        "slow": 2,
+        "slow_on_new_connection": 1,
+        "new_connections": 2,
+        "max_connect_ms": 1200,
+    }
+    args = c10k.build_parser().parse_args([])
+    assert (args.users, args.duration, args.ramp_up) == (10_000, 20.0, 5.0)
