@@ -193,6 +193,7 @@ def _load_file(
     kind = file_kind(head)
     if kind == "empty":
         totals.warnings.append(f"{name}: empty file")
+        totals.unreadable.append(f"{path.name} is empty")
         return
     if kind == "xml":
         totals.add(name, _load_xml(con, path, options, scratch, compressed))
@@ -307,13 +308,13 @@ def _file_timestamp(
         return fixed, None
     index = layout.columns.index("timeStamp")
     values = [r[index].strip() for r in layout.sample_records if len(r) > index and r[index].strip()]
-    if all(_is_int(v) for v in values):
+    # Some of the sampled rows may be bad (a repeated header line): the majority decides.
+    if sum(1 for v in values if _is_int(v)) * 2 >= len(values):
         return TimestampRead(), None
-    # Rows in the sample may be bad; the format has to fit most of them.
     for pattern in COMMON_PATTERNS:
         candidate = _pattern_timestamp(pattern, options.timezone)
         fits = sum(1 for v in values if _parses(con, v, candidate))
-        if fits * 2 > len(values):
+        if fits * 2 >= len(values):
             _check_timezone(con, candidate)
             zone = "" if candidate.has_zone else f" in time zone {options.timezone}"
             return candidate, f"timestamps read as dates with pattern {pattern!r}{zone}"
