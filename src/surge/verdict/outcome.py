@@ -1,0 +1,47 @@
+"""The verdict of a run: passed, thresholds failed, or invalid (the generator was the bottleneck)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from surge.errors import EXIT_INVALID_RUN, EXIT_OK, EXIT_THRESHOLDS_FAILED
+from surge.verdict.thresholds import ThresholdResult
+
+# Above this share of one core per worker process the generator itself limits the load, so its
+# latencies include its own queueing and cannot be trusted.
+CPU_SATURATION_SHARE = 0.90
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # "passed", "thresholds_failed" or "invalid"
+    exit_code: int
+    thresholds: tuple[ThresholdResult, ...]
+    invalid_reasons: tuple[str, ...]
+
+    @property
+    def failed_thresholds(self) -> tuple[ThresholdResult, ...]:
+        return tuple(r for r in self.thresholds if not r.passed)
+
+
+def generator_saturation_reasons(worker_cpu_s: float, duration_s: float, processes: int) -> tuple[str, ...]:
+    """Say why a run is invalid when its worker processes used nearly all of their cores."""
+    if duration_s <= 0 or processes <= 0:
+        return ()
+    share = worker_cpu_s / (duration_s * processes)
+    if share < CPU_SATURATION_SHARE:
+        return ()
+    return (
+        f"the load generator was the bottleneck: its {processes} worker process(es) used "
+        f"{share:.0%} of their cores (limit {CPU_SATURATION_SHARE:.0%}); add processes or lower the load",
+    )
+
+
+def decide(thresholds: Sequence[ThresholdResult], invalid_reasons: Sequence[str]) -> Verdict:
+    """An invalid run outranks failed thresholds: its numbers say nothing about the server."""
+    if invalid_reasons:
+        return Verdict("invalid", EXIT_INVALID_RUN, tuple(thresholds), tuple(invalid_reasons))
+    if any(not r.passed for r in thresholds):
+        return Verdict("thresholds_failed", EXIT_THRESHOLDS_FAILED, tuple(thresholds), ())
+    return Verdict("passed", EXIT_OK, tuple(thresholds), ())
