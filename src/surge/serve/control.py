@@ -1,0 +1,184 @@
+"""Process control through the pidfile with gunicorn's signals: TTIN/TTOU scale, HUP reload, TERM stop."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import psutil
+
+from surge.errors import SurgeError, UsageError
+from surge.serve.runfiles import (
+    is_alive,
+    live_master,
+    read_pid,
+    read_state_if_any,
+    require_master,
+    state_path,
+    workers_of,
+)
+
+_POLL_S = 0.05
+DEFAULT_GRACEFUL_TIMEOUT_S = 30.0
+# After gunicorn's graceful timeout the master kills its workers itself and exits; this is
+# how much longer we give it before concluding it is stuck.
+STOP_MARGIN_S = 5.0
+# How long one TTIN/TTOU may take to show up as a new or vanished worker.
+SCALE_STEP_TIMEOUT_S = 15.0
+_GUNICORN_ONLY = ("sync", "gthread", "gevent")
+
+
+@dataclass(frozen=True)
+class StopReport:
+    master_pid: int
+    graceful: bool  # False when KILL had to be sent
+    killed_pids: tuple[int, ...]
+    waited_s: float
+
+
+@dataclass(frozen=True)
+class ScaleReport:
+    before: int
+    after: int
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    old_pids: tuple[int, ...]
+    new_pids: tuple[int, ...]
+    complete: bool  # False when old workers were still running at the deadline
+
+
+def wait_gone(processes: list[psutil.Process], timeout_s: float) -> list[psutil.Process]:
+    """Wait until every process has exited (zombies count as exited); return those still alive."""
+    deadline = time.monotonic() + timeout_s
+    alive = [p for p in processes if is_alive(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(_POLL_S)
+        alive = [p for p in alive if is_alive(p)]
+    return alive
+
+
+def _worker_pids(master: psutil.Process) -> set[int]:
+    return {p.pid for p in workers_of(master)}
+
+
+def _require_gunicorn(pidfile: Path, action: str) -> None:
+    state = read_state_if_any(pidfile)
+    if state is not None and state.mode not in _GUNICORN_ONLY:
+        raise UsageError(f"{action} needs a gunicorn mode; this server runs --mode {state.mode}")
+
+
+def _graceful_timeout_s(pidfile: Path) -> float:
+    state = read_state_if_any(pidfile)
+    return state.graceful_timeout_s if state is not None else DEFAULT_GRACEFUL_TIMEOUT_S
+
+
+def scale(pidfile: Path, delta: int) -> ScaleReport:
+    """Add (TTIN) or remove (TTOU) ``delta`` workers, one signal at a time.
+
+    Signals of one kind that arrive together are merged by the kernel, so each one is sent
+    only after the master has visibly acted on the previous one.
+    """
+    if delta == 0:
+        raise UsageError("scale by a non-zero number, for example +2 or -1")
+    _require_gunicorn(pidfile, "surge scale")
+    master = require_master(pidfile)
+    before = len(_worker_pids(master))
+    if before + delta < 1:
+        raise UsageError(f"cannot scale {before} workers by {delta}: at least 1 worker must remain")
+    sig = signal.SIGTTIN if delta > 0 else signal.SIGTTOU
+    for _ in range(abs(delta)):
+        current = _worker_pids(master)
+        master.send_signal(sig)
+        deadline = time.monotonic() + SCALE_STEP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            now = _worker_pids(master)
+            if (delta > 0 and now - current) or (delta < 0 and len(now) < len(current)):
+                break
+            if not is_alive(master):
+                raise SurgeError("the server exited while scaling")
+            time.sleep(_POLL_S)
+        else:
+            raise SurgeError(f"the master did not act on {sig.name} within {SCALE_STEP_TIMEOUT_S:g}s")
+    after = len(_worker_pids(master))
+    _record_workers(pidfile, after)
+    return ScaleReport(before=before, after=after)
+
+
+def _record_workers(pidfile: Path, workers: int) -> None:
+    """Write the new count into the state file, which the master re-reads on HUP, so a reload keeps it."""
+    state = read_state_if_any(pidfile)
+    if state is None:
+        return
+    settings = {**state.settings, "workers": workers}
+    replace(state, workers=workers, settings=settings).write(state_path(pidfile))
+
+
+def reload(pidfile: Path, timeout_s: float | None = None) -> ReloadReport:
+    """HUP: gunicorn re-reads its configuration, boots new workers (new code) and retires the old ones."""
+    _require_gunicorn(pidfile, "surge reload")
+    master = require_master(pidfile)
+    old = _worker_pids(master)
+    master.send_signal(signal.SIGHUP)
+    limit_s = timeout_s if timeout_s is not None else _graceful_timeout_s(pidfile) + STOP_MARGIN_S
+    deadline = time.monotonic() + limit_s
+    now = old
+    while time.monotonic() < deadline:
+        now = _worker_pids(master)
+        if now and not (now & old):
+            return ReloadReport(tuple(sorted(old)), tuple(sorted(now)), complete=True)
+        if not is_alive(master):
+            raise SurgeError("the server exited during the reload")
+        time.sleep(_POLL_S)
+    return ReloadReport(tuple(sorted(old)), tuple(sorted(now - old)), complete=False)
+
+
+def stop_server(
+    pidfile: Path, *, timeout_s: float | None = None, master_pid: int | None = None
+) -> StopReport:
+    """TERM the master (graceful); KILL it and its workers only if it outlives the graceful timeout.
+
+    ``master_pid`` lets the launcher stop a server whose pidfile is not written yet.
+    """
+    master = live_master(pidfile)
+    if master is None and master_pid is not None:
+        try:
+            master = psutil.Process(master_pid)
+        except psutil.NoSuchProcess:
+            master = None
+    if master is None:
+        master = require_master(pidfile)  # raises with the reason
+    limit_s = timeout_s if timeout_s is not None else _graceful_timeout_s(pidfile) + STOP_MARGIN_S
+    workers = workers_of(master)
+    started = time.monotonic()
+    with contextlib.suppress(psutil.NoSuchProcess):
+        master.send_signal(signal.SIGTERM)
+    killed: list[int] = []
+    if wait_gone([master], limit_s):
+        for process in [master, *workers]:
+            try:
+                process.kill()
+                killed.append(process.pid)
+            except psutil.NoSuchProcess:
+                pass
+        wait_gone([master], 5.0)
+    # The master normally takes its workers down with it; any left are orphans and get KILL.
+    for process in wait_gone(workers, 2.0):
+        try:
+            process.kill()
+            killed.append(process.pid)
+        except psutil.NoSuchProcess:
+            pass
+    wait_gone(workers, 5.0)
+    if read_pid(pidfile) == master.pid:
+        pidfile.unlink(missing_ok=True)
+    return StopReport(
+        master_pid=master.pid,
+        graceful=not killed,
+        killed_pids=tuple(killed),
+        waited_s=time.monotonic() - started,
+    )

@@ -1,0 +1,77 @@
+"""The server process: ``python -m surge.serve.master STATE_FILE`` runs gunicorn or Flask's dev server.
+
+It runs in a fresh interpreter so the master imports as little as possible: in gevent mode
+the worker monkey-patches the stdlib at boot (gunicorn's own GeventWorker.patch), and nothing
+here may patch or pull in network libraries before that. With --preload the app is imported
+in the master, before any worker exists, so this module patches the master first, as gunicorn's
+documentation advises for preloaded gevent apps (patch before the app and its libraries load).
+
+Readiness: each worker writes its pid to the file descriptor in SURGE_READY_FD once the app
+is loaded, and the launching ``surge serve`` waits for one line per worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from typing import Any
+
+READY_FD_ENV = "SURGE_READY_FD"
+# Same codes as gunicorn's arbiter, so the launcher reads both the same way.
+EXIT_WORKER_BOOT_ERROR = 3
+EXIT_APP_LOAD_ERROR = 4
+
+
+def announce_ready(fd: int | None) -> None:
+    """Tell the launcher this process has loaded the app; harmless once the launcher has gone."""
+    if fd is None:
+        return
+    with contextlib.suppress(OSError):
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+
+
+def _ready_fd() -> int | None:
+    value = os.environ.pop(READY_FD_ENV, None)
+    return int(value) if value and value.isdigit() else None
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m surge.serve.master STATE_FILE", file=sys.stderr)
+        return 2
+    with open(argv[0], encoding="utf-8") as file:
+        state: dict[str, Any] = json.load(file)
+    if state["mode"] == "gevent" and state["preload"]:
+        from gevent import monkey
+
+        monkey.patch_all()
+    ready_fd = _ready_fd()
+    if state["mode"] in ("flask-threaded", "flask-processes"):
+        from surge.serve.devserver import run_dev_server
+
+        return run_dev_server(state, ready_fd)
+
+    from pathlib import Path
+
+    from surge.serve.application import SurgeApplication
+    from surge.serve.runfiles import boot_error_path
+
+    def post_worker_init(worker: Any) -> None:
+        announce_ready(ready_fd)
+
+    application = SurgeApplication(
+        state["app"],
+        state["settings"],
+        hooks={"post_worker_init": post_worker_init},
+        directory=Path(state["directory"]),
+        state_file=Path(argv[0]),
+        boot_error_file=boot_error_path(Path(state["pidfile"])),
+    )
+    application.run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,216 @@
+"""What the user asked ``surge serve`` for (ServeOptions) and the resolved, validated plan (ServePlan)."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from surge.errors import UsageError
+from surge.serve.profiles import MODES, PROFILES, Profile
+
+DEFAULT_BIND = "127.0.0.1:8000"
+DEFAULT_RUN_DIR = Path("surge-run")
+PIDFILE_NAME = "serve.pid"
+LOG_DIR_NAME = "logs"
+DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_LOG_BACKUPS = 5
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+# Combined log format, but the first field is the real client (X-Forwarded-For from a trusted
+# proxy, see surge.serve.standalone.client_address) and the request duration in µs ends the line.
+DEFAULT_ACCESS_LOG_FORMAT = '%(client)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)sus'
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Everything ``surge serve`` accepts; None means "the mode's default"."""
+
+    app: str
+    mode: str = "sync"
+    workers: int | None = None  # None = auto (2 x cores + 1)
+    threads: int | None = None
+    worker_connections: int | None = None
+    timeout_s: float = 30.0
+    graceful_timeout_s: float = 30.0
+    keepalive_s: float = 2.0
+    max_requests: int = 0
+    max_requests_jitter: int | None = None
+    preload: bool = False
+    bind: str = DEFAULT_BIND
+    reload: bool = False
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    log_dir: Path | None = None
+    log_max_bytes: int = DEFAULT_LOG_MAX_BYTES
+    log_backups: int = DEFAULT_LOG_BACKUPS
+    access_log_format: str = DEFAULT_ACCESS_LOG_FORMAT
+    log_level: str = "info"
+    run_dir: Path = DEFAULT_RUN_DIR
+    pidfile: Path | None = None
+    daemon: bool = False
+    boot_timeout_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class ServePlan:
+    """Resolved options: absolute paths, worker count with its reasoning, and notes for the user."""
+
+    options: ServeOptions
+    profile: Profile
+    host: str
+    port: int
+    workers: int
+    workers_reason: str
+    threads: int | None
+    worker_connections: int | None
+    max_requests_jitter: int
+    run_dir: Path
+    pidfile: Path
+    state_file: Path
+    log_dir: Path | None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.host in ("0.0.0.0", "::"):
+            host = "127.0.0.1" if self.host == "0.0.0.0" else "[::1]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def access_log(self) -> Path | None:
+        return self.log_dir / "access.log" if self.log_dir else None
+
+    @property
+    def error_log(self) -> Path | None:
+        return self.log_dir / "error.log" if self.log_dir else None
+
+
+def parse_bind(bind: str) -> tuple[str, int]:
+    """Split ``HOST:PORT`` or ``[IPv6]:PORT`` into host and port."""
+    text = bind.strip()
+    if text.startswith("unix:"):
+        raise UsageError("unix sockets are not supported by surge serve; bind to HOST:PORT")
+    if text.startswith("["):
+        host, sep, port_text = text[1:].partition("]:")
+    else:
+        host, sep, port_text = text.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise UsageError(f"invalid --bind {bind!r} (expected HOST:PORT, for example 127.0.0.1:8000)")
+    port = int(port_text)
+    if not 1 <= port <= 65535:
+        raise UsageError(f"invalid port {port} in --bind {bind!r} (1-65535)")
+    return host, port
+
+
+def auto_workers(cpu_count: int) -> tuple[int, str]:
+    """gunicorn's rule of thumb: 2 x cores + 1, so a core has a second worker ready while one waits."""
+    cores = max(1, cpu_count)
+    return 2 * cores + 1, f"auto: 2 x {cores} cores + 1"
+
+
+def whole_seconds(value_s: float, name: str, *, minimum: int) -> int:
+    """gunicorn takes whole seconds; round up so a 0.5s timeout does not become no timeout."""
+    if not math.isfinite(value_s) or value_s < 0:
+        raise UsageError(f"{name} must be a non-negative duration")
+    return max(minimum, math.ceil(value_s))
+
+
+def _positive(value: int | None, name: str) -> None:
+    if value is not None and value < 1:
+        raise UsageError(f"{name} must be at least 1, got {value}")
+
+
+def plan_serve(options: ServeOptions, *, cpu_count: int | None = None, cwd: Path | None = None) -> ServePlan:
+    """Validate ``options`` and resolve defaults; pure apart from reading the CPU count."""
+    if options.mode not in PROFILES:
+        raise UsageError(f"unknown mode {options.mode!r} (choose from {', '.join(MODES)})")
+    if ":" not in options.app or options.app.startswith(":") or options.app.endswith(":"):
+        raise UsageError(f"expected MODULE:APP, got {options.app!r} (for example surge.demo:app)")
+    profile = PROFILES[options.mode]
+    host, port = parse_bind(options.bind)
+    for name, value in (
+        ("--workers", options.workers),
+        ("--threads", options.threads),
+        ("--worker-connections", options.worker_connections),
+    ):
+        _positive(value, name)
+    if options.max_requests < 0:
+        raise UsageError("--max-requests must be 0 (off) or more")
+    if options.max_requests_jitter is not None and options.max_requests_jitter < 0:
+        raise UsageError("--max-requests-jitter must be 0 or more")
+    if options.log_max_bytes < 1024:
+        raise UsageError("--log-max-size must be at least 1KB")
+    if options.log_backups < 1:
+        raise UsageError("--log-backups must be at least 1 (rotation keeps that many old files)")
+    if options.log_level not in LOG_LEVELS:
+        raise UsageError(f"unknown log level {options.log_level!r} (choose from {', '.join(LOG_LEVELS)})")
+    whole_seconds(options.timeout_s, "--timeout", minimum=0)
+    whole_seconds(options.graceful_timeout_s, "--graceful-timeout", minimum=0)
+    whole_seconds(options.keepalive_s, "--keepalive", minimum=0)
+    if options.boot_timeout_s <= 0:
+        raise UsageError("--boot-timeout must be positive")
+
+    notes: list[str] = []
+    if options.workers is None:
+        workers, reason = auto_workers(cpu_count if cpu_count is not None else (os.cpu_count() or 1))
+    else:
+        workers, reason = options.workers, "from --workers"
+    threads = options.threads
+    connections = options.worker_connections
+    if options.mode == "gthread":
+        threads = threads or profile.default_threads
+    elif threads is not None:
+        raise UsageError("--threads applies to --mode gthread only")
+    if options.mode in ("gevent", "gthread"):
+        connections = connections or profile.default_worker_connections
+    elif connections is not None:
+        raise UsageError("--worker-connections applies to --mode gevent and gthread only")
+    jitter = options.max_requests_jitter
+    if jitter is None:
+        # Without jitter every worker reaches max_requests together and they all restart at once.
+        jitter = options.max_requests // 10 if options.max_requests else 0
+
+    if host in ("0.0.0.0", "::"):
+        notes.append(
+            f"warning: binding to {host} accepts connections from other machines;"
+            " use 127.0.0.1 unless this is what you want"
+        )
+    if options.reload:
+        notes.append("warning: --reload restarts workers when code changes: for development only")
+    if not profile.is_gunicorn:
+        notes.append(
+            f"warning: --mode {options.mode} is Flask's development server, for comparison only;"
+            " it is not for production (use sync, gthread or gevent)"
+        )
+        if options.preload or options.max_requests:
+            raise UsageError("--preload and --max-requests apply to gunicorn modes only")
+    if options.mode == "gevent" and options.preload:
+        notes.append(
+            "note: --preload with gevent imports the app in the master, so surge monkey-patches the"
+            " master first (as gunicorn's docs advise for preloaded gevent apps)"
+        )
+
+    base = cwd or Path.cwd()
+    run_dir = (base / options.run_dir).resolve()
+    pidfile = (base / options.pidfile).resolve() if options.pidfile else run_dir / PIDFILE_NAME
+    log_dir = options.log_dir
+    if log_dir is None and options.daemon:
+        # A daemon has no terminal to log to: default to files in the run folder.
+        log_dir = run_dir / LOG_DIR_NAME
+    return ServePlan(
+        options=options,
+        profile=profile,
+        host=host,
+        port=port,
+        workers=workers,
+        workers_reason=reason,
+        threads=threads,
+        worker_connections=connections,
+        max_requests_jitter=jitter,
+        run_dir=run_dir,
+        pidfile=pidfile,
+        state_file=pidfile.with_suffix(".json"),
+        log_dir=(base / log_dir).resolve() if log_dir else None,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,111 @@
+"""Logging support that a standalone gunicorn.conf.py carries: real client address and shared log rotation.
+
+This module imports only the standard library and gunicorn, because ``surge serve --print-config``
+copies its source into the config file it writes, so that file runs under plain gunicorn.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import ipaddress
+import logging.handlers
+import os
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+
+def _is_trusted(address: str, allowed: list[str]) -> bool:
+    if "*" in allowed:
+        return True
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return False
+    for entry in allowed:
+        try:
+            if ip in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def client_address(peer: str | None, forwarded_for: str | None, allowed: list[str]) -> str:
+    """The client's address: the peer, or, when the peer is a trusted proxy, from X-Forwarded-For.
+
+    Proxies append to X-Forwarded-For, so it is read from the right, skipping trusted proxies:
+    the first untrusted hop is the client. Entries left of it could have been forged by the client.
+    """
+    if not peer:
+        return "-"
+    if not forwarded_for or not _is_trusted(peer, allowed):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, allowed):
+            return hop
+    return hops[0] if hops else peer
+
+
+class ForwardedLogger(Logger):  # type: ignore[misc]
+    """gunicorn's logger with one more access-log atom, ``%(client)s`` (see client_address)."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        allowed = self.cfg.forwarded_allow_ips
+        if isinstance(allowed, str):
+            allowed = allowed.split(",")
+        atoms["client"] = client_address(
+            environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"), list(allowed)
+        )
+        return atoms
+
+
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A size-rotating log file that several worker processes write at once.
+
+    The stdlib handler assumes one writer: after one process rotates, the others keep writing
+    into the renamed file. Here every process reopens the file when it was moved, and the
+    rotation itself runs under an exclusive lock, re-checked so that only one process rotates.
+    """
+
+    def __init__(
+        self, filename: str, maxBytes: int = 0, backupCount: int = 0, encoding: str | None = "utf-8"
+    ) -> None:
+        super().__init__(filename, mode="a", maxBytes=maxBytes, backupCount=backupCount, encoding=encoding)
+        self._lock_path = self.baseFilename + ".lock"
+
+    def _same_file_on_disk(self) -> bool:
+        if self.stream is None:
+            return False
+        try:
+            on_disk = os.stat(self.baseFilename)
+        except FileNotFoundError:
+            return False
+        ours = os.fstat(self.stream.fileno())
+        return (on_disk.st_dev, on_disk.st_ino) == (ours.st_dev, ours.st_ino)
+
+    def _reopen(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        self.stream = self._open()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.stream is not None and not self._same_file_on_disk():
+            self._reopen()
+        super().emit(record)
+
+    def doRollover(self) -> None:
+        with open(self._lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not self._same_file_on_disk():
+                    # Another process rotated while we waited for the lock: write to the new file.
+                    self._reopen()
+                    return
+                if self.stream is not None and os.fstat(self.stream.fileno()).st_size < self.maxBytes:
+                    return
+                super().doRollover()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
