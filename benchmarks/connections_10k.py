@@ -56,16 +56,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class ConnectionCounter:
-    """Counts the surge tree's TCP connections to the server port, once, after ramp-up has finished."""
+def listen_queue_length(port: int, proc_net_tcp: str) -> int | None:
+    """Connections waiting in the accept queue of the listener on ``port`` (rx_queue of its LISTEN row)."""
+    port_hex = f":{port:04X}"
+    for line in proc_net_tcp.splitlines()[1:]:
+        fields = line.split()
+        # sl local_address rem_address st tx_queue:rx_queue ...; st 0A is LISTEN.
+        if len(fields) > 4 and fields[1].endswith(port_hex) and fields[3] == "0A":
+            return int(fields[4].split(":")[1], 16)
+    return None
 
-    def __init__(self, port: int, at_s: float) -> None:
+
+class RunProbe:
+    """Watches the run: the server's accept-queue peak (every second) and, once after ramp-up, how many
+    TCP connections surge's processes hold to the server port."""
+
+    def __init__(self, port: int, at_s: float, server_pids: Sequence[int]) -> None:
         self.port = port
         self.at_s = at_s
         self.established: int | None = None
         self.other: int = 0
+        self.max_accept_queue = 0
+        self.next_queue_check_s = 0.0
+        self.server_pids = list(server_pids)
+        self.server_cpu_s = 0.0
 
     def __call__(self, elapsed_s: float, processes: list[psutil.Process]) -> None:
+        if elapsed_s >= self.next_queue_check_s:
+            self.next_queue_check_s = elapsed_s + 1.0
+            with contextlib.suppress(OSError):
+                queued = listen_queue_length(self.port, Path("/proc/net/tcp").read_text())
+                self.max_accept_queue = max(self.max_accept_queue, queued or 0)
+            self.server_cpu_s = max(self.server_cpu_s, _cpu_s(self.server_pids))
         if self.established is not None or elapsed_s < self.at_s:
             return
         established = other = 0
@@ -127,6 +149,22 @@ def verdict_lines(summary: JtlSummary, users: int, returncode: int) -> list[str]
     ]
 
 
+def _cpu_s(pids: Sequence[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def _somaxconn() -> str:
+    try:
+        return Path("/proc/sys/net/core/somaxconn").read_text().strip()
+    except OSError:
+        return "?"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     wanted_fds = args.users + FD_HEADROOM
@@ -175,17 +213,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
             print("running: " + " ".join(cmd[-12:]), flush=True)
             # Count connections half way between the end of ramp-up and the end of the run.
-            counter = ConnectionCounter(
-                nginx.port, at_s=args.ramp_up + (args.duration - args.ramp_up) / 2 + 1
+            probe = RunProbe(
+                nginx.port,
+                at_s=args.ramp_up + (args.duration - args.ramp_up) / 2 + 1,
+                server_pids=nginx.worker_pids,
             )
+            server_cpu_before = _cpu_s(nginx.worker_pids)
             usage = run_measured(
                 cmd,
                 stdout_path=tmp / "surge.out",
                 stderr_path=tmp / "surge.err",
                 timeout_s=args.duration + 120,
                 sample_interval_s=0.2,
-                on_sample=counter,
+                on_sample=probe,
             )
+            server_cpu_s = max(_cpu_s(nginx.worker_pids), probe.server_cpu_s) - server_cpu_before
             nginx_errors = nginx.error_log()
         if not jtl.exists():
             err = (tmp / "surge.err").read_text(errors="replace")[-1000:]
@@ -209,15 +251,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"latency (JTL, whole ms): p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms")
     print(
         f"samples over {SLOW_MS} ms: {slow['slow']:,}, of which {slow['slow_on_new_connection']:,} opened a "
-        f"connection; samples with a connect: {slow['new_connections']:,}, "
+        f"connection; samples with Connect > 0 ms: {slow['new_connections']:,}, "
         f"max Connect {slow['max_connect_ms']} ms"
     )
     print(f"users that completed a sample: {summary.threads:,}; max allThreads: {summary.max_all_threads:,}")
-    if counter.established is not None:
+    if probe.established is not None:
         print(
-            f"connections to nginx held by surge at t={counter.at_s:.0f} s: {counter.established:,} open"
-            + (f", {counter.other:,} in other states" if counter.other else "")
+            f"connections to nginx held by surge at t={probe.at_s:.0f} s: {probe.established:,} open"
+            + (f", {probe.other:,} in other states" if probe.other else "")
         )
+    print(
+        f"nginx: worker CPU {server_cpu_s:.1f} s during the run; "
+        f"accept queue peak {probe.max_accept_queue:,} "
+        f"(limit: backlog {min(args.users, 65_535):,} capped by net.core.somaxconn {_somaxconn()})"
+    )
     print(f"response codes: {dict(sorted(summary.codes.items(), key=lambda kv: -kv[1])[:8])}")
     print(
         f"peak memory: {fmt_bytes(usage.peak_rss_bytes)} RSS summed over surge's {usage.max_processes} "
@@ -243,13 +290,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "client_errors": summary.non_http,
                     "non_2xx": summary.non_2xx,
                     "users_with_samples": summary.threads,
-                    "connections_established": counter.established,
+                    "connections_established": probe.established,
                     "peak_rss_bytes": usage.peak_rss_bytes,
                     "peak_rss_by_process": usage.peak_rss_by_process,
                     "cpu_s": usage.cpu_s,
                     "p50_ms": p50_ms,
                     "p99_ms": p99_ms,
                     "slow_samples": slow,
+                    "server_cpu_s": server_cpu_s,
+                    "max_accept_queue": probe.max_accept_queue,
                 },
                 indent=2,
             )

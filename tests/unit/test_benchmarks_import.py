@@ -197,3 +197,14 @@ def test_slow_samples_are_split_by_new_connection(tmp_path: Path) -> None:
     }
     args = c10k.build_parser().parse_args([])
     assert (args.users, args.duration, args.ramp_up) == (10_000, 20.0, 5.0)
+
+
+def test_accept_queue_is_read_from_the_listen_row() -> None:
+    c10k = _load("connections_10k")
+    proc_net_tcp = (
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        "   0: 0100007F:1F90 00000000:0000 0A 00000000:0000002A 00:00000000 00000000     0        0 1\n"
+        "   1: 0100007F:1F90 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 2\n"
+    )
+    assert c10k.listen_queue_length(8080, proc_net_tcp) == 42
+    assert c10k.listen_queue_length(8081, proc_net_tcp) is None
