@@ -117,12 +117,12 @@ class HttpConnection(asyncio.Protocol):
         "chunk",
         "connect_ns",
         "first_byte_ns",
+        "head_chunk",
         "headers_done",
         "in_flight",
         "is_head",
         "keep_alive",
         "last_io_ns",
-        "length_known",
         "origin",
         "owner",
         "parser",
@@ -151,7 +151,7 @@ class HttpConnection(asyncio.Protocol):
         self.status = 0
         self.reason = b""
         self.headers_done = False
-        self.length_known = True
+        self.head_chunk = b""
         self.keep_alive = True
 
     # -- asyncio.Protocol -------------------------------------------------------------------------
@@ -178,7 +178,12 @@ class HttpConnection(asyncio.Protocol):
             self._fail(type(exc).__name__, str(exc) or "malformed response", now_ns)
             return
         if self.status > 0:
-            self._finish(now_ns)
+            self.in_flight = False
+            if self.is_head:
+                # httptools cannot tell llhttp that a HEAD response has no body; a fresh parser
+                # forgets the Content-Length it would otherwise wait for.
+                self.parser = httptools.HttpResponseParser(self)
+            self.owner.response_complete(self, now_ns)
 
     def eof_received(self) -> bool | None:
         return None  # close the transport; connection_lost does the accounting
@@ -189,7 +194,7 @@ class HttpConnection(asyncio.Protocol):
             self.owner.connection_closed(self)
             return
         now_ns = perf_counter_ns()
-        if exc is None and self.headers_done and not self.length_known:
+        if exc is None and self.headers_done and self._body_ends_at_eof():
             # A body delimited by the end of the connection (no Content-Length, not chunked).
             self.status = self.parser.get_status_code()
             self.keep_alive = False
@@ -209,25 +214,22 @@ class HttpConnection(asyncio.Protocol):
         self.reason += reason
 
     def on_headers_complete(self) -> None:
-        parser = self.parser
-        status = parser.get_status_code()
-        if status < 200:
-            return
         self.headers_done = True
-        keep_alive = parser.should_keep_alive()
-        if not keep_alive:
-            self.length_known = _declares_length(self.chunk)
+        self.head_chunk = self.chunk
         if self.is_head:
-            # httptools cannot tell llhttp that a HEAD response has no body: finish here and let
-            # _finish replace the parser, which would otherwise wait for Content-Length bytes.
-            self.status = status
-            self.keep_alive = keep_alive
+            parser = self.parser
+            status = parser.get_status_code()
+            if status >= 200:  # the response ends with its headers
+                self.status = status
+                self.keep_alive = parser.should_keep_alive()
 
     def on_message_complete(self) -> None:
         parser = self.parser
         status = parser.get_status_code()
         if status < 200:
-            self.reason = b""  # a 1xx interim response: the final one follows on the same exchange
+            # A 1xx interim response: the final one follows on the same exchange.
+            self.reason = b""
+            self.headers_done = False
             return
         self.status = status
         self.keep_alive = parser.should_keep_alive()
@@ -242,7 +244,6 @@ class HttpConnection(asyncio.Protocol):
         self.status = 0
         self.reason = b""
         self.headers_done = False
-        self.length_known = True
         self.is_head = is_head
         self.in_flight = True
         self.requests_sent += 1
@@ -266,11 +267,19 @@ class HttpConnection(asyncio.Protocol):
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _finish(self, now_ns: int) -> None:
-        self.in_flight = False
-        if self.is_head:
-            self.parser = httptools.HttpResponseParser(self)
-        self.owner.response_complete(self, now_ns)
+    def _body_ends_at_eof(self) -> bool:
+        """Whether the response in flight is delimited by the end of the connection (rare path).
+
+        llhttp knows but httptools does not expose it: a response that is not keep-alive and
+        declares neither Content-Length nor Transfer-Encoding. Only the read that completed the
+        headers is searched, so headers split over reads count as undeclared.
+        """
+        if self.parser.should_keep_alive():
+            return False
+        chunk = self.head_chunk
+        end = chunk.find(b"\r\n\r\n")
+        head = (chunk if end < 0 else chunk[:end]).lower()
+        return b"\ncontent-length:" not in head and b"\ntransfer-encoding:" not in head
 
     def _fail(self, code: str, message: str, now_ns: int) -> None:
         if not self.in_flight:
@@ -279,18 +288,6 @@ class HttpConnection(asyncio.Protocol):
         self.keep_alive = False
         self.owner.request_failed(self, code, message, now_ns)
         self.close()
-
-
-def _declares_length(chunk: bytes) -> bool:
-    """Whether a non-keep-alive response declared its length (rare path, so a header search is ok).
-
-    llhttp knows whether the body ends at EOF but httptools does not expose it; without this, a
-    ``Connection: close`` response cut short could not be told from a complete read-to-EOF body.
-    Only the bytes of the current read are searched: headers split over reads count as undeclared.
-    """
-    end = chunk.find(b"\r\n\r\n")
-    head = (chunk if end < 0 else chunk[:end]).lower()
-    return b"\ncontent-length:" in head or b"\ntransfer-encoding:" in head
 
 
 @dataclass(frozen=True)

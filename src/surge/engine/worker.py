@@ -130,9 +130,29 @@ class LabelStats:
 
 
 class Step:
-    """One request as one user makes it: prepared bytes, pre-quoted row pieces, label stats."""
+    """One request as one user makes it: prepared bytes, pre-quoted row pieces, label stats.
 
-    __slots__ = ("host", "is_head", "origin", "parts", "payload", "port", "scheme", "sent", "stats")
+    ``mid`` caches the row's middle (label, code, message, thread, dataType, success) for the last
+    status and reason seen, so a steady stream of ``200 OK`` costs one comparison per row.
+    """
+
+    __slots__ = (
+        "host",
+        "is_head",
+        "mid",
+        "mid_ok",
+        "mid_reason",
+        "mid_status",
+        "origin",
+        "parts",
+        "payload",
+        "port",
+        "scheme",
+        "sent",
+        "sent_part",
+        "stats",
+        "url_part",
+    )
 
     def __init__(self, prepared: PreparedRequest, parts: RowParts, stats: LabelStats) -> None:
         self.origin = prepared.origin
@@ -142,19 +162,37 @@ class Step:
         self.payload = prepared.payload
         self.is_head = prepared.is_head
         self.sent = prepared.sent_bytes
+        self.sent_part = f",{prepared.sent_bytes}"
         self.parts = parts
+        self.url_part = parts.url_part
         self.stats = stats
+        self.mid_status = -1
+        self.mid_reason = b""
+        self.mid = ""
+        self.mid_ok = False
+
+    def cache_status(self, status: int, reason: bytes, ok: bool) -> None:
+        self.mid_status = status
+        self.mid_reason = reason
+        self.mid_ok = ok
+        parts = self.parts
+        fields = status_fields(status, reason.decode("latin-1"))
+        self.mid = f"{parts.label_part}{fields}{parts.thread_part_ok}{'true' if ok else 'false'},,"
 
 
 class GroupState:
-    """Active users of one group: here (``local``) and in the whole run (``threads``)."""
+    """Active users of one group: here (``local``) and in the whole run (``threads``).
 
-    __slots__ = ("index", "local", "threads")
+    ``counts_text`` is the JTL's ``,grpThreads,allThreads`` piece, rebuilt only when counts change.
+    """
+
+    __slots__ = ("counts_text", "index", "local", "threads")
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.local = 0
         self.threads = 0
+        self.counts_text = ",0,0"
 
 
 class VirtualUser:
@@ -169,10 +207,6 @@ class VirtualUser:
         "index",
         "iteration",
         "iterations",
-        "last_fields",
-        "last_ok",
-        "last_reason",
-        "last_status",
         "n_steps",
         "retried",
         "started",
@@ -208,10 +242,6 @@ class VirtualUser:
         self.started = False
         self.finished = False
         self.retried = False
-        self.last_status = -1
-        self.last_reason = b""
-        self.last_fields = ""
-        self.last_ok = False
 
     # -- life cycle --------------------------------------------------------------------------------
 
@@ -303,17 +333,14 @@ class VirtualUser:
     # -- ConnectionOwner: the hot path ------------------------------------------------------------
 
     def response_complete(self, conn: HttpConnection, now_ns: int) -> None:
+        # The hot path: every line here runs once per request, so it avoids calls and lookups.
         worker = self.worker
         step = self.step
         off = worker.epoch_offset_ns
         start_ns = conn.start_ns
         start_ms = (start_ns + off) // 1_000_000
-        status = conn.status
-        if status != self.last_status or conn.reason != self.last_reason:
-            self.last_status = status
-            self.last_reason = conn.reason
-            self.last_fields = status_fields(status, conn.reason.decode("latin-1"))
-            self.last_ok = worker.ok_by_status[status]
+        if conn.status != step.mid_status or conn.reason != step.mid_reason:
+            step.cache_status(conn.status, conn.reason, worker.ok_by_status[conn.status])
         connect_ns = conn.connect_ns
         if connect_ns:
             conn.connect_ns = 0
@@ -325,21 +352,31 @@ class VirtualUser:
         stats.append((now_ns - start_ns) // 1000)
         stats.received += received
         stats.sent += step.sent
-        if self.last_ok:
-            ok = "true"
-        else:
-            ok = "false"
+        if not step.mid_ok:
             stats.errors += 1
-        parts = step.parts
         worker.rows_append(
-            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{parts.label_part}{self.last_fields}"
-            f"{parts.thread_part_ok}{ok},,{received},{step.sent},{self.group.threads},{worker.all_threads}"
-            f"{parts.url_part}{(conn.first_byte_ns + off) // 1_000_000 - start_ms},0,{connect_ms}\n"
+            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{step.mid}{received}{step.sent_part}"
+            f"{self.group.counts_text}{step.url_part}{(conn.first_byte_ns + off) // 1_000_000 - start_ms},0,"
+            f"{connect_ms}\n"
         )
         if not conn.keep_alive:
             self.conn = None
             conn.close()
-        self.advance(now_ns)
+            self.advance(now_ns)
+            return
+        # advance() and send_next() inlined for the common case: same connection, no think time.
+        index = self.index + 1
+        if index == self.n_steps or self.think is not None or now_ns >= self.deadline_ns:
+            self.advance(now_ns)
+            return
+        self.index = index
+        step = self.steps[index]
+        self.step = step
+        if conn.origin is not step.origin:
+            self.send_next()
+            return
+        self.retried = False
+        conn.send(step.payload, perf_counter_ns(), step.is_head)
 
     def request_failed(self, conn: HttpConnection, code: str, message: str, now_ns: int) -> None:
         step = self.step
@@ -394,7 +431,7 @@ class VirtualUser:
         fields = f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}"
         worker.rows_append(
             f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{parts.label_part}{fields}"
-            f"{parts.thread_part_err}false,,{received},{sent},{self.group.threads},{worker.all_threads}"
+            f"{parts.thread_part_err}false,,{received},{sent}{self.group.counts_text}"
             f"{parts.url_part}{latency_ms},0,{connect_ms}\n"
         )
 
@@ -533,6 +570,7 @@ class Worker:
             for group in self.groups:
                 group.threads = group.local
             self.all_threads = self.local_active
+            self._update_counts_text()
             return
         base = self.spec.worker_index * n_groups
         for group in self.groups:
@@ -550,6 +588,11 @@ class Worker:
             group.threads = sum(values[group.index :: n_groups])
             total += group.threads
         self.all_threads = total
+        self._update_counts_text()
+
+    def _update_counts_text(self) -> None:
+        for group in self.groups:
+            group.counts_text = f",{group.threads},{self.all_threads}"
 
     def _sweep(self, interval_s: float) -> None:
         now_ns = perf_counter_ns()
