@@ -118,6 +118,7 @@ def build_report(
         info=info_rows(load, overview, graphs, options),
         timezone=options.timezone,
         notes=notes,
+        error_keys_html_escaped=options.jmeter_compat,
     )
     index = render_report(out_dir, content)
     return BuildResult(out_dir=out_dir, index_html=index, statistics_json=stats_path, load=load)

@@ -7,6 +7,7 @@ keeps pages light: columnar series, rounded values, time axes shifted to the dis
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -53,22 +54,43 @@ def table_safe(value: Any) -> Any:
     return value
 
 
-def dashboard_tables(tables: Mapping[str, Any]) -> dict[str, Any]:
-    """The dashboard's tables (dashboard.json shape) as the page inlines them."""
+# Columns holding error keys: Errors "Type of error", Top 5 "Error" slots.
+_ERROR_KEY_COLUMNS = {"errorsTable": (0,), "top5ErrorsBySamplerTable": (3, 5, 7, 9, 11)}
+
+
+def _unescape_columns(data: list[Any], columns: Iterable[int]) -> list[Any]:
+    data = list(data)
+    for index in columns:
+        if index < len(data) and isinstance(data[index], str):
+            data[index] = html.unescape(data[index])
+    return data
+
+
+def dashboard_tables(tables: Mapping[str, Any], error_keys_html_escaped: bool = False) -> dict[str, Any]:
+    """The dashboard's tables (dashboard.json shape) as the page inlines them.
+
+    ``error_keys_html_escaped``: the error keys are JMeter's HTML-escaped strings (JMeter-compatible
+    mode). JMeter's page inserts them as HTML; ours writes text, so they are unescaped first to show
+    the same characters.
+    """
     out: dict[str, Any] = {}
     for key in ("apdexTable", "statisticsTable", "errorsTable", "top5ErrorsBySamplerTable"):
         table = tables.get(key)
         if table is None:
             continue
+        unescape = _ERROR_KEY_COLUMNS.get(key, ()) if error_keys_html_escaped else ()
         # JMeter pads Top 5 with empty rows; they carry nothing to show.
         items = [item for item in table.get("items", []) if item.get("data")]
         clean: dict[str, Any] = {
             "titles": list(table.get("titles", [])),
-            "items": [{"isController": bool(i.get("isController")), "data": i["data"]} for i in items],
+            "items": [
+                {"isController": bool(i.get("isController")), "data": _unescape_columns(i["data"], unescape)}
+                for i in items
+            ],
         }
         overall = table.get("overall")
         if overall and overall.get("data"):
-            clean["overall"] = {"isController": False, "data": overall["data"]}
+            clean["overall"] = {"isController": False, "data": _unescape_columns(overall["data"], unescape)}
         out[key] = table_safe(clean)
     summary = tables.get("requestsSummary")
     if summary is not None:

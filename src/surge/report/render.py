@@ -44,6 +44,7 @@ class ReportContent:
     info: Sequence[InfoRow]
     timezone: str = "UTC"
     notes: Sequence[str] = field(default=())  # warnings shown on the dashboard (e.g. bad rows)
+    error_keys_html_escaped: bool = False  # JMeter-compatible mode: error keys are JMeter's escaped strings
 
 
 def _environment() -> jinja2.Environment:
@@ -99,7 +100,10 @@ def render_report(out_dir: Path, content: ReportContent) -> Path:
     common = {"title": content.title, "version": __version__, "generated": generated}
 
     index = out_dir / "index.html"
-    dashboard_data = {"timezone": content.timezone, "tables": dashboard_tables(content.tables)}
+    dashboard_data = {
+        "timezone": content.timezone,
+        "tables": dashboard_tables(content.tables, content.error_keys_html_escaped),
+    }
     index.write_text(
         env.get_template("dashboard.html").render(
             **common,

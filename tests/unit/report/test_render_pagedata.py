@@ -118,3 +118,15 @@ def test_category_chart_uses_tick_texts_and_keeps_colours() -> None:
 def test_missing_graph_gives_an_empty_chart() -> None:
     spec = ChartSpec("connectTimeOverTime", "C", "Time", "ms", "time_lines")
     assert chart_data(spec, None, UTC_ZONE)["series"] == []
+
+
+def test_jmeters_html_escaped_error_keys_show_as_jmeters_page_shows_them() -> None:
+    tables = json.loads((FIXTURES / "banpreet-jpetstore-utg" / "dashboard.json").read_text(encoding="utf-8"))
+    escaped_key = tables["errorsTable"]["items"][0]["data"][0]
+    assert "&amp;productId" in escaped_key  # as JMeter stores it
+    shown = dashboard_tables(tables, error_keys_html_escaped=True)
+    assert "viewProduct=&productId" in shown["errorsTable"]["items"][0]["data"][0]
+    assert "viewProduct=&productId" in shown["top5ErrorsBySamplerTable"]["items"][0]["data"][3]
+    assert "viewProduct=&productId" in shown["top5ErrorsBySamplerTable"]["overall"]["data"][3]
+    # Labels are never unescaped: only error keys are stored escaped.
+    assert dashboard_tables(tables)["errorsTable"]["items"][0]["data"][0] == escaped_key
