@@ -73,7 +73,7 @@ def compute_graphs(con: Any, options: ReportOptions) -> dict[str, dict[str, Any]
         graphs: dict[str, dict[str, Any]] = {
             "responseTimePercentiles": response_time_percentiles(ctx, histogram),
             "responseTimeDistribution": response_time_distribution(ctx, histogram),
-            "syntheticResponseTimeDistribution": synthetic_response_time_distribution(ctx),
+            "syntheticResponseTimeDistribution": synthetic_response_time_distribution(ctx, histogram),
             "activeThreadsOverTime": active_threads_over_time(ctx),
             "timeVsThreads": time_vs_threads(ctx),
             "bytesThroughputOverTime": bytes_throughput_over_time(ctx),

@@ -40,14 +40,18 @@ class ChartContext:
 
 def build_context(con: Any, options: ReportOptions) -> ChartContext:
     step = granularity_ms(con, options)
-    bucket = bucket_sql("end_ms", step)
+    # Keyed finely enough that the over-time and throughput charts are all small queries over this
+    # table (one pass over the samples); in practice a label has few codes and one thread group, so
+    # it stays near labels x buckets rows.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {LABEL_BUCKETS} AS
-        SELECT label, {bucket} AS t, success, is_controller AS ctrl, is_empty_controller AS empty,
+        SELECT label, {bucket_sql("end_ms", step)} AS t, {bucket_sql("start_ms", step)} AS ts,
+               success, is_controller AS ctrl, is_empty_controller AS empty,
+               response_code AS code, thread_group AS tg,
                count(*) AS n, sum(elapsed_ms) AS s_el, sum(latency_ms) AS s_lat,
                sum(connect_ms) AS s_con, sum(bytes) AS s_b, sum(sent_bytes) AS s_sb,
-               min(row_id) AS first_row
+               sum(grp_threads) AS s_grp, count(grp_threads) AS n_grp, min(row_id) AS first_row
         FROM samples WHERE in_label_filter
         GROUP BY ALL
         """

@@ -59,11 +59,10 @@ def connect_time_over_time(ctx: ChartContext) -> dict[str, Any]:
 
 def active_threads_over_time(ctx: ChartContext) -> dict[str, Any]:
     """Mean grpThreads per thread group per end-time bucket (JMeter draws it stacked)."""
-    bucket = bucket_sql("end_ms", ctx.step_ms)
     values = group_points(
         ctx.rows(
-            f"SELECT thread_group, {bucket} AS t, avg(grp_threads) FROM samples"
-            " WHERE in_label_filter AND NOT is_empty_controller GROUP BY ALL"
+            f"SELECT tg, t, sum(s_grp) / sum(n_grp) FROM {LABEL_BUCKETS}"
+            " WHERE NOT empty GROUP BY tg, t HAVING sum(n_grp) > 0"
         )
     )
     fill = None if ctx.compat else ctx.end_buckets()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from surge.report.charts.context import ChartContext
@@ -12,18 +13,35 @@ from surge.report.charts.result import JAVA_DOUBLE_MAX, JAVA_DOUBLE_MIN, Bounds,
 DISTRIBUTION_STEP_MS = 100  # jmeter.reportgenerator.graph.responseTimeDistribution.property.set_granularity
 
 
-def label_histogram(ctx: ChartContext) -> list[tuple[str, int, int, int]]:
-    """(label, elapsed_ms, samples, samples that are not empty TCs) — the exact 1-ms histogram."""
+@dataclass(frozen=True)
+class Histogram:
+    """The exact 1-ms histogram of elapsed, per label, status and kind (one pass over the samples)."""
+
+    # (label, elapsed_ms, samples, samples that are not empty TCs), sorted by label then elapsed
+    per_label: list[tuple[str, int, int, int]]
+    # (success, elapsed_ms, samples) over non-TC samples
+    requests: list[tuple[bool, int, int]]
+
+
+def label_histogram(ctx: ChartContext) -> Histogram:
     rows = ctx.rows(
-        "SELECT label, elapsed_ms, count(*), count(*) FILTER (WHERE NOT is_empty_controller)"
-        " FROM samples WHERE in_label_filter GROUP BY label, elapsed_ms ORDER BY label, elapsed_ms"
+        "SELECT label, elapsed_ms, success, is_controller, count(*),"
+        " count(*) FILTER (WHERE NOT is_empty_controller)"
+        " FROM samples WHERE in_label_filter GROUP BY ALL ORDER BY label, elapsed_ms"
     )
-    return [(str(a), int(b), int(c), int(d)) for a, b, c, d in rows]
+    per_label: dict[tuple[str, int], list[int]] = {}
+    requests: list[tuple[bool, int, int]] = []
+    for label, elapsed, success, ctrl, n_all, n_real in rows:
+        key = (str(label), int(elapsed))
+        acc = per_label.setdefault(key, [0, 0])
+        acc[0] += int(n_all)
+        acc[1] += int(n_real)
+        if not ctrl:
+            requests.append((bool(success), int(elapsed), int(n_all)))
+    return Histogram([(k[0], k[1], v[0], v[1]) for k, v in per_label.items()], requests)
 
 
-def response_time_percentiles(
-    ctx: ChartContext, histogram: list[tuple[str, int, int, int]]
-) -> dict[str, Any]:
+def response_time_percentiles(ctx: ChartContext, histogram: Histogram) -> dict[str, Any]:
     """Per label, the inverse CDF of elapsed at 0.0, 0.1, ..., 99.9 percent (no window, exact).
 
     y(p) is the smallest elapsed whose cumulative share exceeds p %. Compat reproduces JMeter's
@@ -32,7 +50,7 @@ def response_time_percentiles(
     the 100th percentile (the maximum) so the curve ends where the data ends.
     """
     per_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for label, elapsed, n_all, n_real in histogram:
+    for label, elapsed, n_all, n_real in histogram.per_label:
         count = n_all if ctx.compat else n_real
         if count:
             per_label[label].append((elapsed, count))
@@ -78,12 +96,10 @@ def response_time_percentiles(
     )
 
 
-def response_time_distribution(
-    ctx: ChartContext, histogram: list[tuple[str, int, int, int]]
-) -> dict[str, Any]:
+def response_time_distribution(ctx: ChartContext, histogram: Histogram) -> dict[str, Any]:
     """Per label, the number of samples per 100-ms band of elapsed (TCs included, empty TCs not)."""
     bands: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for label, elapsed, n_all, n_real in histogram:
+    for label, elapsed, n_all, n_real in histogram.per_label:
         if n_real or (ctx.compat and n_all):
             # JMeter counts an empty TC as 0 but still creates its band (a 0 bar)
             bands[label][elapsed - elapsed % DISTRIBUTION_STEP_MS] += n_real
@@ -105,16 +121,14 @@ def response_time_distribution(
     )
 
 
-def synthetic_response_time_distribution(ctx: ChartContext) -> dict[str, Any]:
+def synthetic_response_time_distribution(ctx: ChartContext, histogram: Histogram) -> dict[str, Any]:
     """Response Time Overview: non-TC samples in the APDEX zones (global thresholds) and in error."""
     sat = int(ctx.options.apdex_satisfied_ms)
     tol = int(ctx.options.apdex_tolerated_ms)
-    rows = ctx.rows(
-        f"SELECT CASE WHEN NOT success THEN 3 WHEN elapsed_ms <= {sat} THEN 0"
-        f" WHEN elapsed_ms <= {tol} THEN 1 ELSE 2 END AS zone, count(*)"
-        " FROM samples WHERE in_label_filter AND NOT is_controller GROUP BY zone"
-    )
-    counts = {int(z): int(c) for z, c in rows}
+    counts: dict[int, int] = {}
+    for success, elapsed, n in histogram.requests:
+        zone = 3 if not success else 0 if elapsed <= sat else 1 if elapsed <= tol else 2
+        counts[zone] = counts.get(zone, 0) + n
     labels = [
         f"Requests having \nresponse time <= {sat:,}ms",
         f"Requests having \nresponse time > {sat:,}ms and <= {tol:,}ms",
@@ -138,20 +152,20 @@ def synthetic_response_time_distribution(ctx: ChartContext) -> dict[str, Any]:
 def time_vs_threads(ctx: ChartContext) -> dict[str, Any]:
     """Per label, mean elapsed per allThreads value, plus ``<label>-Aggregated`` (one mean point)."""
     rows = ctx.rows(
-        "SELECT label, all_threads, avg(elapsed_ms) FROM samples"
+        "SELECT label, all_threads, count(*), sum(elapsed_ms) FROM samples"
         " WHERE in_label_filter AND NOT is_empty_controller AND all_threads IS NOT NULL"
         " GROUP BY label, all_threads"
     )
     points: dict[str, list[list[float | None]]] = defaultdict(list)
-    for label, threads, mean in rows:
-        points[str(label)].append([float(threads), float(mean)])
-    overall = {
-        str(label): (float(t), float(e))
-        for label, t, e in ctx.rows(
-            "SELECT label, avg(all_threads), avg(elapsed_ms) FROM samples"
-            " WHERE in_label_filter AND NOT is_empty_controller AND all_threads IS NOT NULL GROUP BY label"
-        )
-    }
+    # per label: samples, Σ allThreads, Σ elapsed -> the "-Aggregated" point (mean x, mean y)
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for label, threads, n, total_elapsed in rows:
+        points[str(label)].append([float(threads), int(total_elapsed) / int(n)])
+        acc = sums[str(label)]
+        acc[0] += int(n)
+        acc[1] += int(threads) * int(n)
+        acc[2] += int(total_elapsed)
+    overall = {label: (acc[1] / acc[0], acc[2] / acc[0]) for label, acc in sums.items()}
     flags = label_controller_flags(ctx, include_empty=ctx.compat)
     labels = sorted(flags) if ctx.compat else sorted(points)
     series: list[Series] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from surge.report.charts.buckets import bucket_range, bucket_sql
+from surge.report.charts.buckets import bucket_range
 from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, group_points
 from surge.report.charts.result import Series, graph
 
@@ -16,10 +16,8 @@ def _rate(count_sql: str, step_ms: int) -> str:
 
 def hits_per_second(ctx: ChartContext) -> dict[str, Any]:
     """Non-TC samples per second, bucketed on *start* time (requests sent, not responses)."""
-    bucket = bucket_sql("start_ms", ctx.step_ms)
     rows = ctx.rows(
-        f"SELECT {bucket} AS t, {_rate('count(*)', ctx.step_ms)} FROM samples"
-        " WHERE in_label_filter AND NOT is_controller GROUP BY t"
+        f"SELECT ts, {_rate('sum(n)', ctx.step_ms)} FROM {LABEL_BUCKETS} WHERE NOT ctrl GROUP BY ts"
     )
     values = {int(t): float(y) for t, y in rows}
     fill = None
@@ -33,12 +31,11 @@ def hits_per_second(ctx: ChartContext) -> dict[str, Any]:
 
 def codes_per_second(ctx: ChartContext) -> dict[str, Any]:
     """Non-TC responses per second per response code (blank code → ``EMPTY_RES_CODE``)."""
-    bucket = bucket_sql("end_ms", ctx.step_ms)
-    code = "CASE WHEN response_code = '' THEN 'EMPTY_RES_CODE' ELSE response_code END"
+    code = "CASE WHEN code = '' THEN 'EMPTY_RES_CODE' ELSE code END"
     values = group_points(
         ctx.rows(
-            f"SELECT {code} AS code, {bucket} AS t, {_rate('count(*)', ctx.step_ms)} FROM samples"
-            " WHERE in_label_filter AND NOT is_controller GROUP BY ALL"
+            f"SELECT {code} AS c, t, {_rate('sum(n)', ctx.step_ms)} FROM {LABEL_BUCKETS}"
+            " WHERE NOT ctrl GROUP BY c, t"
         )
     )
     fill = None if ctx.compat else ctx.end_buckets()
