@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import struct
 import threading
 from http import HTTPStatus
@@ -32,7 +33,8 @@ from urllib.parse import parse_qs, urlsplit
 class LocalHttpServer:
     """Start with ``start()`` (returns the port), stop with ``stop()``; counts what it served."""
 
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context
         self.port = 0
         self.requests = 0
         self.connections = 0
@@ -44,7 +46,8 @@ class LocalHttpServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> int:
         self._thread = threading.Thread(target=self._run, name="test-http-server", daemon=True)
@@ -70,7 +73,9 @@ class LocalHttpServer:
         loop = asyncio.new_event_loop()
         self._loop = loop
         asyncio.set_event_loop(loop)
-        self._server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self._server = loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self.ssl_context)
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         try:

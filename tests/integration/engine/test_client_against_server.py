@@ -99,3 +99,21 @@ def test_connection_refused() -> None:
     assert r.error is not None
     assert r.error[0] == "ConnectionRefusedError"
     assert r.error[1] == "Connection refused"
+
+
+def test_tls_with_insecure_skips_verification(tls_server: LocalHttpServer) -> None:
+    from surge.engine.client import make_ssl_context
+
+    r = asyncio.run(
+        fetch(
+            Request(f"{tls_server.base_url}/fast"), timeout_s=5, ssl_context=make_ssl_context(insecure=True)
+        )
+    )
+    assert (r.status, r.error) == (200, None)
+    assert r.connect_ns > 0
+
+
+def test_tls_self_signed_fails_verification(tls_server: LocalHttpServer) -> None:
+    r = get(f"{tls_server.base_url}/fast")
+    assert r.error is not None
+    assert r.error[0] == "SSLCertVerificationError"

@@ -124,3 +124,12 @@ def test_refused_connections_are_failed_samples(tmp_path: Path) -> None:
     assert {r["responseCode"] for r in rows} == {"Non HTTP response code: ConnectionRefusedError"}
     assert {r["responseMessage"] for r in rows} == {"Non HTTP response message: Connection refused"}
     assert {r["bytes"] for r in rows} == {"0"} and {r["sentBytes"] for r in rows} == {"0"}
+
+
+def test_https_keep_alive_with_insecure(tmp_path: Path, tls_server: LocalHttpServer) -> None:
+    client = ClientOptions(timeout_s=2.0, insecure=True)
+    before = tls_server.connections
+    _, rows, _ = run(tmp_path, [f"{tls_server.base_url}/fast"], LoadModel(users=2, iterations=3), client)
+    assert [r["success"] for r in rows] == ["true"] * 6
+    assert tls_server.connections - before == 2
+    assert sum(1 for r in rows if r["Connect"] != "0") <= 2
