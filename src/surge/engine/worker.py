@@ -268,6 +268,15 @@ class VirtualUser:
             conn.close()
         self.worker.user_finished(self)
 
+    def is_stuck(self) -> bool:
+        """True if the user waits for nothing: no response, no think timer, no connection attempt."""
+        if self.finished or self.timer is not None:
+            return False
+        if self.connecting is not None and not self.connecting.done():
+            return False
+        conn = self.conn
+        return conn is None or not conn.in_flight
+
     def send_next(self) -> None:
         self.timer = None
         start_ns = perf_counter_ns()
@@ -299,7 +308,7 @@ class VirtualUser:
                 ),
                 worker.timeout_s,
             )
-        except (OSError, TimeoutError, ssl.SSLError, ValueError) as exc:
+        except Exception as exc:  # any failure to connect is a failed sample, never a crash
             now_ns = perf_counter_ns()
             code, message = describe_connect_error(exc)
             self.record_failure(step, code, message, start_ns, now_ns, 0, 0, 0, now_ns)
@@ -605,6 +614,10 @@ class Worker:
                 conn.check_timeout(now_ns, timeout_ns)
             if now_ns >= user.deadline_ns and (user.timer is not None or now_ns >= self.end_ns):
                 user.finish()  # thinking past the end, or in flight past the graceful stop
+            elif user.started and user.is_stuck():
+                # Not waiting for anything (a bug raised inside a callback): end the user rather
+                # than let the run hang.
+                user.finish()
         self._refresh_counts()
         self._sweep_handle = self.loop.call_later(interval_s, self._sweep, interval_s)
 
