@@ -8,12 +8,15 @@ exact ones from the results file.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from surge.engine.histogram import merge_encoded
+from surge.engine.histogram import encode, merge_encoded, new_histogram, record_counts
 
 TOTAL_LABEL = "TOTAL"
+NO_MIN_US = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -89,3 +92,68 @@ def _summary(label: str, parts: list[LabelTotals], duration_s: float) -> LabelSu
         received_kb_per_s=sum(p.received_bytes for p in parts) / 1024.0 * per_s,
         sent_kb_per_s=sum(p.sent_bytes for p in parts) / 1024.0 * per_s,
     )
+
+
+class LabelStats:
+    """Per-label accumulator: the hot path appends elapsed µs; ``roll`` folds them in each second."""
+
+    __slots__ = (
+        "append",
+        "elapsed_us",
+        "errors",
+        "errors_total",
+        "histogram",
+        "label",
+        "max_us",
+        "min_us",
+        "received",
+        "samples",
+        "sent",
+        "sum_us",
+    )
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.elapsed_us: list[int] = []
+        self.append = self.elapsed_us.append
+        self.errors = 0  # in the current second
+        self.errors_total = 0
+        self.samples = 0
+        self.sum_us = 0
+        self.min_us = NO_MIN_US
+        self.max_us = 0
+        self.received = 0
+        self.sent = 0
+        self.histogram = new_histogram()
+
+    def roll(self, second_histogram: Any) -> tuple[int, int]:
+        """Move this second's values into the totals; returns (samples, errors) of the second."""
+        values = self.elapsed_us
+        errors = self.errors
+        self.errors = 0
+        self.errors_total += errors
+        if not values:
+            return 0, errors
+        counts = Counter(values)
+        record_counts(self.histogram, counts)
+        record_counts(second_histogram, counts)
+        n = len(values)
+        self.samples += n
+        self.sum_us += sum(values)
+        self.min_us = min(self.min_us, min(values))
+        self.max_us = max(self.max_us, max(values))
+        values.clear()
+        return n, errors
+
+    def totals(self) -> LabelTotals:
+        return LabelTotals(
+            label=self.label,
+            samples=self.samples,
+            errors=self.errors_total,
+            sum_us=self.sum_us,
+            min_us=self.min_us if self.samples else 0,
+            max_us=self.max_us,
+            received_bytes=self.received,
+            sent_bytes=self.sent,
+            histogram=encode(self.histogram),
+        )

@@ -1,0 +1,338 @@
+"""A virtual user: one keep-alive connection looping over its requests, writing one JTL row each.
+
+This is the load generator's hot path. Everything runs from callbacks (no task, future or timer
+per request): when a response completes in the connection's ``data_received``, the user writes
+its row and sends the next request right there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from time import perf_counter_ns
+from typing import TYPE_CHECKING
+
+from surge.engine.client import NO_RESPONSE, HttpConnection, PreparedRequest, describe_connect_error
+from surge.engine.schedule import think_time_s
+from surge.engine.summary import LabelStats
+from surge.plan import ThinkTime
+from surge.results.jtl_write import RowParts, quote_field, status_fields
+from surge.results.sample import non_http_code, non_http_message
+
+if TYPE_CHECKING:
+    from surge.engine.worker import Worker
+
+
+class Step:
+    """One request as one user makes it: prepared bytes, pre-quoted row pieces, label stats.
+
+    ``mid`` caches the row's middle (label, code, message, thread, dataType, success) for the last
+    status and reason seen, so a steady stream of ``200 OK`` costs one comparison per row.
+    """
+
+    __slots__ = (
+        "host",
+        "is_head",
+        "mid",
+        "mid_ok",
+        "mid_reason",
+        "mid_status",
+        "origin",
+        "parts",
+        "payload",
+        "port",
+        "scheme",
+        "sent",
+        "sent_part",
+        "stats",
+        "url_part",
+    )
+
+    def __init__(self, prepared: PreparedRequest, parts: RowParts, stats: LabelStats) -> None:
+        self.origin = prepared.origin
+        self.scheme = prepared.scheme
+        self.host = prepared.host
+        self.port = prepared.port
+        self.payload = prepared.payload
+        self.is_head = prepared.is_head
+        self.sent = prepared.sent_bytes
+        self.sent_part = f",{prepared.sent_bytes}"
+        self.parts = parts
+        self.url_part = parts.url_part
+        self.stats = stats
+        self.mid_status = -1
+        self.mid_reason = b""
+        self.mid = ""
+        self.mid_ok = False
+
+    def cache_status(self, status: int, reason: bytes, ok: bool) -> None:
+        self.mid_status = status
+        self.mid_reason = reason
+        self.mid_ok = ok
+        parts = self.parts
+        fields = status_fields(status, reason.decode("latin-1"))
+        self.mid = f"{parts.label_part}{fields}{parts.thread_part_ok}{'true' if ok else 'false'},,"
+
+
+class GroupState:
+    """Active users of one group: here (``local``) and in the whole run (``threads``).
+
+    ``counts_text`` is the JTL's ``,grpThreads,allThreads`` piece, rebuilt only when counts change.
+    """
+
+    __slots__ = ("counts_text", "index", "local", "threads")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.local = 0
+        self.threads = 0
+        self.counts_text = ",0,0"
+
+
+class VirtualUser:
+    """A user looping over its steps on one keep-alive connection; the connection's owner."""
+
+    __slots__ = (
+        "conn",
+        "connecting",
+        "deadline_ns",
+        "finished",
+        "group",
+        "index",
+        "iteration",
+        "iterations",
+        "n_steps",
+        "retried",
+        "started",
+        "step",
+        "steps",
+        "think",
+        "timer",
+        "worker",
+    )
+
+    def __init__(
+        self,
+        worker: Worker,
+        group: GroupState,
+        steps: list[Step],
+        think: ThinkTime,
+        iterations: int | None,
+        deadline_ns: int,
+    ) -> None:
+        self.worker = worker
+        self.group = group
+        self.steps = steps
+        self.n_steps = len(steps)
+        self.step = steps[0]
+        self.think: ThinkTime | None = None if think.is_zero else think
+        self.iterations = iterations if iterations is not None else -1
+        self.deadline_ns = deadline_ns
+        self.index = 0
+        self.iteration = 0
+        self.conn: HttpConnection | None = None
+        self.connecting: asyncio.Task[None] | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.started = False
+        self.finished = False
+        self.retried = False
+
+    # -- life cycle --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.finished:
+            return
+        self.started = True
+        self.worker.user_started(self)
+        self.send_next()
+
+    def finish(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.connecting is not None and not self.connecting.done():
+            self.connecting.cancel()
+        conn = self.conn
+        if conn is not None:
+            self.conn = None
+            conn.in_flight = False  # an abandoned request is not a sample
+            conn.close()
+        self.worker.user_finished(self)
+
+    def is_stuck(self) -> bool:
+        """True if the user waits for nothing: no response, no think timer, no connection attempt."""
+        if self.finished or self.timer is not None:
+            return False
+        if self.connecting is not None and not self.connecting.done():
+            return False
+        conn = self.conn
+        return conn is None or not conn.in_flight
+
+    def send_next(self) -> None:
+        self.timer = None
+        start_ns = perf_counter_ns()
+        if start_ns >= self.deadline_ns or self.worker.stopping:
+            self.finish()
+            return
+        step = self.steps[self.index]
+        self.step = step
+        self.retried = False
+        conn = self.conn
+        if conn is not None and conn.origin is step.origin and conn.transport is not None:
+            conn.send(step.payload, start_ns, step.is_head)
+            return
+        if conn is not None:
+            self.conn = None
+            conn.close()
+        self.connecting = self.worker.loop.create_task(self.connect(step, start_ns))
+
+    async def connect(self, step: Step, start_ns: int) -> None:
+        worker = self.worker
+        conn = HttpConnection(self, step.origin)
+        try:
+            await asyncio.wait_for(
+                worker.loop.create_connection(
+                    lambda: conn,
+                    step.host,
+                    step.port,
+                    ssl=worker.ssl_context if step.scheme == "https" else None,
+                ),
+                worker.timeout_s,
+            )
+        except Exception as exc:  # any failure to connect is a failed sample, never a crash
+            now_ns = perf_counter_ns()
+            code, message = describe_connect_error(exc)
+            self.record_failure(step, code, message, start_ns, now_ns, 0, 0, 0, now_ns)
+            self.advance(now_ns)
+            return
+        if self.finished:
+            conn.close()
+            return
+        self.conn = conn
+        conn.send(step.payload, start_ns, step.is_head)
+
+    def advance(self, now_ns: int) -> None:
+        """Move to the next step (and iteration), then send it now or after the think time."""
+        self.index += 1
+        if self.index == self.n_steps:
+            self.index = 0
+            self.iteration += 1
+            if self.iteration == self.iterations:
+                self.finish()
+                return
+        if now_ns >= self.deadline_ns or self.worker.stopping:
+            self.finish()
+            return
+        if self.think is None:
+            self.send_next()
+        else:
+            self.timer = self.worker.loop.call_later(
+                think_time_s(self.think, self.worker.rng), self.send_next
+            )
+
+    # -- ConnectionOwner: the hot path ------------------------------------------------------------
+
+    def response_complete(self, conn: HttpConnection, now_ns: int) -> None:
+        # The hot path: every line here runs once per request, so it avoids calls and lookups.
+        worker = self.worker
+        step = self.step
+        off = worker.epoch_offset_ns
+        start_ns = conn.start_ns
+        start_ms = (start_ns + off) // 1_000_000
+        if conn.status != step.mid_status or conn.reason != step.mid_reason:
+            step.cache_status(conn.status, conn.reason, worker.ok_by_status[conn.status])
+        connect_ns = conn.connect_ns
+        if connect_ns:
+            conn.connect_ns = 0
+            connect_ms = (connect_ns + off) // 1_000_000 - start_ms
+        else:
+            connect_ms = 0
+        received = conn.received
+        stats = step.stats
+        stats.append((now_ns - start_ns) // 1000)
+        stats.received += received
+        stats.sent += step.sent
+        if not step.mid_ok:
+            stats.errors += 1
+        worker.rows_append(
+            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{step.mid}{received}{step.sent_part}"
+            f"{self.group.counts_text}{step.url_part}{(conn.first_byte_ns + off) // 1_000_000 - start_ms},0,"
+            f"{connect_ms}\n"
+        )
+        if not conn.keep_alive:
+            self.conn = None
+            conn.close()
+            self.advance(now_ns)
+            return
+        # advance() and send_next() inlined for the common case: same connection, no think time.
+        index = self.index + 1
+        if index == self.n_steps or self.think is not None or now_ns >= self.deadline_ns:
+            self.advance(now_ns)
+            return
+        self.index = index
+        step = self.steps[index]
+        self.step = step
+        if conn.origin is not step.origin:
+            self.send_next()
+            return
+        self.retried = False
+        conn.send(step.payload, perf_counter_ns(), step.is_head)
+
+    def request_failed(self, conn: HttpConnection, code: str, message: str, now_ns: int) -> None:
+        step = self.step
+        if conn is self.conn:
+            self.conn = None
+        if code == NO_RESPONSE and conn.requests_sent > 1 and not self.retried:
+            # The server closed an idle keep-alive connection as we reused it: retry once on a new one.
+            self.retried = True
+            self.connecting = self.worker.loop.create_task(self.connect(step, conn.start_ns))
+            return
+        first_byte_ns = conn.first_byte_ns if conn.received else 0
+        self.record_failure(
+            step,
+            code,
+            message,
+            conn.start_ns,
+            now_ns,
+            conn.received,
+            step.sent,
+            first_byte_ns,
+            conn.connect_ns,
+        )
+        self.advance(now_ns)
+
+    def connection_closed(self, conn: HttpConnection) -> None:
+        if conn is self.conn:
+            self.conn = None
+
+    def record_failure(
+        self,
+        step: Step,
+        code: str,
+        message: str,
+        start_ns: int,
+        now_ns: int,
+        received: int,
+        sent: int,
+        first_byte_ns: int,
+        connect_ns: int,
+    ) -> None:
+        worker = self.worker
+        off = worker.epoch_offset_ns
+        start_ms = (start_ns + off) // 1_000_000
+        latency_ms = (first_byte_ns + off) // 1_000_000 - start_ms if first_byte_ns else 0
+        connect_ms = (connect_ns + off) // 1_000_000 - start_ms if connect_ns else 0
+        stats = step.stats
+        stats.append((now_ns - start_ns) // 1000)
+        stats.errors += 1
+        stats.received += received
+        stats.sent += sent
+        parts = step.parts
+        fields = f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}"
+        worker.rows_append(
+            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{parts.label_part}{fields}"
+            f"{parts.thread_part_err}false,,{received},{sent}{self.group.counts_text}"
+            f"{parts.url_part}{latency_ms},0,{connect_ms}\n"
+        )
