@@ -300,3 +300,38 @@ def test_dashboard_tables_fill_and_sort(browser: Any, fixture_report: Path) -> N
     finally:
         page.close()
     assert not watch.errors, watch.errors
+
+
+def test_charts_are_interactive(browser: Any, fixture_report: Path) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    watch = PageWatch(page)
+    try:
+        _open(page, fixture_report, "content/pages/OverTime.html")
+        chart = "#chart-responseTimesOverTime"
+        # Legend click hides a series.
+        page.locator(f"{chart} .legend .traces").first.click()
+        page.wait_for_function(
+            "sel => document.querySelector(sel).data.some(t => t.visible === 'legendonly')", arg=chart
+        )
+        # Hovering the plot area shows a value label.
+        box = page.locator(f"{chart} .nsewdrag").first.bounding_box()
+        assert box is not None
+        for i in range(1, 40):  # sweep across the plot until the pointer is near a point
+            page.mouse.move(box["x"] + box["width"] * i / 40, box["y"] + box["height"] / 2)
+            if page.locator(f"{chart} .hoverlayer .hovertext").count():
+                break
+        assert page.locator(f"{chart} .hoverlayer .hovertext").count() >= 1
+        # Dragging across the plot zooms the time axis.
+        before = page.evaluate("sel => document.querySelector(sel)._fullLayout.xaxis.range.slice()", chart)
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] * 0.3, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+        page.mouse.up()
+        page.wait_for_function(
+            "([sel, old]) => String(document.querySelector(sel)._fullLayout.xaxis.range) !== String(old)",
+            arg=[chart, before],
+        )
+    finally:
+        page.close()
+    assert not watch.errors, watch.errors
