@@ -135,10 +135,14 @@ def test_default_percentiles_over_time_are_exact() -> None:
 
 def test_compat_percentile_window_keeps_last_samples_in_file_order() -> None:
     # One bucket, file order 100, 200, 300, 1, 2; a window of 3 keeps 300, 1, 2 -> median 2.
-    rows = [sample(T0 + i, v) for i, v in enumerate([100, 200, 300, 1, 2])]
+    rows = [sample(T0 + i, v, latency_ms=v + 1) for i, v in enumerate([100, 200, 300, 1, 2])]
     windowed = ReportOptions(jmeter_compat=True, statistic_window=3)
-    s = series(compute_graphs(make_con(rows), windowed)["responseTimePercentilesOverTime"])
+    g = compute_graphs(make_con(rows), windowed)
+    s = series(g["responseTimePercentilesOverTime"])
     assert s["Median"] == [[T0, 2.0]]
+    # the Vs-Request medians are windowed too: all five end in one second (x = 5)
+    assert series(g["responseTimeVsRequest"])["Successes"] == [[5.0, 2.0]]
+    assert series(g["latenciesVsRequest"])["Successes"] == [[5.0, 3.0]]
     assert s["Min"] == [[T0, 1.0]]  # min and max are not windowed
     assert s["Max"] == [[T0, 300.0]]
     full = series(compute_graphs(make_con(rows), COMPAT)["responseTimePercentilesOverTime"])

@@ -7,10 +7,9 @@ from typing import Any
 from surge.report.charts.buckets import bucket_sql
 from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, group_points
 from surge.report.charts.percentiles import (
-    exact_percentile_sql,
+    histogram_percentiles_sql,
     legacy_percentile_sql,
     percentile_label,
-    sorted_list_sql,
     windowed_sorted_list_sql,
 )
 from surge.report.charts.result import Series, graph
@@ -105,31 +104,37 @@ def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
     """Min, max, median and the three percentiles of successful non-TC samples per end-time bucket.
 
     Compat: a fresh LEGACY estimator per bucket holding the bucket's last ``statistic_window``
-    samples (file order), as JMeter ≥ 5.1. Default: exact percentiles over every sample.
+    samples (file order), as JMeter ≥ 5.1. Default: exact percentiles over every sample. Both read a
+    (bucket, elapsed) histogram unless a bucket overflows JMeter's window.
     """
     opts = ctx.options
     bucket = bucket_sql("end_ms", ctx.step_ms)
     base = "FROM samples WHERE in_label_filter AND NOT is_controller AND success"
     pcts = (50.0, *opts.percentiles)
-    if ctx.compat:
-        window = int(opts.statistic_window)
-        biggest = ctx.rows(f"SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c {base} GROUP BY {bucket})")
-        needs_window = int(biggest[0][0]) > window
-        xs = (
-            windowed_sorted_list_sql("elapsed_ms", "row_id", window)
-            if needs_window
-            else sorted_list_sql("elapsed_ms")
+    window = int(opts.statistic_window)
+    hist = f"SELECT {bucket} AS t, elapsed_ms AS v, count(*) AS cnt {base} GROUP BY t, v"
+    con = ctx.con
+    con.execute(f"CREATE OR REPLACE TEMP TABLE surge_chart_pot AS {hist}")
+    try:
+        biggest = ctx.rows(
+            "SELECT coalesce(max(n), 0) FROM (SELECT sum(cnt) AS n FROM surge_chart_pot GROUP BY t)"
         )
-        inner = f"SELECT {bucket} AS t, min(elapsed_ms) AS mn, max(elapsed_ms) AS mx, {xs} AS xs"
-        inner += f" {base} GROUP BY t"
-        cols = ", ".join(legacy_percentile_sql("xs", p) for p in pcts)
-        rows = ctx.rows(f"SELECT t, mn, mx, {cols} FROM ({inner})")
-        any_row = ctx.rows("SELECT count(*) FROM samples WHERE in_label_filter AND NOT is_controller")
-        has_series = int(any_row[0][0]) > 0
-    else:
-        cols = ", ".join(exact_percentile_sql("elapsed_ms", p) for p in pcts)
-        rows = ctx.rows(f"SELECT {bucket} AS t, min(elapsed_ms), max(elapsed_ms), {cols} {base} GROUP BY t")
-        has_series = True
+        if ctx.compat and int(biggest[0][0]) > window:
+            xs = windowed_sorted_list_sql("elapsed_ms", "row_id", window)
+            inner = f"SELECT {bucket} AS t, min(elapsed_ms) AS mn, max(elapsed_ms) AS mx, {xs} AS xs"
+            inner += f" {base} GROUP BY t"
+            cols = ", ".join(legacy_percentile_sql("xs", p) for p in pcts)
+            rows = ctx.rows(f"SELECT t, mn, mx, {cols} FROM ({inner})")
+        else:
+            query = histogram_percentiles_sql("SELECT * FROM surge_chart_pot", ["t"], pcts, legacy=ctx.compat)
+            rows = [(r[0], *r[2:]) for r in ctx.rows(query)]
+    finally:
+        con.execute("DROP TABLE IF EXISTS surge_chart_pot")
+    # JMeter makes the series as soon as any non-TC sample passes, even if none succeeded
+    has_series = (
+        not ctx.compat
+        or int(ctx.rows("SELECT count(*) FROM samples WHERE in_label_filter AND NOT is_controller")[0][0]) > 0
+    )
     names = ["Min", "Max", "Median", *(percentile_label(p) for p in opts.percentiles)]
     fill = None if ctx.compat else ctx.end_buckets()
     series = []

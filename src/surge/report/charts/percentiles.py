@@ -8,6 +8,8 @@ the same double operations in the same order so results are bit-identical.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 def fraction_sql(percent: float) -> str:
     """``percent / 100`` as the exact double Java computes (a bare 0.999 would be a DECIMAL)."""
@@ -55,3 +57,48 @@ def percentile_label(p: float) -> str:
     """JMeter's series label text for a percentile: ``90`` → ``90th percentile``, ``99.9`` → ``99.9th``."""
     text = str(int(p)) if float(p).is_integer() else repr(float(p))
     return f"{text}th percentile"
+
+
+def histogram_percentiles_sql(hist: str, keys: Sequence[str], percents: Sequence[float], legacy: bool) -> str:
+    """Query: per group of ``keys``, ``n``, min, max and each percentile from a value histogram.
+
+    ``hist`` is a relation with columns ``keys..., v, cnt`` (one row per distinct value). Values are
+    integers (ms), so percentiles read from the histogram equal those over the raw samples, while
+    the heavy work is a hash aggregate instead of a sort. With ``legacy`` the LEGACY estimator
+    (no window: the caller checks no group exceeds it), else linear interpolation between ranks as
+    ``quantile_cont`` (R-7). Output columns: ``keys..., n, mn, mx, p0, p1, ...``.
+    """
+    k = ", ".join(keys)
+    picks: list[str] = []
+    finals: list[str] = []
+    for i, p in enumerate(percents):
+        q = fraction_sql(p)
+        if legacy:
+            pos = "CAST(n AS DOUBLE)" if float(p) == 100.0 else f"({q} * CAST(n + 1 AS DOUBLE))"
+            rank = f"CAST(floor({pos}) AS BIGINT)"  # 1-based rank of the lower neighbour
+            frac = f"({pos} - floor({pos}))"
+            finals.append(
+                f"CASE WHEN {pos} < 1 THEN CAST(mn AS DOUBLE)"
+                f" WHEN {pos} >= n THEN CAST(mx AS DOUBLE)"
+                f" ELSE CAST(a{i} AS DOUBLE) + {frac} * (CAST(b{i} AS DOUBLE)"
+                f" - CAST(a{i} AS DOUBLE)) END AS p{i}"
+            )
+        else:
+            h = f"(CAST(n - 1 AS DOUBLE) * {q})"
+            rank = f"(CAST(floor({h}) AS BIGINT) + 1)"
+            frac = f"({h} - floor({h}))"
+            finals.append(
+                f"CAST(a{i} AS DOUBLE) + {frac}"
+                f" * (CAST(coalesce(b{i}, a{i}) AS DOUBLE) - CAST(a{i} AS DOUBLE)) AS p{i}"
+            )
+        picks.append(
+            f"min(v) FILTER (WHERE cum >= {rank}) AS a{i}, min(v) FILTER (WHERE cum >= {rank} + 1) AS b{i}"
+        )
+    return (
+        f"WITH c AS (SELECT {k}, v, cnt,"
+        f" sum(cnt) OVER (PARTITION BY {k} ORDER BY v ROWS UNBOUNDED PRECEDING) AS cum,"
+        f" sum(cnt) OVER (PARTITION BY {k}) AS n FROM ({hist})),"
+        f" r AS (SELECT {k}, any_value(n) AS n, min(v) AS mn, max(v) AS mx, {', '.join(picks)}"
+        f" FROM c GROUP BY {k})"
+        f" SELECT {k}, n, mn, mx, {', '.join(finals)} FROM r"
+    )

@@ -5,12 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from surge.report.charts.context import ChartContext
-from surge.report.charts.percentiles import (
-    exact_percentile_sql,
-    legacy_percentile_sql,
-    sorted_list_sql,
-    windowed_sorted_list_sql,
-)
+from surge.report.charts.percentiles import histogram_percentiles_sql, legacy_percentile_sql
 from surge.report.charts.result import Series, graph
 
 # JMeter forces these graphs to 1-s buckets whatever the configured granularity (bug 60919): x is
@@ -19,48 +14,61 @@ VS_REQUEST_STEP_MS = 1000
 
 
 def vs_request_graphs(ctx: ChartContext) -> dict[str, dict[str, Any]]:
-    """Both graphs from one query: each non-TC sample gets x = the number of non-TC samples ending in
+    """Both graphs from one pass: each non-TC sample gets x = the number of non-TC samples ending in
     its second; y = median elapsed (or latency) over every sample sharing that x, per status.
 
     Compat: the median is JMeter's windowed LEGACY estimator (last ``statistic_window`` samples per
-    point in file order). Default: the exact median.
+    point in file order). Default: the exact median. Both read (x, status, value) histograms unless
+    a point overflows JMeter's window.
     """
     step = VS_REQUEST_STEP_MS
-    scoped = (
+    con = ctx.con
+    joined = (
         f"WITH s AS (SELECT end_ms - end_ms % {step} AS sec, success, elapsed_ms, latency_ms, row_id"
         " FROM samples WHERE in_label_filter AND NOT is_controller),"
         " c AS (SELECT sec, count(*) AS rps FROM s GROUP BY sec),"
         " j AS (SELECT c.rps AS x, s.success, s.elapsed_ms, s.latency_ms, s.row_id FROM s JOIN c USING (sec))"
     )
-    if ctx.compat:
-        window = int(ctx.options.statistic_window)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE surge_chart_vs AS {joined}"
+        " SELECT x, success, elapsed_ms, latency_ms, GROUPING(elapsed_ms) AS is_latency, count(*) AS cnt"
+        " FROM j GROUP BY GROUPING SETS ((x, success, elapsed_ms), (x, success, latency_ms))"
+    )
+    try:
         biggest = ctx.rows(
-            f"{scoped} SELECT coalesce(max(k), 0) FROM (SELECT count(*) AS k FROM j GROUP BY x, success)"
+            "SELECT coalesce(max(n), 0) FROM"
+            " (SELECT sum(cnt) AS n FROM surge_chart_vs WHERE is_latency = 0 GROUP BY x, success)"
         )
-        if int(biggest[0][0]) > window:
-            el = windowed_sorted_list_sql("elapsed_ms", "row_id", window)
-            lat = windowed_sorted_list_sql("latency_ms", "row_id", window)
+        values: dict[str, list[tuple[Any, ...]]] = {}
+        if ctx.compat and int(biggest[0][0]) > ctx.options.statistic_window:
+            window = int(ctx.options.statistic_window)
+            # one bounded heap of (elapsed, latency) pairs per point, both taken from the same rows
+            pairs = f"arg_max({{'e': elapsed_ms, 'l': latency_ms}}, row_id, {window})"
+            el = "list_sort(list_transform(w, lambda q: q.e))"
+            lat = "list_sort(list_transform(w, lambda q: q.l))"
+            rows = ctx.rows(
+                f"{joined} SELECT x, success, {legacy_percentile_sql(el, 50.0)},"
+                f" {legacy_percentile_sql(lat, 50.0)}"
+                f" FROM (SELECT x, success, {pairs} AS w FROM j GROUP BY x, success)"
+            )
+            values["elapsed"] = [(r[0], r[1], r[2]) for r in rows]
+            values["latency"] = [(r[0], r[1], r[3]) for r in rows]
         else:
-            el, lat = sorted_list_sql("elapsed_ms"), sorted_list_sql("latency_ms")
-        rows = ctx.rows(
-            f"{scoped} SELECT x, success, {legacy_percentile_sql('el', 50.0)},"
-            f" {legacy_percentile_sql('lat', 50.0)}"
-            f" FROM (SELECT x, success, {el} AS el, {lat} AS lat FROM j GROUP BY x, success)"
-        )
-    else:
-        rows = ctx.rows(
-            f"{scoped} SELECT x, success, {exact_percentile_sql('elapsed_ms', 50.0)},"
-            f" {exact_percentile_sql('latency_ms', 50.0)} FROM j GROUP BY x, success"
-        )
+            for name, flag, column in (("elapsed", 0, "elapsed_ms"), ("latency", 1, "latency_ms")):
+                hist = f"SELECT x, success, {column} AS v, cnt FROM surge_chart_vs WHERE is_latency = {flag}"
+                query = histogram_percentiles_sql(hist, ["x", "success"], [50.0], legacy=ctx.compat)
+                values[name] = [(r[0], r[1], r[5]) for r in ctx.rows(query)]
+    finally:
+        con.execute("DROP TABLE IF EXISTS surge_chart_vs")
     out: dict[str, dict[str, Any]] = {}
-    for key, title, col in (
-        ("responseTimeVsRequest", "Response Time Vs Request", 2),
-        ("latenciesVsRequest", "Latencies Vs Request", 3),
+    for key, title, name in (
+        ("responseTimeVsRequest", "Response Time Vs Request", "elapsed"),
+        ("latenciesVsRequest", "Latencies Vs Request", "latency"),
     ):
         series = []
-        for status, name in ((True, "Successes"), (False, "Failures")):
-            pts = sorted([float(r[0]), float(r[col])] for r in rows if bool(r[1]) is status)
+        for status, label in ((True, "Successes"), (False, "Failures")):
+            pts = sorted((float(x), float(y)) for x, ok, y in values[name] if bool(ok) is status)
             if pts:
-                series.append(Series(name, [[x, y] for x, y in pts]))
+                series.append(Series(label, [[x, y] for x, y in pts]))
         out[key] = graph(title, series, compat=ctx.compat, supports_controllers=False, granularity_ms=step)
     return out
