@@ -1,0 +1,58 @@
+"""benchmarks/report_scaling.py: its size parser and its synthetic JTL generator (nothing is timed)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from surge.results.columns import CONTROLLER_MESSAGE_PREFIX, DEFAULT_COLUMNS
+
+BENCHMARKS_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    name = "report_scaling"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_parse_rows(bench: ModuleType) -> None:
+    assert bench.parse_rows("1M") == 1_000_000
+    assert bench.parse_rows("10m") == 10_000_000
+    assert bench.parse_rows("200k") == 200_000
+    assert bench.parse_rows("1_000") == 1_000
+    with pytest.raises(argparse.ArgumentTypeError):
+        bench.parse_rows("5")
+
+
+def test_generated_file_is_realistic_jmeter_csv(bench: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "x.jtl"
+    bench.generate_jtl(path, 20_000, hours=3.0)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(DEFAULT_COLUMNS)
+    assert len(rows) == 20_000
+    labels = {r["label"] for r in rows}
+    assert len(labels) == 20
+    assert 'PUT /cart/items/{id} "qty"' in labels and "GET /search?q=red,shoes" in labels  # quoted fields
+    controllers = [r for r in rows if r["responseMessage"].startswith(CONTROLLER_MESSAGE_PREFIX)]
+    assert len(controllers) == 4_000
+    requests = [r for r in rows if not r["responseMessage"].startswith(CONTROLLER_MESSAGE_PREFIX)]
+    error_share = sum(r["success"] == "false" for r in requests) / len(requests)
+    assert 0.005 < error_share < 0.02
+    span_h = (max(int(r["timeStamp"]) for r in rows) - min(int(r["timeStamp"]) for r in rows)) / 3_600_000
+    assert 2.9 < span_h < 3.1
+    assert {r["threadName"].rsplit(" ", 1)[0] for r in rows} == {"Shoppers", "Browsers"}
