@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from surge.cli.run_display import LiveLine, print_summary
-from surge.engine.runner import run_plan
 from surge.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from surge.plan import ClientOptions, LoadModel, Plan, Request, ThinkTime, UserGroup
 from surge.units import parse_duration_s
@@ -149,6 +147,10 @@ def _parse_header(text: str) -> tuple[str, str]:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # Imported here so that `surge --help` and the other commands do not pay for the engine.
+    from surge.cli.run_display import LiveLine, print_summary
+    from surge.engine.runner import run_plan
+
     plan = build_plan(args)
     live = None if args.quiet else LiveLine(sys.stderr)
     result = run_plan(

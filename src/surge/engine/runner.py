@@ -155,8 +155,11 @@ class Runner:
                     proc.join()
             for control in controls:
                 control.close()
-            self._restore_signal_handlers(installed)
-        rows = merge_parts(parts, out_path)
+            # Handlers stay until the merge is done: a second Ctrl-C must not cut the file short.
+            try:
+                rows = merge_parts(parts, out_path)
+            finally:
+                self._restore_signal_handlers(installed)
         dead = [p for p, r in zip(procs, results, strict=True) if r is None]
         if dead and not self._stop_requested.is_set():
             codes = ", ".join(f"{p.name} exit code {p.exitcode}" for p in dead)
