@@ -133,3 +133,17 @@ def test_https_keep_alive_with_insecure(tmp_path: Path, tls_server: LocalHttpSer
     assert [r["success"] for r in rows] == ["true"] * 6
     assert tls_server.connections - before == 2
     assert sum(1 for r in rows if r["Connect"] != "0") <= 2
+
+
+def test_journey_across_two_origins_reconnects_per_origin(tmp_path: Path, server: LocalHttpServer) -> None:
+    with LocalHttpServer() as other:
+        before = (server.connections, other.connections)
+        urls = [f"{server.base_url}/fast", f"{other.base_url}/bytes/3"]
+        _, rows, _ = run(tmp_path, urls, LoadModel(users=1, iterations=2))
+        assert [(r["label"], r["success"]) for r in rows] == [
+            ("GET /fast", "true"),
+            ("GET /bytes/3", "true"),
+        ] * 2
+        assert [r["URL"] for r in rows] == urls * 2
+        # One connection per origin switch: 2 to each server.
+        assert (server.connections - before[0], other.connections - before[1]) == (2, 2)
