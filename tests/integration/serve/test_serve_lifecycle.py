@@ -71,3 +71,19 @@ def test_kill_scale_reload_stop(harness: Harness) -> None:
     assert not (harness.folder / "surge-run" / "serve.pid").exists()
     result = harness.surge("ps")
     assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_stop_kills_a_stuck_master_and_says_so(harness: Harness) -> None:
+    port = harness.serve("surge.demo:app", "-w", "1", "--graceful-timeout", "1s")
+    master = harness.master_pid()
+    workers = harness.workers()
+    os.kill(master, signal.SIGSTOP)  # a master that cannot act on TERM
+    try:
+        result = harness.surge("stop", "--timeout", "1s")
+    finally:
+        if alive(master):
+            os.kill(master, signal.SIGCONT)
+    assert result.returncode == 0, result.stderr
+    assert "sent KILL" in result.stdout and str(master) in result.stdout
+    wait_for(lambda: not any(alive(pid) for pid in {master, *workers}), 10, "every server process to exit")
+    assert port_is_free(port)

@@ -18,11 +18,13 @@ CONCURRENT = 6
 @pytest.mark.parametrize(
     ("mode", "extra"),
     [
-        ("sync", ["-w", "1"]),
-        ("gthread", ["-w", "1", "--threads", "8"]),
-        ("gevent", ["-w", "1"]),
-        ("flask-threaded", []),
-        ("flask-processes", ["-w", "8"]),
+        pytest.param("sync", ["-w", "1"], id="sync"),
+        pytest.param("gthread", ["-w", "1", "--threads", "8"], id="gthread"),
+        pytest.param("gevent", ["-w", "1"], id="gevent"),
+        # The app is imported in the master, which surge then patches first.
+        pytest.param("gevent", ["-w", "1", "--preload"], id="gevent-preload"),
+        pytest.param("flask-threaded", [], id="flask-threaded"),
+        pytest.param("flask-processes", ["-w", "8"], id="flask-processes"),
     ],
 )
 def test_mode_serves_the_demo(harness: Harness, mode: str, extra: list[str]) -> None:
