@@ -308,16 +308,23 @@ def _file_timestamp(
         return fixed, None
     index = layout.columns.index("timeStamp")
     values = [r[index].strip() for r in layout.sample_records if len(r) > index and r[index].strip()]
-    # Some of the sampled rows may be bad (a repeated header line): the majority decides.
-    if sum(1 for v in values if _is_int(v)) * 2 >= len(values):
+    # Some of the sampled rows may be bad (a repeated header line): the reading that fits most wins.
+    ints = sum(1 for v in values if _is_int(v))
+    if not values or ints * 2 >= len(values):
         return TimestampRead(), None
+    best: tuple[int, str, TimestampRead] | None = None
     for pattern in COMMON_PATTERNS:
         candidate = _pattern_timestamp(pattern, options.timezone)
         fits = sum(1 for v in values if _parses(con, v, candidate))
-        if fits * 2 >= len(values):
-            _check_timezone(con, candidate)
-            zone = "" if candidate.has_zone else f" in time zone {options.timezone}"
-            return candidate, f"timestamps read as dates with pattern {pattern!r}{zone}"
+        if fits > ints and (best is None or fits > best[0]):
+            best = (fits, pattern, candidate)
+    if best is not None:
+        _, pattern, candidate = best
+        _check_timezone(con, candidate)
+        zone = "" if candidate.has_zone else f" in time zone {options.timezone}"
+        return candidate, f"timestamps read as dates with pattern {pattern!r}{zone}"
+    if ints:
+        return TimestampRead(), None
     raise ValueError(
         f"timeStamp values such as {values[0]!r} are neither epoch milliseconds nor a known date"
         " format; give the format (Java SimpleDateFormat pattern, as in JMeter's timestamp_format)"

@@ -21,8 +21,11 @@ from surge.results.jtl_read import CsvLayout
 
 # First physical line numbers of bad rows kept per file.
 MAX_BAD_LINES = 10
-# Rejected rows stored per file; beyond it rows are still skipped, and the count is estimated.
-REJECTS_LIMIT = 100_000
+# Reject entries kept per file (storing them is slow and large); past it, bad rows are still skipped
+# and their number is found by counting the file's records in a second, slower pass.
+REJECTS_LIMIT = 1000
+# Spare columns when counting records, so that over-long rows are still counted as records.
+_SPARE_COLUMNS = 64
 # A record longer than this is a bad row (JMeter's failure messages can be long, responses are not saved).
 MAX_LINE_BYTES = 8 * 1024 * 1024
 _REJECTS = "surge_load_rejects"
@@ -216,10 +219,43 @@ def insert_csv(
         con.execute(f"INSERT INTO samples {select}")
         after = con.execute("SELECT count(*) FROM samples").fetchone()[0]
         result = FileLoad(rows=int(after - before))
-        _collect_rejects(con, path, compressed, line_column is not None, result)
+        truncated = _collect_rejects(con, path, compressed, line_column is not None, result)
     finally:
         _drop_rejects(con)
+    if truncated:
+        good = result.rows
+        if start_ms is not None or end_ms is not None:
+            good = _count_good(con, samples_select(layout, source, timestamp, timestamp_is_start, None, None))
+            _drop_rejects(con)
+        records = _count_records(con, str(path), layout, skip, compressed)
+        result.bad_rows = max(result.bad_rows, records - good)
     return result
+
+
+def _count_good(con: Any, select: str) -> int:
+    # The hash makes DuckDB parse every typed column, so rows that do not parse are left out.
+    return int(
+        con.execute(
+            f"SELECT count(*) FROM ({select}) WHERE hash(start_ms, bytes, sent_bytes, grp_threads,"
+            " all_threads, latency_ms, connect_ms) IS NOT NULL"
+        ).fetchone()[0]
+    )
+
+
+def _count_records(con: Any, path: str, layout: CsvLayout, skip: int, compressed: bool) -> int:
+    """Records in the file, good or bad (short and long rows included)."""
+    width = len(layout.columns) + _SPARE_COLUMNS
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    # null_padding needs the serial reader when quoted fields hold newlines.
+    return int(
+        con.execute(
+            f"SELECT count(*) FROM read_csv({sql_string(path)}, columns = {columns}, header = false,"
+            f" skip = {int(skip)}, delim = {sql_string(layout.delimiter)}, quote = '\"', escape = '\"',"
+            " auto_detect = false, strict_mode = false, null_padding = true, ignore_errors = true,"
+            f" parallel = false, max_line_size = {MAX_LINE_BYTES},"
+            f" compression = {sql_string('gzip' if compressed else 'none')})"
+        ).fetchone()[0]
+    )
 
 
 def _drop_rejects(con: Any) -> None:
@@ -227,16 +263,16 @@ def _drop_rejects(con: Any) -> None:
     con.execute(f"DROP TABLE IF EXISTS {_ident(_REJECT_SCANS)}")
 
 
-def _collect_rejects(con: Any, path: Path, compressed: bool, numbered: bool, result: FileLoad) -> None:
+def _collect_rejects(con: Any, path: Path, compressed: bool, numbered: bool, result: FileLoad) -> bool:
+    """Fill in the bad rows from the rejects table; True if it is full (the count is then too low)."""
     rejects = _ident(_REJECTS)
     count, stored = con.execute(
         f"SELECT count(DISTINCT line_byte_position), count(*) FROM {rejects}"
     ).fetchone()
     if not count:
-        return
+        return False
     result.bad_rows = int(count)
-    if stored >= REJECTS_LIMIT:
-        result.warnings.append(f"more than {REJECTS_LIMIT} bad rows; the bad-row count is a lower bound")
+    truncated = bool(stored >= REJECTS_LIMIT)
     if numbered:
         # The rewritten file's first field is the source line number.
         rows = con.execute(
@@ -244,11 +280,12 @@ def _collect_rejects(con: Any, path: Path, compressed: bool, numbered: bool, res
             f" AS line FROM {rejects} ORDER BY line LIMIT {MAX_BAD_LINES}"
         ).fetchall()
         result.bad_lines = [int(r[0]) for r in rows if r[0] is not None]
-        return
+        return truncated
     rows = con.execute(
         f"SELECT DISTINCT line_byte_position FROM {rejects} ORDER BY 1 LIMIT {MAX_BAD_LINES}"
     ).fetchall()
     result.bad_lines = physical_lines(path, [int(r[0]) for r in rows], compressed)
+    return truncated
 
 
 def physical_lines(path: Path, byte_positions: list[int], compressed: bool = False) -> list[int]:

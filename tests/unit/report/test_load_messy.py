@@ -286,3 +286,18 @@ def test_thread_group_and_controller_flags(tmp_path: Path) -> None:
         ("TG", True, True),
         ("nospace", False, False),
     ]
+
+
+@pytest.mark.parametrize("window", [False, True])
+def test_bad_rows_counted_exactly_past_the_rejects_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: bool
+) -> None:
+    from surge.report import load_csv
+
+    monkeypatch.setattr(load_csv, "REJECTS_LIMIT", 5)
+    lines = [HEADER, row(1000), *([row("x") + ",long"] * 12), *(["1,2"] * 8), row(2000), row(9000)]
+    options = {"start_ms": 0, "end_ms": 5000} if window else {}
+    con, result = load(tmp_path, "\n".join(lines) + "\n", **options)
+    assert column(con, "start_ms") == ([1000, 2000] if window else [1000, 2000, 9000])
+    assert result.bad_rows == 20
+    assert result.bad_row_lines[0] == 3
