@@ -112,24 +112,21 @@ def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
     base = "FROM samples WHERE in_label_filter AND NOT is_controller AND success"
     pcts = (50.0, *opts.percentiles)
     window = int(opts.statistic_window)
-    hist = f"SELECT {bucket} AS t, elapsed_ms AS v, count(*) AS cnt {base} GROUP BY t, v"
-    con = ctx.con
-    con.execute(f"CREATE OR REPLACE TEMP TABLE surge_chart_pot AS {hist}")
-    try:
-        biggest = ctx.rows(
-            "SELECT coalesce(max(n), 0) FROM (SELECT sum(cnt) AS n FROM surge_chart_pot GROUP BY t)"
-        )
-        if ctx.compat and int(biggest[0][0]) > window:
-            xs = windowed_sorted_list_sql("elapsed_ms", "row_id", window)
-            inner = f"SELECT {bucket} AS t, min(elapsed_ms) AS mn, max(elapsed_ms) AS mx, {xs} AS xs"
-            inner += f" {base} GROUP BY t"
-            cols = ", ".join(legacy_percentile_sql("xs", p) for p in pcts)
-            rows = ctx.rows(f"SELECT t, mn, mx, {cols} FROM ({inner})")
-        else:
-            query = histogram_percentiles_sql("SELECT * FROM surge_chart_pot", ["t"], pcts, legacy=ctx.compat)
-            rows = [(r[0], *r[2:]) for r in ctx.rows(query)]
-    finally:
-        con.execute("DROP TABLE IF EXISTS surge_chart_pot")
+    # bucket sizes from the label-bucket table tell, without a pass, whether JMeter's window bites
+    biggest = ctx.rows(
+        f"SELECT coalesce(max(k), 0) FROM (SELECT sum(n) AS k FROM {LABEL_BUCKETS}"
+        " WHERE success AND NOT ctrl GROUP BY t)"
+    )
+    if ctx.compat and int(biggest[0][0]) > window:
+        xs = windowed_sorted_list_sql("elapsed_ms", "row_id", window)
+        inner = f"SELECT {bucket} AS t, min(elapsed_ms) AS mn, max(elapsed_ms) AS mx, {xs} AS xs"
+        inner += f" {base} GROUP BY t"
+        cols = ", ".join(legacy_percentile_sql("xs", p) for p in pcts)
+        rows = ctx.rows(f"SELECT t, mn, mx, {cols} FROM ({inner})")
+    else:
+        hist = f"SELECT {bucket} AS t, elapsed_ms AS v, count(*) AS cnt {base} GROUP BY t, v"
+        query = histogram_percentiles_sql(hist, ["t"], pcts, legacy=ctx.compat)
+        rows = [(r[0], *r[2:]) for r in ctx.rows(query)]
     # JMeter makes the series as soon as any non-TC sample passes, even if none succeeded
     has_series = (
         not ctx.compat

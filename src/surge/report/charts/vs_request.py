@@ -29,37 +29,40 @@ def vs_request_graphs(ctx: ChartContext) -> dict[str, dict[str, Any]]:
         " c AS (SELECT sec, count(*) AS rps FROM s GROUP BY sec),"
         " j AS (SELECT c.rps AS x, s.success, s.elapsed_ms, s.latency_ms, s.row_id FROM s JOIN c USING (sec))"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE surge_chart_vs AS {joined}"
-        " SELECT x, success, elapsed_ms, latency_ms, GROUPING(elapsed_ms) AS is_latency, count(*) AS cnt"
-        " FROM j GROUP BY GROUPING SETS ((x, success, elapsed_ms), (x, success, latency_ms))"
+    values: dict[str, list[tuple[Any, ...]]] = {}
+    # A point (x, status) holds at most x × (seconds with x responses) samples: if that stays within
+    # JMeter's window no point is windowed, and the histograms give the same LEGACY medians.
+    bound = ctx.rows(
+        f"SELECT coalesce(max(x * k), 0) FROM (SELECT rps AS x, count(*) AS k FROM"
+        f" (SELECT count(*) AS rps FROM samples WHERE in_label_filter AND NOT is_controller"
+        f" GROUP BY end_ms - end_ms % {step}) GROUP BY rps)"
     )
-    try:
-        biggest = ctx.rows(
-            "SELECT coalesce(max(n), 0) FROM"
-            " (SELECT sum(cnt) AS n FROM surge_chart_vs WHERE is_latency = 0 GROUP BY x, success)"
+    if ctx.compat and int(bound[0][0]) > ctx.options.statistic_window:
+        window = int(ctx.options.statistic_window)
+        # one bounded heap of (elapsed, latency) pairs per point, both taken from the same rows
+        pairs = f"arg_max({{'e': elapsed_ms, 'l': latency_ms}}, row_id, {window})"
+        el = "list_sort(list_transform(w, lambda q: q.e))"
+        lat = "list_sort(list_transform(w, lambda q: q.l))"
+        rows = ctx.rows(
+            f"{joined} SELECT x, success, {legacy_percentile_sql(el, 50.0)},"
+            f" {legacy_percentile_sql(lat, 50.0)}"
+            f" FROM (SELECT x, success, {pairs} AS w FROM j GROUP BY x, success)"
         )
-        values: dict[str, list[tuple[Any, ...]]] = {}
-        if ctx.compat and int(biggest[0][0]) > ctx.options.statistic_window:
-            window = int(ctx.options.statistic_window)
-            # one bounded heap of (elapsed, latency) pairs per point, both taken from the same rows
-            pairs = f"arg_max({{'e': elapsed_ms, 'l': latency_ms}}, row_id, {window})"
-            el = "list_sort(list_transform(w, lambda q: q.e))"
-            lat = "list_sort(list_transform(w, lambda q: q.l))"
-            rows = ctx.rows(
-                f"{joined} SELECT x, success, {legacy_percentile_sql(el, 50.0)},"
-                f" {legacy_percentile_sql(lat, 50.0)}"
-                f" FROM (SELECT x, success, {pairs} AS w FROM j GROUP BY x, success)"
-            )
-            values["elapsed"] = [(r[0], r[1], r[2]) for r in rows]
-            values["latency"] = [(r[0], r[1], r[3]) for r in rows]
-        else:
+        values["elapsed"] = [(r[0], r[1], r[2]) for r in rows]
+        values["latency"] = [(r[0], r[1], r[3]) for r in rows]
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE surge_chart_vs AS {joined}"
+            " SELECT x, success, elapsed_ms, latency_ms, GROUPING(elapsed_ms) AS is_latency, count(*) AS cnt"
+            " FROM j GROUP BY GROUPING SETS ((x, success, elapsed_ms), (x, success, latency_ms))"
+        )
+        try:
             for name, flag, column in (("elapsed", 0, "elapsed_ms"), ("latency", 1, "latency_ms")):
                 hist = f"SELECT x, success, {column} AS v, cnt FROM surge_chart_vs WHERE is_latency = {flag}"
                 query = histogram_percentiles_sql(hist, ["x", "success"], [50.0], legacy=ctx.compat)
                 values[name] = [(r[0], r[1], r[5]) for r in ctx.rows(query)]
-    finally:
-        con.execute("DROP TABLE IF EXISTS surge_chart_vs")
+        finally:
+            con.execute("DROP TABLE IF EXISTS surge_chart_vs")
     out: dict[str, dict[str, Any]] = {}
     for key, title, name in (
         ("responseTimeVsRequest", "Response Time Vs Request", "elapsed"),
