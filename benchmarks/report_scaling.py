@@ -41,7 +41,7 @@ from _common import (  # benchmarks are scripts, not a package: import the sibli
     surge_command,
 )
 
-GENERATOR_VERSION = 1  # bump when the generated content changes, to refresh the cache
+GENERATOR_VERSION = 2  # bump when the generated content changes, to refresh the cache
 HEADER = (
     "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,"
     "bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect"
@@ -129,7 +129,7 @@ def generate_jtl(path: Path, rows: int, hours: float, seed: int = 7) -> None:
         requests = []
         for label, mean, size in children:
             url = "https://shop.example.test" + label.split(" ")[1]
-            requests.append((_csv(label), mean, size, url))
+            requests.append((_csv(label), mean, size, _csv(url)))
         prepared.append((_csv(tc), requests))
     assertion = _csv('Test failed: text expected to contain /"orderId":/')
     written = 0
@@ -264,6 +264,9 @@ def time_surge(jtl: Path, work: Path, rows: int, compat: bool, timeout_s: float)
         sys.stderr.write((work / "surge.err").read_text(errors="replace"))
         return Timed("surge" + (" --jmeter-compat" if compat else ""), rows, usage, "FAILED")
     note = page_weight(out)
+    stderr = (work / "surge.err").read_text(errors="replace").strip()
+    if stderr:  # e.g. skipped bad rows: the figures would not be about the whole file
+        note += "\n    stderr: " + stderr.replace("\n", "\n    stderr: ")
     shutil.rmtree(out, ignore_errors=True)
     return Timed("surge" + (" --jmeter-compat" if compat else ""), rows, usage, note)
 

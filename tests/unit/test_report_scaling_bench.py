@@ -44,9 +44,11 @@ def test_generated_file_is_realistic_jmeter_csv(bench: ModuleType, tmp_path: Pat
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == list(DEFAULT_COLUMNS)
+    assert all(None not in r and len(r) == len(DEFAULT_COLUMNS) for r in rows)  # no stray delimiter
     assert len(rows) == 20_000
     labels = {r["label"] for r in rows}
     assert len(labels) == 20
+    assert "https://shop.example.test/search?q=red,shoes" in {r["URL"] for r in rows}
     assert 'PUT /cart/items/{id} "qty"' in labels and "GET /search?q=red,shoes" in labels  # quoted fields
     controllers = [r for r in rows if r["responseMessage"].startswith(CONTROLLER_MESSAGE_PREFIX)]
     assert len(controllers) == 4_000
