@@ -28,26 +28,11 @@ ALL_COLUMNS: tuple[str, ...] = (
     "Connect",
 )
 
+# Written only when switched on; JMeter's default save configuration leaves them off.
+OFF_BY_DEFAULT: frozenset[str] = frozenset({"Filename", "Encoding", "SampleCount", "ErrorCount", "Hostname"})
+
 # The 17 columns of JMeter's default save configuration; also the order assumed for header-less files.
-DEFAULT_COLUMNS: tuple[str, ...] = (
-    "timeStamp",
-    "elapsed",
-    "label",
-    "responseCode",
-    "responseMessage",
-    "threadName",
-    "dataType",
-    "success",
-    "failureMessage",
-    "bytes",
-    "sentBytes",
-    "grpThreads",
-    "allThreads",
-    "URL",
-    "Latency",
-    "IdleTime",
-    "Connect",
-)
+DEFAULT_COLUMNS: tuple[str, ...] = tuple(name for name in ALL_COLUMNS if name not in OFF_BY_DEFAULT)
 
 DEFAULT_HEADER = ",".join(DEFAULT_COLUMNS)
 
