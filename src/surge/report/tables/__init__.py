@@ -33,7 +33,7 @@ def compute_tables(con: Any, options: ReportOptions) -> dict[str, Any]:
         position = {label: i for i, label in enumerate(hashmap_order([a.label or "" for a in rows]))}
         rows.sort(key=lambda a: position[a.label or ""])
     else:
-        rows.sort(key=lambda a: a.label or "")
+        rows.sort(key=lambda a: (a.label or "", a.is_controller))
     duration_ms = None
     if not options.jmeter_compat:
         duration_ms = compute_overview(con, options)["duration_ms"]

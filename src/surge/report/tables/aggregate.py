@@ -1,7 +1,8 @@
 """The per-label and overall passes over ``samples`` that the Statistics, APDEX and Top-5 tables share.
 
-Two SQL queries (one GROUP BY label, one overall) compute every count, sum, extreme, window and
-APDEX counter the tables need, so the table modules only format numbers.
+Two SQL queries (one per label, one overall; in the default mode one more for exact percentiles)
+compute every count, sum, extreme, window and APDEX counter the tables need, so the table modules
+only format numbers.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def _with_exact_percentiles(
         return
     values = percentiles.exact_percentiles(con, where, (50.0, *options.percentiles), by_label)
     for row in rows:
-        found = values.get(row["label"] if by_label else None)
+        found = values.get((row["label"], row["is_controller"]) if by_label else (None, None))
         if found is not None:
             for i, v in enumerate(found):
                 row[f"p{i}"] = v
@@ -173,20 +174,27 @@ def per_label(con: Any, options: ReportOptions) -> list[Agg]:
 
     Rows count every sample of the label except empty transaction controllers (JMeter since 3.1).
     A label whose samples are all empty controllers still appears, with count 0.
+    JMeter makes one row of a label used by both a TC and a sampler, flagged as the first sample is;
+    the default mode makes two rows (the TC's and the sampler's), so rows never mix transaction times
+    with request times and the non-TC rows add up to the Total.
     """
     thresholds = label_thresholds(con, options)
     t_sql, f_sql = _threshold_sql(thresholds, options)
     counted = "NOT is_empty_controller"
+    if options.jmeter_compat:
+        group_by, controller = "label", "arg_min(is_controller, row_id)"
+    else:
+        group_by, controller = "label, is_controller", "is_controller"
     sql = f"""
         SELECT label, first_row, is_controller, count, errors, sum_elapsed, min_elapsed, max_elapsed,
                first_start, last_end, bytes, sent_bytes, apdex_count, satisfied, tolerated,
                non_controller_count, {_percentile_select(options)}
         FROM (
-            SELECT label, min(row_id) AS first_row, arg_min(is_controller, row_id) AS is_controller,
+            SELECT label, min(row_id) AS first_row, {controller} AS is_controller,
                    count(*) FILTER (WHERE NOT is_controller) AS non_controller_count,
                    {_stats_columns(counted, options)},
                    {_apdex_columns(counted, t_sql, f_sql)}
-            FROM samples WHERE {FILTERED} GROUP BY label
+            FROM samples WHERE {FILTERED} GROUP BY {group_by}
         ) ORDER BY first_row"""
     rows = _fetch_dicts(con, sql)
     _with_exact_percentiles(con, rows, f"{FILTERED} AND {counted}", options, by_label=True)

@@ -122,6 +122,8 @@ def top5_table(
         }
     items = []
     for agg in rows:
+        if agg.is_controller and not compat:
+            continue  # the default mode has separate TC rows (see aggregate.per_label); no TC here
         label = agg.label or ""
         label_groups = by_label.get(label, [])
         errors = sum(g.failures for g in label_groups)

@@ -48,12 +48,12 @@ def legacy_from_sorted_sql(sorted_list: str, percent: float) -> str:
 
 def exact_percentiles(
     con: Any, where: str, percents: Sequence[float], by_label: bool
-) -> dict[str | None, list[float]]:
+) -> dict[tuple[str | None, bool | None], list[float]]:
     """Exact percentiles (the chart's definition) of ``samples`` rows matching ``where``.
 
-    Keyed by label when ``by_label``, else by None (one overall group).
+    Keyed by (label, is_controller) when ``by_label``, else by (None, None) (one overall group).
     """
-    group = "label" if by_label else "NULL::VARCHAR"
+    group = "label, is_controller" if by_label else "NULL::VARCHAR AS label, NULL::BOOLEAN AS is_controller"
     conditions = []
     for p in percents:
         q = Fraction(repr(float(p))) / 100  # exact: 99.9 -> 999/1000
@@ -63,12 +63,13 @@ def exact_percentiles(
             " max(elapsed_ms))"
         )
     sql = f"""
-        SELECT grp, {", ".join(conditions)}
+        SELECT label, is_controller, {", ".join(conditions)}
         FROM (
-            SELECT grp, elapsed_ms,
-                   sum(c) OVER (PARTITION BY grp ORDER BY elapsed_ms ROWS UNBOUNDED PRECEDING) AS cum,
-                   sum(c) OVER (PARTITION BY grp) AS n
-            FROM (SELECT {group} AS grp, elapsed_ms, count(*) AS c FROM samples WHERE {where}
-                  GROUP BY grp, elapsed_ms)
-        ) GROUP BY grp"""
-    return {row[0]: [float(v) for v in row[1:]] for row in con.execute(sql).fetchall()}
+            SELECT label, is_controller, elapsed_ms,
+                   sum(c) OVER (PARTITION BY label, is_controller ORDER BY elapsed_ms
+                                ROWS UNBOUNDED PRECEDING) AS cum,
+                   sum(c) OVER (PARTITION BY label, is_controller) AS n
+            FROM (SELECT {group}, elapsed_ms, count(*) AS c FROM samples WHERE {where}
+                  GROUP BY ALL)
+        ) GROUP BY label, is_controller"""
+    return {(row[0], row[1]): [float(v) for v in row[2:]] for row in con.execute(sql).fetchall()}

@@ -133,9 +133,11 @@ def _as_float(value: Any) -> float | None:
 def statistics_json(tables: dict[str, Any]) -> dict[str, Any]:
     """JMeter's statistics.json (JsonExporter): one object per row keyed by label, "Total" included.
 
-    Fields are in JMeter's order. errorPct goes through a Java float as in JMeter (so 39.56043956...
-    becomes 39.56044). NaN/Infinity (JMeter-compatible mode only) stay Python floats; write them the
-    way Jackson does (as the strings "NaN"/"Infinity") or as null.
+    Fields are in JMeter's order. In the default mode a label used by both a transaction controller
+    and a sampler has two rows; the controller's is keyed "<label> (transaction controller)".
+    errorPct goes through a Java float as in JMeter (so 39.56043956... becomes 39.56044).
+    NaN/Infinity (JMeter-compatible mode only) stay Python floats; write them the way Jackson does
+    (as the strings "NaN"/"Infinity") or as null.
     """
     stats = tables["statisticsTable"]
     rows = [stats["overall"]] if "overall" in stats else []
@@ -160,5 +162,10 @@ def statistics_json(tables: dict[str, Any]) -> dict[str, Any]:
             "receivedKBytesPerSec": _as_float(values["receivedKBytesPerSec"]),
             "sentKBytesPerSec": _as_float(values["sentKBytesPerSec"]),
         }
-        result[entry["transaction"]] = entry
+        key = entry["transaction"]
+        if row is not stats.get("overall") and key in result and row["isController"]:
+            # default mode: a label used by both a TC and a sampler has two rows; keep both
+            key = f"{key} (transaction controller)"
+            entry["transaction"] = key
+        result[key] = entry
     return result
