@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
-from serve_harness import Harness, alive, http, port_is_free, wait_for
+from serve_harness import Harness, alive, free_port, http, port_is_free
 
-from surge.serve.control import stop_server
+from surge.serve.launch import start_server
+from surge.serve.options import ServeOptions, plan_serve
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -16,21 +18,26 @@ CONCURRENT = 6
 
 
 @pytest.mark.parametrize(
-    ("mode", "extra"),
+    ("mode", "options"),
     [
-        pytest.param("sync", ["-w", "1"], id="sync"),
-        pytest.param("gthread", ["-w", "1", "--threads", "8"], id="gthread"),
-        pytest.param("gevent", ["-w", "1"], id="gevent"),
+        pytest.param("sync", {"workers": 1}, id="sync"),
+        pytest.param("gthread", {"workers": 1, "threads": 8}, id="gthread"),
+        pytest.param("gevent", {"workers": 1}, id="gevent"),
         # The app is imported in the master, which surge then patches first.
-        pytest.param("gevent", ["-w", "1", "--preload"], id="gevent-preload"),
-        pytest.param("flask-threaded", [], id="flask-threaded"),
-        pytest.param("flask-processes", ["-w", "8"], id="flask-processes"),
+        pytest.param("gevent", {"workers": 1, "preload": True}, id="gevent-preload"),
+        pytest.param("flask-threaded", {}, id="flask-threaded"),
+        pytest.param("flask-processes", {"workers": 8}, id="flask-processes"),
     ],
 )
-def test_mode_serves_the_demo(harness: Harness, mode: str, extra: list[str]) -> None:
-    port = harness.serve("surge.demo:app", "--mode", mode, *extra)
-    url = f"http://127.0.0.1:{port}"
-    master = harness.master_pid()
+def test_mode_serves_the_demo(harness: Harness, mode: str, options: dict[str, Any]) -> None:
+    # The library behind `surge serve --daemon` (the CLI is covered by the lifecycle test).
+    port = free_port()
+    plan = plan_serve(
+        ServeOptions(app="surge.demo:app", mode=mode, bind=f"127.0.0.1:{port}", **options), cwd=harness.folder
+    )
+    server = start_server(plan, background=True, directory=harness.folder)
+    harness.pids.add(server.master_pid)
+    url = plan.url
     try:
         assert http(f"{url}/")[0] == 200
         status, body = http(f"{url}/health")
@@ -55,8 +62,7 @@ def test_mode_serves_the_demo(harness: Harness, mode: str, extra: list[str]) -> 
         else:
             assert most_in_flight > 1  # threads or greenlets overlap the waits in one process
     finally:
-        # The library call behind `surge stop` (the CLI itself is covered by the lifecycle test).
-        report = stop_server(harness.folder / "surge-run" / "serve.pid")
+        report = server.stop()
     assert report.graceful
-    wait_for(lambda: not alive(master), 10, "the master to exit")
+    assert not alive(server.master_pid)
     assert port_is_free(port)

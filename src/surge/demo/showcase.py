@@ -1,0 +1,116 @@
+"""``surge demo`` end to end: serve the demo app under gunicorn, load-test it, build the HTML report.
+
+Library code: it reports what happens through callbacks and returns the results; the CLI prints.
+The server is always stopped, also when the run is interrupted or the report fails.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from surge.serve.launch import RunningServer, start_server
+from surge.serve.options import ServeOptions, ServePlan, plan_serve
+
+if TYPE_CHECKING:
+    from surge.engine.runner import Progress, RunResult
+    from surge.plan import Plan
+    from surge.report.build import BuildResult
+
+DEMO_APP = "surge.demo:app"
+PREDICT_BODY = json.dumps({"features": [0.5, -1.0, 2.0, 0.25]}).encode()
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    duration_s: float = 30.0
+    users: int = 20
+    ramp_up_s: float = 10.0
+    mode: str = "gevent"
+    workers: int | None = None  # None: auto
+    out_dir: Path = Path("surge-demo")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    serve_plan: ServePlan
+    run: RunResult
+    report: BuildResult
+
+
+def free_loopback_port() -> int:
+    """A port the kernel just handed out on 127.0.0.1 (free now; the server binds it right after)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def demo_serve_plan(options: DemoOptions, port: int) -> ServePlan:
+    out = options.out_dir.resolve()
+    return plan_serve(
+        ServeOptions(
+            app=DEMO_APP,
+            mode=options.mode,
+            workers=options.workers,
+            bind=f"127.0.0.1:{port}",
+            run_dir=out / "run",
+            log_dir=out / "logs",
+            daemon=True,
+            graceful_timeout_s=5.0,
+        )
+    )
+
+
+def demo_load_plan(base_url: str, options: DemoOptions) -> Plan:
+    """Users ramping up over a journey mixing the demo's IO-bound, CPU-bound and model endpoints."""
+    from surge.plan import LoadModel, Plan, Request, UserGroup
+
+    json_header = (("Content-Type", "application/json"),)
+    journey = (
+        Request(f"{base_url}/", label="hello"),
+        Request(f"{base_url}/io?ms=50", label="io 50ms"),
+        Request(
+            f"{base_url}/predict", method="POST", headers=json_header, body=PREDICT_BODY, label="predict"
+        ),
+        Request(f"{base_url}/io?ms=50", label="io 50ms"),
+        Request(f"{base_url}/cpu?n=20000", label="cpu 20k"),
+        Request(f"{base_url}/health", label="health"),
+    )
+    load = LoadModel(users=options.users, ramp_up_s=options.ramp_up_s, duration_s=options.duration_s)
+    return Plan(groups=(UserGroup(requests=journey, load=load, name="demo"),))
+
+
+def run_demo(
+    options: DemoOptions,
+    *,
+    on_serving: Callable[[ServePlan, RunningServer], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_report: Callable[[], None] | None = None,
+) -> DemoResult:
+    """Serve, load-test and report; the server is stopped before this returns or raises."""
+    from surge.engine.runner import run_plan
+    from surge.report.build import build_report
+    from surge.report.options import ReportOptions
+
+    out = options.out_dir.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    serve_plan = demo_serve_plan(options, free_loopback_port())
+    server = start_server(serve_plan, background=True)
+    try:
+        if on_serving is not None:
+            on_serving(serve_plan, server)
+        results = out / "results.jtl"
+        results.unlink(missing_ok=True)
+        run = run_plan(demo_load_plan(serve_plan.url, options), results, on_progress=on_progress)
+    finally:
+        server.stop()
+    if on_report is not None:
+        on_report()
+    title = f"surge demo: {DEMO_APP} under gunicorn ({options.mode}), {options.users} users"
+    report = build_report([results], out / "report", ReportOptions(title=title), force=True)
+    return DemoResult(serve_plan=serve_plan, run=run, report=report)
