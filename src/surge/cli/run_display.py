@@ -111,5 +111,7 @@ def print_summary(result: RunResult, stream: TextIO) -> None:
     stream.write(line(rows[0]) + "\n")
     for cells in rows[1:]:
         stream.write(line(cells) + "\n")
+    for kind, count in result.top_errors:
+        stream.write(f"Errors: {count} x {kind}\n")
     stream.write(f"Results: {result.out_path} ({result.rows_written} samples)\n")
     stream.flush()

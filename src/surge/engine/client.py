@@ -201,11 +201,11 @@ class HttpConnection(asyncio.Protocol):
             self.in_flight = False
             self.owner.response_complete(self, now_ns)
         elif exc is not None:
-            self._fail(type(exc).__name__, str(exc) or type(exc).__name__, now_ns)
+            self._fail(*describe_error(exc), now_ns)
         elif self.received == 0:
             self._fail(NO_RESPONSE, "Remote end closed connection without response", now_ns)
         else:
-            self._fail(INCOMPLETE, f"Connection closed after {self.received} bytes of the response", now_ns)
+            self._fail(INCOMPLETE, "Connection closed before the response was complete", now_ns)
         self.owner.connection_closed(self)
 
     # -- httptools callbacks (names are httptools' protocol) ---------------------------------------
@@ -374,6 +374,11 @@ def describe_connect_error(exc: BaseException) -> tuple[str, str]:
     """(code, message) for a failed connect: the exception's class name and its text."""
     if isinstance(exc, TimeoutError):
         return TIMEOUT, "Connect timed out"
+    return describe_error(exc)
+
+
+def describe_error(exc: BaseException) -> tuple[str, str]:
+    """(code, message) for a failure: the exception's class name and a stable text (no errno)."""
     if isinstance(exc, OSError) and exc.errno and exc.errno > 0:  # gaierror numbers are negative
         # The same text on every event loop (asyncio says "Connect call failed (...)", uvloop not).
         return type(exc).__name__, os.strerror(exc.errno)

@@ -26,7 +26,7 @@ from typing import Any
 
 from surge.engine.histogram import PROGRESS_DIGITS, merge_encoded
 from surge.engine.schedule import assign_users, effective_processes
-from surge.engine.summary import LabelSummary, LabelTotals, summarize
+from surge.engine.summary import LabelSummary, LabelTotals, summarize, top_errors
 from surge.engine.worker import WorkerResult, WorkerSpec, worker_process_main
 from surge.errors import SurgeError
 from surge.plan import Plan
@@ -67,6 +67,7 @@ class RunResult:
     rows_written: int
     worker_cpu_s: float  # user + sys CPU of the worker processes
     interrupted: bool
+    top_errors: tuple[tuple[str, int], ...] = ()  # most frequent error kinds, (kind, count)
 
 
 @dataclass
@@ -180,6 +181,7 @@ class Runner:
             rows_written=sum(r.rows_written for r in finished) if finished else rows,
             worker_cpu_s=sum(r.cpu_s for r in finished),
             interrupted=self._stop_requested.is_set() or any(r.interrupted for r in finished),
+            top_errors=top_errors(totals),
         )
 
     # -- internals ---------------------------------------------------------------------------------

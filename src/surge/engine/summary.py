@@ -32,6 +32,7 @@ class LabelTotals:
     received_bytes: int
     sent_bytes: int
     histogram: bytes  # encoded HDR histogram of elapsed times in µs
+    error_kinds: tuple[tuple[str, int], ...] = ()  # ("503 Service Unavailable", 12), ...
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,15 @@ def summarize(
     labels = tuple(_summary(label, parts, duration_s) for label, parts in sorted(by_label.items()))
     everything = [item for parts in by_label.values() for item in parts]
     return labels, _summary(TOTAL_LABEL, everything, duration_s)
+
+
+def top_errors(totals: Iterable[LabelTotals], limit: int = 5) -> tuple[tuple[str, int], ...]:
+    """The most frequent error kinds over all labels: (kind, count), most frequent first."""
+    counts: Counter[str] = Counter()
+    for item in totals:
+        for kind, count in item.error_kinds:
+            counts[kind] += count
+    return tuple(counts.most_common(limit))
 
 
 def _summary(label: str, parts: list[LabelTotals], duration_s: float) -> LabelSummary:
@@ -100,6 +110,7 @@ class LabelStats:
     __slots__ = (
         "append",
         "elapsed_us",
+        "error_kinds",
         "errors",
         "errors_total",
         "histogram",
@@ -118,6 +129,7 @@ class LabelStats:
         self.append = self.elapsed_us.append
         self.errors = 0  # in the current second
         self.errors_total = 0
+        self.error_kinds: Counter[str] = Counter()  # "503 Service Unavailable", "Non HTTP ...: TimeoutError"
         self.samples = 0
         self.sum_us = 0
         self.min_us = NO_MIN_US
@@ -156,4 +168,5 @@ class LabelStats:
             received_bytes=self.received,
             sent_bytes=self.sent,
             histogram=encode(self.histogram),
+            error_kinds=tuple(self.error_kinds.items()),
         )

@@ -33,6 +33,7 @@ class Step:
         "host",
         "is_head",
         "mid",
+        "mid_error",
         "mid_ok",
         "mid_reason",
         "mid_status",
@@ -63,13 +64,16 @@ class Step:
         self.mid_reason = b""
         self.mid = ""
         self.mid_ok = False
+        self.mid_error = ""
 
     def cache_status(self, status: int, reason: bytes, ok: bool) -> None:
         self.mid_status = status
         self.mid_reason = reason
         self.mid_ok = ok
         parts = self.parts
-        fields = status_fields(status, reason.decode("latin-1"))
+        text = reason.decode("latin-1")
+        self.mid_error = f"{status} {text}"
+        fields = status_fields(status, text)
         self.mid = f"{parts.label_part}{fields}{parts.thread_part_ok}{'true' if ok else 'false'},,"
 
 
@@ -256,6 +260,7 @@ class VirtualUser:
         stats.sent += step.sent
         if not step.mid_ok:
             stats.errors += 1
+            stats.error_kinds[step.mid_error] += 1
         worker.rows_append(
             f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{step.mid}{received}{step.sent_part}"
             f"{self.group.counts_text}{step.url_part}{(conn.first_byte_ns + off) // 1_000_000 - start_ms},0,"
@@ -327,6 +332,7 @@ class VirtualUser:
         stats = step.stats
         stats.append((now_ns - start_ns) // 1000)
         stats.errors += 1
+        stats.error_kinds[f"{non_http_code(code)} ({message})"] += 1
         stats.received += received
         stats.sent += sent
         parts = step.parts

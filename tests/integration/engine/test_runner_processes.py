@@ -35,6 +35,7 @@ def test_two_processes_merge_into_one_file(tmp_path: Path, server: LocalHttpServ
     assert by_label["GET /fast"].errors == 0
     assert by_label["GET /status/503"].errors == 20
     assert result.total.error_pct == 50.0
+    assert result.top_errors == (("503 Service Unavailable", 20),)
     # allThreads counts the users of both processes.
     assert max(int(r["allThreads"]) for r in rows) >= 3
     assert all(1 <= int(r["allThreads"]) <= 4 for r in rows)

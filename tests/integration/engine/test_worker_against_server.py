@@ -88,6 +88,11 @@ def test_failures_become_rows_with_jmeter_style_codes(tmp_path: Path, server: Lo
     assert int(reset["bytes"]) > 100  # what arrived before the reset is counted
     assert fast["success"] == "true"
     assert sum(t.errors for t in result.label_totals) == 2
+    kinds = dict(kind for t in result.label_totals for kind in t.error_kinds)
+    assert kinds == {
+        "Non HTTP response code: TimeoutError (Read timed out)": 1,
+        "Non HTTP response code: ConnectionResetError (Connection reset by peer)": 1,
+    }
 
 
 def test_connection_close_reconnects_for_each_request(tmp_path: Path, server: LocalHttpServer) -> None:

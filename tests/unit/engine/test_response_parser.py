@@ -163,7 +163,7 @@ def test_keep_alive_response_cut_short_is_an_error() -> None:
     data = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"
     feed(conn, data)
     conn.connection_lost(None)
-    assert owner.failed == [(INCOMPLETE, f"Connection closed after {len(data)} bytes of the response")]
+    assert owner.failed == [(INCOMPLETE, "Connection closed before the response was complete")]
 
 
 def test_close_before_any_byte() -> None:
@@ -177,7 +177,7 @@ def test_reset_is_reported_with_the_exception_name() -> None:
     conn, owner, _ = connect()
     feed(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
     conn.connection_lost(ConnectionResetError(104, "Connection reset by peer"))
-    assert owner.failed == [("ConnectionResetError", "[Errno 104] Connection reset by peer")]
+    assert owner.failed == [("ConnectionResetError", "Connection reset by peer")]
 
 
 @pytest.mark.parametrize(
