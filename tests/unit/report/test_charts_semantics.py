@@ -60,7 +60,7 @@ def make_con(samples: list[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
                 "",
                 s.get("latency_ms", 0),
                 s.get("connect_ms", 0),
-                None,
+                s.get("queue_ms"),
                 message.startswith("Number of samples in transaction"),
                 message.startswith("Number of samples in transaction : 0"),
                 s.get("in_label_filter", True),
@@ -343,3 +343,21 @@ def test_time_vs_threads_and_active_threads() -> None:
         assert tvt["A-Aggregated"] == [[3.0, 300.0]]
         active = series(g["activeThreadsOverTime"])
         assert active == {"Users": [[T0, 3.0]], "Admins": [[T0, 3.0]]}
+
+
+def test_queue_time_graph_only_for_open_model_samples_in_default_mode() -> None:
+    rows = [
+        sample(T0, 10, queue_ms=0),
+        sample(T0 + 10, 10, queue_ms=30),
+        sample(T0 + 3000, 10, queue_ms=5),
+        sample(T0 + 20, 10, "TC", response_message=TC_MESSAGE, queue_ms=999),
+    ]
+    g = compute_graphs(make_con(rows), DEFAULT_1S)
+    assert list(g)[-1] == "queueTimeOverTime" and len(g) == len(GRAPH_IDS) + 1
+    q = series(g["queueTimeOverTime"])
+    assert q["Mean"] == [[T0, 15.0], [T0 + 1000, None], [T0 + 2000, None], [T0 + 3000, 5.0]]
+    assert q["Max"][0] == [T0, 30.0]
+    assert q["99th percentile"][0][1] == pytest.approx(29.7)  # 0 + 0.99 * 30
+    assert "queueTimeOverTime" not in compute_graphs(make_con(rows), COMPAT_1S)
+    closed = [sample(T0, 10)]
+    assert "queueTimeOverTime" not in compute_graphs(make_con(closed), DEFAULT_1S)

@@ -10,6 +10,9 @@ the bucket width is chosen from the test duration, rate charts are zero-filled, 
 empty buckets as gaps (y = None), percentiles are exact and transaction controllers follow one rule:
 TCs appear as their own series in per-label charts and never in pooled (all-label) charts.
 docs/report-charts.md lists every difference.
+
+One surge-only graph may follow JMeter's 16: ``queueTimeOverTime`` (default mode, only when the
+samples carry ``queue_ms``, i.e. an open-model surge run).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from surge.report.charts.over_time import (
     percentiles_over_time,
     response_times_over_time,
 )
+from surge.report.charts.queue_time import QUEUE_GRAPH_ID, queue_time_over_time
 from surge.report.charts.response_times import (
     label_histogram,
     response_time_distribution,
@@ -42,7 +46,7 @@ from surge.report.charts.throughput import (
 from surge.report.charts.vs_request import vs_request_graphs
 from surge.report.options import ReportOptions
 
-__all__ = ["GRAPH_IDS", "choose_granularity_ms", "compute_graphs"]
+__all__ = ["GRAPH_IDS", "QUEUE_GRAPH_ID", "choose_granularity_ms", "compute_graphs"]
 
 # In JMeter's order (reportgenerator.properties); the renderer groups them into pages.
 GRAPH_IDS: tuple[str, ...] = (
@@ -87,6 +91,10 @@ def compute_graphs(con: Any, options: ReportOptions) -> dict[str, dict[str, Any]
         graphs["codesPerSecond"] = codes_per_second(ctx)
         graphs["transactionsPerSecond"] = transactions_per_second(ctx)
         graphs["totalTPS"] = total_tps(ctx)
+        queue = queue_time_over_time(ctx)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {LABEL_BUCKETS}")
-    return {gid: graphs[gid] for gid in GRAPH_IDS}
+    ordered = {gid: graphs[gid] for gid in GRAPH_IDS}
+    if queue is not None:
+        ordered[QUEUE_GRAPH_ID] = queue
+    return ordered
