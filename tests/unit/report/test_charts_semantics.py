@@ -361,3 +361,14 @@ def test_queue_time_graph_only_for_open_model_samples_in_default_mode() -> None:
     assert "queueTimeOverTime" not in compute_graphs(make_con(rows), COMPAT_1S)
     closed = [sample(T0, 10)]
     assert "queueTimeOverTime" not in compute_graphs(make_con(closed), DEFAULT_1S)
+
+
+def test_no_fill_when_a_fine_granularity_spans_too_many_buckets() -> None:
+    # 1-s buckets over 10 hours would be 36 001 points per series: only real buckets are shown
+    rows = [sample(T0, 10), sample(T0 + 36_000_000, 10)]
+    g = compute_graphs(make_con(rows), DEFAULT_1S)
+    assert series(g["hitsPerSecond"])["hitsPerSecond"] == [[T0, 1.0], [T0 + 36_000_000, 1.0]]
+    assert series(g["responseTimesOverTime"])["A"] == [[T0, 10.0], [T0 + 36_000_000, 10.0]]
+    # the automatic width keeps it filled: 10 h -> 2-min buckets, 301 points
+    auto = series(compute_graphs(make_con(rows), ReportOptions())["hitsPerSecond"])["hitsPerSecond"]
+    assert len(auto) == 301 and auto[1] == [T0 + 120_000, 0.0]

@@ -29,10 +29,13 @@ class ChartContext:
     def compat(self) -> bool:
         return self.options.jmeter_compat
 
-    def end_buckets(self) -> range:
-        if self.first_end_bucket is None or self.last_end_bucket is None:
-            return range(0)
-        return bucket_range(self.first_end_bucket, self.last_end_bucket, self.step_ms)
+    def end_buckets(self) -> range | None:
+        """Every end-time bucket of the test, for zero-fill and gaps; None in compat mode (JMeter
+        emits only buckets with samples) or when a very fine ``--granularity`` over a long span would
+        make the filled series too big for the page."""
+        if self.compat or self.first_end_bucket is None or self.last_end_bucket is None:
+            return None
+        return fill_range(self.first_end_bucket, self.last_end_bucket, self.step_ms)
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.con.execute(sql, list(params)).fetchall())
@@ -65,6 +68,15 @@ def build_context(con: Any, options: ReportOptions) -> ChartContext:
         first_end_bucket=None if first is None else int(first),
         last_end_bucket=None if last is None else int(last),
     )
+
+
+# Beyond this many buckets a filled series is not drawn usefully anyway; show only real buckets.
+MAX_FILLED_BUCKETS = 20_000
+
+
+def fill_range(first_ms: int, last_ms: int, step_ms: int) -> range | None:
+    buckets = bucket_range(first_ms, last_ms, step_ms)
+    return buckets if len(buckets) <= MAX_FILLED_BUCKETS else None
 
 
 def group_points(rows: Iterable[tuple[Any, ...]]) -> dict[Any, dict[int, float | None]]:

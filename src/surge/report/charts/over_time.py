@@ -36,7 +36,7 @@ def mean_over_time(ctx: ChartContext, sum_column: str, title: str) -> dict[str, 
             " WHERE NOT empty GROUP BY label, t"
         )
     )
-    fill = None if ctx.compat else ctx.end_buckets()
+    fill = ctx.end_buckets()
     series = [
         Series(label, as_points(values.get(label, {}), fill, None), is_controller=flags[label])
         for label in sorted(flags)
@@ -64,7 +64,7 @@ def active_threads_over_time(ctx: ChartContext) -> dict[str, Any]:
             " WHERE NOT empty GROUP BY tg, t HAVING sum(n_grp) > 0"
         )
     )
-    fill = None if ctx.compat else ctx.end_buckets()
+    fill = ctx.end_buckets()
     series = [Series(str(group), as_points(values[group], fill, None)) for group in sorted(values)]
     return graph(
         "Active Threads Over Time",
@@ -84,7 +84,7 @@ def bytes_throughput_over_time(ctx: ChartContext) -> dict[str, Any]:
     )
     received = {int(t): float(r) for t, r, _ in rows}
     sent = {int(t): float(s) for t, _, s in rows}
-    fill = None if ctx.compat else ctx.end_buckets()
+    fill = ctx.end_buckets()
     series = []
     if rows or not ctx.compat:
         series = [
@@ -133,7 +133,7 @@ def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
         or int(ctx.rows("SELECT count(*) FROM samples WHERE in_label_filter AND NOT is_controller")[0][0]) > 0
     )
     names = ["Min", "Max", "Median", *(percentile_label(p) for p in opts.percentiles)]
-    fill = None if ctx.compat else ctx.end_buckets()
+    fill = ctx.end_buckets()
     series = []
     if has_series:
         for i, name in enumerate(names):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from surge.report.charts.buckets import bucket_range
-from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, group_points
+from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, fill_range, group_points
 from surge.report.charts.result import Series, graph
 
 
@@ -22,7 +21,7 @@ def hits_per_second(ctx: ChartContext) -> dict[str, Any]:
     values = {int(t): float(y) for t, y in rows}
     fill = None
     if not ctx.compat and values:
-        fill = bucket_range(min(values), max(values), ctx.step_ms)
+        fill = fill_range(min(values), max(values), ctx.step_ms)
     series = [Series("hitsPerSecond", as_points(values, fill, 0.0))] if values or not ctx.compat else []
     return graph(
         "Hits Per Second", series, compat=ctx.compat, supports_controllers=False, granularity_ms=ctx.step_ms
@@ -38,7 +37,7 @@ def codes_per_second(ctx: ChartContext) -> dict[str, Any]:
             " WHERE NOT ctrl GROUP BY c, t"
         )
     )
-    fill = None if ctx.compat else ctx.end_buckets()
+    fill = ctx.end_buckets()
     series = [Series(str(c), as_points(values[c], fill, 0.0)) for c in sorted(values)]
     return graph(
         "Codes Per Second", series, compat=ctx.compat, supports_controllers=False, granularity_ms=ctx.step_ms
@@ -64,7 +63,7 @@ def transactions_per_second(ctx: ChartContext) -> dict[str, Any]:
         f" arg_min(ctrl, first_row) FROM {LABEL_BUCKETS} {where} GROUP BY label, success"
     )
     flags = {str(s): bool(f) for s, f in first}
-    fill = None if ctx.compat else ctx.end_buckets()
+    fill = ctx.end_buckets()
     series = [Series(s, as_points(values[s], fill, 0.0), is_controller=flags[s]) for s in sorted(values)]
     return graph(
         "Transactions Per Second",
@@ -87,7 +86,7 @@ def total_tps(ctx: ChartContext) -> dict[str, Any]:
         f" FROM {LABEL_BUCKETS} {where} GROUP BY success, t"
     )
     values = group_points(rows)
-    fill = None if ctx.compat else ctx.end_buckets()
+    fill = ctx.end_buckets()
     series = [
         Series("Transaction-success", as_points(values.get(True, {}), fill, 0.0)),
         Series("Transaction-failure", as_points(values.get(False, {}), fill, 0.0)),
