@@ -149,6 +149,8 @@ class Runner:
                 procs.append(proc)
             results, t0_epoch_ns, end_ns = self._drive(controls, procs)
         finally:
+            for control in controls:
+                _send(control, ("stop",))  # no-op after a normal end; after an error, stop the load
             for proc in procs:
                 proc.join(timeout=10)
                 if proc.is_alive():
@@ -222,8 +224,9 @@ class Runner:
             for control in wait(list(open_ends), timeout=0.1):
                 index = open_ends[control]
                 message = _recv(control)
-                if message is None:
+                if message is None:  # the worker died; its part file keeps what it flushed
                     open_ends.pop(control)
+                    self._done_workers.add(index)
                     continue
                 self._handle(message, index, results)
                 if message[0] == "done":
