@@ -35,5 +35,6 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     report = scale(locate_pidfile(args.run_dir, args.pidfile), args.delta)
-    print(f"surge scale: workers {report.before} -> {report.after}")
+    retiring = f" ({report.retiring} retired still finishing requests)" if report.retiring else ""
+    print(f"surge scale: workers {report.before} -> {report.after}{retiring}")
     return EXIT_OK

@@ -26,8 +26,10 @@ DEFAULT_GRACEFUL_TIMEOUT_S = 30.0
 # After gunicorn's graceful timeout the master kills its workers itself and exits; this is
 # how much longer we give it before concluding it is stuck.
 STOP_MARGIN_S = 5.0
-# How long one TTIN/TTOU may take to show up as a new or vanished worker.
+# How long one TTIN may take to show up as a new worker.
 SCALE_STEP_TIMEOUT_S = 15.0
+# After a TTOU, wait this long at most for the retired worker to exit before the next signal.
+RETIRE_PAUSE_S = 3.0
 _GUNICORN_ONLY = ("sync", "gthread", "gevent")
 
 
@@ -42,7 +44,8 @@ class StopReport:
 @dataclass(frozen=True)
 class ScaleReport:
     before: int
-    after: int
+    after: int  # the master's worker count now
+    retiring: int = 0  # retired workers still finishing their requests
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,10 @@ def _graceful_timeout_s(pidfile: Path) -> float:
 def scale(pidfile: Path, delta: int) -> ScaleReport:
     """Add (TTIN) or remove (TTOU) ``delta`` workers, one signal at a time.
 
-    Signals of one kind that arrive together are merged by the kernel, so each one is sent
-    only after the master has visibly acted on the previous one.
+    Signals of one kind that arrive together are merged by the kernel, so each one is sent only
+    after the master has visibly acted on the previous one: a new worker for TTIN; for TTOU a
+    worker fewer, or a short pause, since a retired worker may take up to the graceful timeout
+    to finish its requests.
     """
     if delta == 0:
         raise UsageError("scale by a non-zero number, for example +2 or -1")
@@ -91,10 +96,11 @@ def scale(pidfile: Path, delta: int) -> ScaleReport:
     if before + delta < 1:
         raise UsageError(f"cannot scale {before} workers by {delta}: at least 1 worker must remain")
     sig = signal.SIGTTIN if delta > 0 else signal.SIGTTOU
+    step_timeout_s = SCALE_STEP_TIMEOUT_S if delta > 0 else RETIRE_PAUSE_S
     for _ in range(abs(delta)):
         current = _worker_pids(master)
         master.send_signal(sig)
-        deadline = time.monotonic() + SCALE_STEP_TIMEOUT_S
+        deadline = time.monotonic() + step_timeout_s
         while time.monotonic() < deadline:
             now = _worker_pids(master)
             if (delta > 0 and now - current) or (delta < 0 and len(now) < len(current)):
@@ -103,10 +109,12 @@ def scale(pidfile: Path, delta: int) -> ScaleReport:
                 raise SurgeError("the server exited while scaling")
             time.sleep(_POLL_S)
         else:
-            raise SurgeError(f"the master did not act on {sig.name} within {SCALE_STEP_TIMEOUT_S:g}s")
+            if delta > 0:
+                raise SurgeError(f"the master did not start a worker within {SCALE_STEP_TIMEOUT_S:g}s")
+    target = before + delta
+    _record_workers(pidfile, target)
     after = len(_worker_pids(master))
-    _record_workers(pidfile, after)
-    return ScaleReport(before=before, after=after)
+    return ScaleReport(before=before, after=target, retiring=max(0, after - target))
 
 
 def _record_workers(pidfile: Path, workers: int) -> None:

@@ -100,9 +100,11 @@ def format_tree(status: ServerStatus) -> str:
         rows.append(row(branch, worker))
     state = status.state
     if state is not None:
-        noun = "request processes" if state.mode == "flask-processes" else "workers"
+        count = len(status.workers)
+        noun = "request process" if state.mode == "flask-processes" else "worker"
+        noun += ("es" if noun.endswith("s") else "s") if count != 1 else ""
         rows.insert(
             0,
-            f"{state.app} at {state.url} (--mode {state.mode}, {len(status.workers)} {noun})",
+            f"{state.app} at {state.url} (--mode {state.mode}, {count} {noun})",
         )
     return "\n".join(rows)

@@ -94,3 +94,21 @@ def test_surge_patches_nothing_when_imported() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("mode", "count", "header"),
+    [
+        ("sync", 1, "(--mode sync, 1 worker)"),
+        ("gevent", 3, "(--mode gevent, 3 workers)"),
+        ("flask-processes", 2, "(--mode flask-processes, 2 request processes)"),
+    ],
+)
+def test_ps_header_names_the_app_and_counts(mode: str, count: int, header: str) -> None:
+    state = ServerState(
+        app="surge.demo:app", mode=mode, url="http://127.0.0.1:8000", host="127.0.0.1", port=8000,
+        workers=count, graceful_timeout_s=30.0, pidfile="p", directory="/", preload=False,
+    )  # fmt: skip
+    workers = tuple(ProcessInfo(200 + i, "worker", 1.0, 0.0, 1024) for i in range(count))
+    status = ServerStatus(ProcessInfo(100, "master", 1.0, 0.0, 1024), workers, state, Path("p"))
+    assert format_tree(status).splitlines()[0] == f"surge.demo:app at http://127.0.0.1:8000 {header}"
