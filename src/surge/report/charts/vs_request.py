@@ -41,8 +41,8 @@ def vs_request_graphs(ctx: ChartContext) -> dict[str, dict[str, Any]]:
         window = int(ctx.options.statistic_window)
         # one bounded heap of (elapsed, latency) pairs per point, both taken from the same rows
         pairs = f"arg_max({{'e': elapsed_ms, 'l': latency_ms}}, row_id, {window})"
-        el = "list_sort(list_transform(w, lambda q: q.e))"
-        lat = "list_sort(list_transform(w, lambda q: q.l))"
+        el = "list_sort([q.e FOR q IN w])"
+        lat = "list_sort([q.l FOR q IN w])"
         rows = ctx.rows(
             f"{joined} SELECT x, success, {legacy_percentile_sql(el, 50.0)},"
             f" {legacy_percentile_sql(lat, 50.0)}"
