@@ -127,6 +127,11 @@ class LoadModel:
             raise UsageError(f"duration must be positive (got {self.duration_s})")
         if self.iterations is not None and self.iterations < 1:
             raise UsageError(f"iterations must be at least 1 (got {self.iterations})")
+        if self.duration_s is not None and self.ramp_up_s > self.duration_s:
+            raise UsageError(
+                f"ramp-up ({self.ramp_up_s:g}s) is longer than the duration ({self.duration_s:g}s):"
+                " the last users would never start"
+            )
 
 
 @dataclass(frozen=True)

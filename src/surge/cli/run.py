@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
         "file. Each user has its own keep-alive connection and cycles through the URLs in order.",
     )
     parser.add_argument("urls", nargs="+", metavar="URL", help="http:// or https:// URL (several: a journey)")
-    parser.add_argument("-u", "--users", type=_int, default=1, help="virtual users (default 1)")
+    parser.add_argument("-u", "--users", type=_int, default=1, metavar="N", help="virtual users (default 1)")
     parser.add_argument(
         "--ramp-up", default="0", metavar="DURATION", help="start users evenly over this time"
     )

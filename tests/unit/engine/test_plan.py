@@ -50,6 +50,9 @@ def test_load_model_validation() -> None:
         LoadModel(users=1)
     with pytest.raises(UsageError):
         LoadModel(users=1, iterations=0)
+    with pytest.raises(UsageError):
+        LoadModel(users=10, ramp_up_s=20, duration_s=10)
+    assert LoadModel(users=10, ramp_up_s=20, iterations=5).ramp_up_s == 20
 
 
 def test_ok_statuses() -> None:
