@@ -29,7 +29,7 @@ def test_zero_users_have_no_offsets() -> None:
 
 
 def _plan(users: int, ramp_up_s: float = 0.0) -> Plan:
-    load = LoadModel(users=users, ramp_up_s=ramp_up_s, duration_s=1.0)
+    load = LoadModel(users=users, ramp_up_s=ramp_up_s, iterations=1)
     return Plan(groups=(UserGroup(requests=(Request("http://127.0.0.1/"),), load=load),))
 
 
