@@ -88,31 +88,33 @@ def _threshold_sql(thresholds: dict[str, tuple[int, int]], options: ReportOption
     )
 
 
-def _stats_columns(counted: str, options: ReportOptions) -> str:
-    """Aggregates of the Statistics table over rows matching ``counted``."""
+def _stats_columns(options: ReportOptions) -> str:
+    """Aggregates of the Statistics table over the rows of the (pre-filtered) scan.
+
+    Rows are filtered in WHERE rather than with FILTER clauses: DuckDB aggregates twice as fast.
+    """
     if options.jmeter_compat:
-        pct_sql = f"{percentiles.window_list_sql(options.statistic_window, counted)} AS pct_values"
+        pct_sql = f"{percentiles.window_list_sql(options.statistic_window)} AS pct_values"
     else:  # computed by percentiles.exact_percentiles in a pass of its own
         pct_sql = "NULL AS pct_values"
     return f"""
-        count(*) FILTER (WHERE {counted}) AS count,
-        count(*) FILTER (WHERE {counted} AND NOT success) AS errors,
-        coalesce(sum(elapsed_ms) FILTER (WHERE {counted}), 0) AS sum_elapsed,
-        min(elapsed_ms) FILTER (WHERE {counted}) AS min_elapsed,
-        max(elapsed_ms) FILTER (WHERE {counted}) AS max_elapsed,
-        min(start_ms) FILTER (WHERE {counted}) AS first_start,
-        max(end_ms) FILTER (WHERE {counted}) AS last_end,
-        coalesce(sum(bytes) FILTER (WHERE {counted}), 0) AS bytes,
-        coalesce(sum(sent_bytes) FILTER (WHERE {counted}), 0) AS sent_bytes,
+        count(*) AS count,
+        coalesce(count_if(NOT success), 0) AS errors,
+        coalesce(sum(elapsed_ms), 0) AS sum_elapsed,
+        min(elapsed_ms) AS min_elapsed,
+        max(elapsed_ms) AS max_elapsed,
+        min(start_ms) AS first_start,
+        max(end_ms) AS last_end,
+        coalesce(sum(bytes), 0) AS bytes,
+        coalesce(sum(sent_bytes), 0) AS sent_bytes,
         {pct_sql}"""
 
 
-def _apdex_columns(counted: str, t_sql: str, f_sql: str) -> str:
+def _apdex_columns(t_sql: str, f_sql: str) -> str:
     return f"""
-        count(*) FILTER (WHERE {counted}) AS apdex_count,
-        count(*) FILTER (WHERE {counted} AND success AND elapsed_ms <= {t_sql}) AS satisfied,
-        count(*) FILTER (WHERE {counted} AND success AND elapsed_ms > {t_sql} AND elapsed_ms <= {f_sql})
-            AS tolerated"""
+        count(*) AS apdex_count,
+        coalesce(count_if(success AND elapsed_ms <= {t_sql}), 0) AS satisfied,
+        coalesce(count_if(success AND elapsed_ms > {t_sql} AND elapsed_ms <= {f_sql}), 0) AS tolerated"""
 
 
 def _percentile_select(options: ReportOptions) -> str:
@@ -142,7 +144,7 @@ def _with_exact_percentiles(
 def _to_agg(row: dict[str, Any], thresholds: tuple[int, int]) -> Agg:
     return Agg(
         label=row.get("label"),
-        first_row=int(row["first_row"] if row["first_row"] is not None else -1),
+        first_row=int(row["first_row"]),
         is_controller=bool(row["is_controller"]),
         count=int(row["count"]),
         errors=int(row["errors"]),
@@ -159,7 +161,7 @@ def _to_agg(row: dict[str, Any], thresholds: tuple[int, int]) -> Agg:
         apdex_tolerated=int(row["tolerated"]),
         apdex_satisfied_ms=thresholds[0],
         apdex_tolerated_ms=thresholds[1],
-        non_controller_count=int(row.get("non_controller_count") or 0),
+        non_controller_count=int(row["non_controller_count"]),
     )
 
 
@@ -169,18 +171,54 @@ def _fetch_dicts(con: Any, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
+_EMPTY_ROW: dict[str, Any] = {
+    "count": 0,
+    "errors": 0,
+    "sum_elapsed": 0,
+    "min_elapsed": None,
+    "max_elapsed": None,
+    "first_start": None,
+    "last_end": None,
+    "bytes": 0,
+    "sent_bytes": 0,
+    "apdex_count": 0,
+    "satisfied": 0,
+    "tolerated": 0,
+    "non_controller_count": 0,
+    "p0": None,
+    "p1": None,
+    "p2": None,
+    "p3": None,
+}
+
+
+def _merge_empty_controllers(con: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """JMeter creates a label's row on its first sample, even an empty TC (then flagged controller)."""
+    by_label = {row["label"]: row for row in rows}
+    empties = con.execute(
+        f"SELECT label, min(row_id) FROM samples WHERE {FILTERED} AND is_empty_controller GROUP BY label"
+    ).fetchall()
+    for label, first_row in empties:
+        row = by_label.get(label)
+        if row is None:
+            by_label[label] = {**_EMPTY_ROW, "label": label, "first_row": first_row, "is_controller": True}
+        elif first_row < row["first_row"]:
+            row["first_row"], row["is_controller"] = first_row, True
+    return sorted(by_label.values(), key=lambda r: int(r["first_row"]))
+
+
 def per_label(con: Any, options: ReportOptions) -> list[Agg]:
     """One Agg per label among the filtered samples, in order of first appearance.
 
     Rows count every sample of the label except empty transaction controllers (JMeter since 3.1).
-    A label whose samples are all empty controllers still appears, with count 0.
-    JMeter makes one row of a label used by both a TC and a sampler, flagged as the first sample is;
-    the default mode makes two rows (the TC's and the sampler's), so rows never mix transaction times
-    with request times and the non-TC rows add up to the Total.
+    In the JMeter-compatible mode a label whose samples are all empty controllers still appears,
+    with count 0. JMeter makes one row of a label used by both a TC and a sampler, flagged as the
+    first sample is; the default mode makes two rows (the TC's and the sampler's), so rows never mix
+    transaction times with request times and the non-TC rows add up to the Total.
     """
     thresholds = label_thresholds(con, options)
     t_sql, f_sql = _threshold_sql(thresholds, options)
-    counted = "NOT is_empty_controller"
+    counted = f"{FILTERED} AND NOT is_empty_controller"
     if options.jmeter_compat:
         group_by, controller = "label", "arg_min(is_controller, row_id)"
     else:
@@ -191,13 +229,15 @@ def per_label(con: Any, options: ReportOptions) -> list[Agg]:
                non_controller_count, {_percentile_select(options)}
         FROM (
             SELECT label, min(row_id) AS first_row, {controller} AS is_controller,
-                   count(*) FILTER (WHERE NOT is_controller) AS non_controller_count,
-                   {_stats_columns(counted, options)},
-                   {_apdex_columns(counted, t_sql, f_sql)}
-            FROM samples WHERE {FILTERED} GROUP BY {group_by}
+                   count_if(NOT is_controller) AS non_controller_count,
+                   {_stats_columns(options)},
+                   {_apdex_columns(t_sql, f_sql)}
+            FROM samples WHERE {counted} GROUP BY {group_by}
         ) ORDER BY first_row"""
     rows = _fetch_dicts(con, sql)
-    _with_exact_percentiles(con, rows, f"{FILTERED} AND {counted}", options, by_label=True)
+    if options.jmeter_compat:
+        rows = _merge_empty_controllers(con, rows)
+    _with_exact_percentiles(con, rows, counted, options, by_label=True)
     default = (options.apdex_satisfied_ms, options.apdex_tolerated_ms)
     return [_to_agg(row, thresholds.get(row["label"], default)) for row in rows]
 
@@ -209,24 +249,29 @@ def overall(con: Any, options: ReportOptions) -> Agg | None:
     APDEX: JMeter counts every non-empty sample, TCs included, against the global thresholds; the
     default mode counts the same samples as Statistics, each against its own label's thresholds.
     """
+    exists = con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM samples WHERE {FILTERED} LIMIT 1)")
+    if not exists.fetchone()[0]:
+        return None
+    counted = f"{FILTERED} AND NOT is_controller"
     if options.jmeter_compat:
         t_sql, f_sql = str(int(options.apdex_satisfied_ms)), str(int(options.apdex_tolerated_ms))
-        apdex_counted = "NOT is_empty_controller"
+        apdex_sql = "NULL AS apdex_count, NULL AS satisfied, NULL AS tolerated"
     else:
         t_sql, f_sql = _threshold_sql(label_thresholds(con, options), options)
-        apdex_counted = "NOT is_controller"
+        apdex_sql = _apdex_columns(t_sql, f_sql)
     sql = f"""
-        SELECT NULL AS label, first_row, FALSE AS is_controller, count, errors, sum_elapsed, min_elapsed,
-               max_elapsed, first_start, last_end, bytes, sent_bytes, apdex_count, satisfied, tolerated,
-               count AS non_controller_count, {_percentile_select(options)}
+        SELECT NULL AS label, coalesce(first_row, -1) AS first_row, FALSE AS is_controller, count, errors,
+               sum_elapsed, min_elapsed, max_elapsed, first_start, last_end, bytes, sent_bytes,
+               apdex_count, satisfied, tolerated, count AS non_controller_count, {_percentile_select(options)}
         FROM (
-            SELECT min(row_id) AS first_row,
-                   {_stats_columns("NOT is_controller", options)},
-                   {_apdex_columns(apdex_counted, t_sql, f_sql)}
-            FROM samples WHERE {FILTERED}
-        ) WHERE first_row IS NOT NULL"""
-    rows = _fetch_dicts(con, sql)
-    if not rows:
-        return None
-    _with_exact_percentiles(con, rows, f"{FILTERED} AND NOT is_controller", options, by_label=False)
-    return _to_agg(rows[0], (options.apdex_satisfied_ms, options.apdex_tolerated_ms))
+            SELECT min(row_id) AS first_row, {_stats_columns(options)}, {apdex_sql}
+            FROM samples WHERE {counted}
+        )"""
+    row = _fetch_dicts(con, sql)[0]
+    if options.jmeter_compat:
+        # JMeter's APDEX Total: every non-empty sample, TCs included, global thresholds.
+        row["apdex_count"], row["satisfied"], row["tolerated"] = con.execute(
+            f"SELECT {_apdex_columns(t_sql, f_sql)} FROM samples WHERE {FILTERED} AND NOT is_empty_controller"
+        ).fetchone()
+    _with_exact_percentiles(con, [row], counted, options, by_label=False)
+    return _to_agg(row, (options.apdex_satisfied_ms, options.apdex_tolerated_ms))

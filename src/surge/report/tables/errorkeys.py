@@ -30,14 +30,26 @@ KIND_SQL = f"""CASE WHEN {_SUCCESS_CODE} OR (response_code = '' AND failure_mess
          ELSE 'C' END"""
 
 
-def classified_sql(where: str) -> str:
-    """Subquery over ``samples`` rows matching ``where``: label, row_id, success, kind, code, text."""
-    return f"""(SELECT label, row_id, success, kind,
+def grouped_sql(where: str) -> str:
+    """Subquery: ``samples`` rows matching ``where`` grouped by (label, kind, code, text), with
+    failures (count), first_failure_row and first_row (min row_id, successes included).
+
+    Rows are first grouped by their raw columns and only the distinct groups are classified, which
+    keeps the string work off the per-row path.
+    """
+    return f"""(SELECT label, kind,
                CASE kind WHEN 'C' THEN response_code ELSE '' END AS code,
-               CASE kind WHEN 'F' THEN failure_message WHEN 'A' THEN '' ELSE response_message END AS text
-        FROM (SELECT label, row_id, success, response_code, response_message, failure_message,
-                     {KIND_SQL} AS kind
-              FROM samples WHERE {where}))"""
+               CASE kind WHEN 'F' THEN failure_message WHEN 'A' THEN '' ELSE response_message END AS text,
+               sum(failures) AS failures, min(first_failure_row) AS first_failure_row,
+               min(first_row) AS first_row
+        FROM (SELECT *, {KIND_SQL} AS kind
+              FROM (SELECT label, response_code, response_message, failure_message,
+                           count_if(NOT success) AS failures,
+                           min(row_id) FILTER (WHERE NOT success) AS first_failure_row,
+                           min(row_id) AS first_row
+                    FROM samples WHERE {where}
+                    GROUP BY label, response_code, response_message, failure_message))
+        GROUP BY ALL)"""
 
 
 def error_key(kind: str, code: str, text: str, *, html_escape: bool) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from surge.report.options import ReportOptions
 from surge.report.tables.aggregate import FILTERED, Agg
-from surge.report.tables.errorkeys import classified_sql, error_key
+from surge.report.tables.errorkeys import error_key, grouped_sql
 from surge.report.tables.java import hashmap_order, sort_stable_by_count
 
 ERRORS_TITLES = ["Type of error", "Number of errors", "% in errors", "% in all samples"]
@@ -36,13 +36,7 @@ def error_groups(con: Any, options: ReportOptions) -> list[ErrorGroup]:
     """Group non-TC samples by (label, error key). Default mode reads failures only."""
     compat = options.jmeter_compat
     where = f"{FILTERED} AND NOT is_controller" + ("" if compat else " AND NOT success")
-    sql = f"""
-        SELECT label, kind, code, text,
-               count(*) FILTER (WHERE NOT success) AS failures,
-               min(row_id) FILTER (WHERE NOT success) AS first_failure_row,
-               min(row_id) AS first_row
-        FROM {classified_sql(where)}
-        GROUP BY label, kind, code, text"""
+    sql = f"SELECT label, kind, code, text, failures, first_failure_row, first_row FROM {grouped_sql(where)}"
     groups = []
     for label, kind, code, text, failures, first_failure_row, first_row in con.execute(sql).fetchall():
         key = error_key(kind, code, text, html_escape=compat)

@@ -26,9 +26,9 @@ def fraction_sql(percent: float) -> str:
     return f"CAST('{percent / 100.0!r}' AS DOUBLE)"
 
 
-def window_list_sql(window: int, condition: str) -> str:
-    """Aggregate: the sorted elapsed times of the last ``window`` rows (file order) matching ``condition``."""
-    return f"list_sort(arg_max(elapsed_ms, row_id, {int(window)}) FILTER (WHERE {condition}))"
+def window_list_sql(window: int) -> str:
+    """Aggregate: the sorted elapsed times of the last ``window`` rows of the group (file order)."""
+    return f"list_sort(arg_max(elapsed_ms, row_id, {int(window)}))"
 
 
 def legacy_from_sorted_sql(sorted_list: str, percent: float) -> str:
