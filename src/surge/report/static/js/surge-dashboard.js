@@ -67,6 +67,9 @@
 
   function makeRow(item, spec) {
     var tr = S.el("tr", null, item.isController ? "controller" : "");
+    if (item.isController) {
+      tr.title = "Transaction controller";
+    }
     item.data.forEach(function (value, index) {
       var col = column(spec, index);
       var td = S.el("td", col.format(value), col.numeric ? "num" : "");
