@@ -90,11 +90,13 @@ def test_summary_and_custom_labels(tmp_path: Path, server: LocalHttpServer) -> N
         ["http://127.0.0.1/", "--ok-status", "2xx"],
         ["http://127.0.0.1/", "-p", "0"],
         ["http://127.0.0.1/", "--timeout", "0"],
+        ["http://127.0.0.1/", "-n", "1", "-o", "/"],  # a directory
+        ["http://127.0.0.1/", "-n", "1", "-o", "/proc/forbidden/r.jtl"],
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str]) -> None:
     done = subprocess.run(
-        [*SURGE, *args, "-o", str(tmp_path / "r.jtl")], capture_output=True, text=True, timeout=60
+        [*SURGE, "-o", str(tmp_path / "r.jtl"), *args], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1, done.stderr

@@ -28,7 +28,7 @@ from surge.engine.histogram import PROGRESS_DIGITS, merge_encoded
 from surge.engine.schedule import assign_users, effective_processes
 from surge.engine.summary import LabelSummary, LabelTotals, summarize, top_errors
 from surge.engine.worker import WorkerResult, WorkerSpec, worker_process_main
-from surge.errors import SurgeError
+from surge.errors import SurgeError, UsageError
 from surge.plan import Plan
 from surge.results.jtl_write import merge_parts
 
@@ -113,13 +113,13 @@ class Runner:
     def run(self) -> RunResult:
         out_path = self.out_path
         if out_path.is_dir():
-            raise SurgeError(f"cannot write results to {out_path}: it is a directory")
+            raise UsageError(f"cannot write results to {out_path}: it is a directory")
         try:
             out_path.parent.mkdir(parents=True, exist_ok=True)
             with open(out_path, "a"):
                 pass
         except OSError as exc:
-            raise SurgeError(f"cannot write results to {out_path}: {exc.strerror or exc}") from exc
+            raise UsageError(f"cannot write results to {out_path}: {exc.strerror or exc}") from exc
         slots = assign_users(self.plan, self.processes)
         parts = [out_path.with_name(f"{out_path.name}.part{i + 1}") for i in range(self.processes)]
         # fork: workers start in milliseconds and the caller's __main__ is not re-imported (spawn
