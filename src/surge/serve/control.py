@@ -13,7 +13,6 @@ import psutil
 from surge.errors import SurgeError, UsageError
 from surge.serve.runfiles import (
     is_alive,
-    live_master,
     read_pid,
     read_state_if_any,
     require_master,
@@ -150,16 +149,16 @@ def stop_server(
 ) -> StopReport:
     """TERM the master (graceful); KILL it and its workers only if it outlives the graceful timeout.
 
-    ``master_pid`` lets the launcher stop a server whose pidfile is not written yet.
+    ``master_pid`` names the master directly (the launcher knows it before the pidfile exists);
+    a master that has already exited is then simply reported as stopped.
     """
-    master = live_master(pidfile)
-    if master is None and master_pid is not None:
+    if master_pid is not None:
         try:
             master = psutil.Process(master_pid)
         except psutil.NoSuchProcess:
-            master = None
-    if master is None:
-        master = require_master(pidfile)  # raises with the reason
+            return StopReport(master_pid=master_pid, graceful=True, killed_pids=(), waited_s=0.0)
+    else:
+        master = require_master(pidfile)
     limit_s = timeout_s if timeout_s is not None else _graceful_timeout_s(pidfile) + STOP_MARGIN_S
     workers = workers_of(master)
     started = time.monotonic()
