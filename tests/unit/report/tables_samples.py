@@ -80,5 +80,6 @@ def make_samples(rows: list[dict[str, Any]]) -> Any:
                 r["in_filter"],
             )
         )
-    con.executemany(f"INSERT INTO samples VALUES ({', '.join(['?'] * 22)})", values)
+    if values:
+        con.executemany(f"INSERT INTO samples VALUES ({', '.join(['?'] * 22)})", values)
     return con

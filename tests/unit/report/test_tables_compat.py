@@ -188,3 +188,45 @@ def test_percentile_titles_follow_the_options() -> None:
     options = replace(COMPAT, percentiles=(75.0, 95.0, 99.9))
     tables = compute_tables(make_samples([sample("a", 0, 1)]), options)
     assert tables["statisticsTable"]["titles"][7:11] == ["Median", "75th pct", "95th pct", "99.9th pct"]
+
+
+def legacy(values: list[int], percent: float) -> float:
+    """commons-math Percentile, EstimationType.LEGACY (reference for the tests)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    pos = percent / 100.0 * (n + 1)
+    if pos < 1:
+        return float(ordered[0])
+    if pos >= n:
+        return float(ordered[-1])
+    lower, upper = ordered[math.floor(pos) - 1], ordered[math.floor(pos)]
+    return lower + (pos - math.floor(pos)) * (upper - lower)
+
+
+@pytest.mark.parametrize("window", [1, 7, 5000, 8192, 20000, 50000])
+def test_windows_spanning_many_row_blocks(window: int) -> None:
+    # 40,000 rows, 3 labels interleaved irregularly, many row_id blocks; TC rows in between.
+    con = make_samples([])
+    con.execute(
+        """INSERT INTO samples SELECT i, 1000 * i, 1000 * i + e, e, 'L' || (h % 3), '200', m, 'G 1-1', 'G',
+                  TRUE, '', 10, 1, 1, 1, 'u', 0, 0, NULL, m LIKE 'Number%', FALSE, TRUE
+           FROM (SELECT i, hash(i) AS h, (hash(i * 7) % 3000)::BIGINT AS e,
+                        CASE WHEN i % 11 = 0 THEN 'Number of samples in transaction : 1, number of failing'
+                             ELSE 'OK' END AS m
+                 FROM range(40000) t(i))"""
+    )
+    options = replace(COMPAT, statistic_window=window)
+    tables = compute_tables(con, options)
+    per_label: dict[str, list[int]] = {}
+    total: list[int] = []
+    for label, elapsed, is_tc in con.execute(
+        "SELECT label, elapsed_ms, is_controller FROM samples ORDER BY row_id"
+    ).fetchall():
+        per_label.setdefault(label, []).append(elapsed)
+        if not is_tc:
+            total.append(elapsed)
+    for label, data in rows_by_label(tables["statisticsTable"]).items():
+        expected = [legacy(per_label[label][-window:], p) for p in (50, 90, 95, 99)]
+        assert data[7:11] == expected, label
+    expected_total = [legacy(total[-window:], p) for p in (50, 90, 95, 99)]
+    assert tables["statisticsTable"]["overall"]["data"][7:11] == expected_total

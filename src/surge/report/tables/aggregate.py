@@ -93,11 +93,7 @@ def _stats_columns(options: ReportOptions) -> str:
 
     Rows are filtered in WHERE rather than with FILTER clauses: DuckDB aggregates twice as fast.
     """
-    if options.jmeter_compat:
-        pct_sql = f"{percentiles.window_list_sql(options.statistic_window)} AS pct_values"
-    else:  # computed by percentiles.exact_percentiles in a pass of its own
-        pct_sql = "NULL AS pct_values"
-    return f"""
+    return """
         count(*) AS count,
         coalesce(count_if(NOT success), 0) AS errors,
         coalesce(sum(elapsed_ms), 0) AS sum_elapsed,
@@ -106,8 +102,7 @@ def _stats_columns(options: ReportOptions) -> str:
         min(start_ms) AS first_start,
         max(end_ms) AS last_end,
         coalesce(sum(bytes), 0) AS bytes,
-        coalesce(sum(sent_bytes), 0) AS sent_bytes,
-        {pct_sql}"""
+        coalesce(sum(sent_bytes), 0) AS sent_bytes"""
 
 
 def _apdex_columns(t_sql: str, f_sql: str) -> str:
@@ -117,28 +112,25 @@ def _apdex_columns(t_sql: str, f_sql: str) -> str:
         coalesce(count_if(success AND elapsed_ms > {t_sql} AND elapsed_ms <= {f_sql}), 0) AS tolerated"""
 
 
-def _percentile_select(options: ReportOptions) -> str:
-    """Outer SELECT turning ``pct_values`` into four DOUBLE columns."""
-    pcts = (50.0, *options.percentiles)
-    if options.jmeter_compat:
-        cols = [percentiles.legacy_from_sorted_sql("pct_values", p) for p in pcts]
-    else:
-        cols = ["CAST(NULL AS DOUBLE)"] * len(pcts)
-    return ", ".join(f"{c} AS p{i}" for i, c in enumerate(cols))
-
-
-def _with_exact_percentiles(
+def _with_percentiles(
     con: Any, rows: list[dict[str, Any]], where: str, options: ReportOptions, by_label: bool
 ) -> None:
-    """Default mode: fill p0..p3 of ``rows`` from the exact (chart-definition) percentiles."""
+    """Fill p0..p3 of ``rows`` (median, pct1..3), each a pass of its own over the rows ``where``."""
+    pcts = (50.0, *options.percentiles)
+    found: list[float | None] | None
     if options.jmeter_compat:
+        windowed = percentiles.legacy_window_percentiles(con, where, pcts, by_label, options.statistic_window)
+        for row in rows:
+            found = windowed.get(row["label"] if by_label else None)
+            for i in range(len(pcts)):
+                row[f"p{i}"] = found[i] if found is not None else None
         return
-    values = percentiles.exact_percentiles(con, where, (50.0, *options.percentiles), by_label)
+    exact = percentiles.exact_percentiles(con, where, pcts, by_label)
     for row in rows:
-        found = values.get((row["label"], row["is_controller"]) if by_label else (None, None))
-        if found is not None:
-            for i, v in enumerate(found):
-                row[f"p{i}"] = v
+        key = (row["label"], row["is_controller"]) if by_label else (None, None)
+        found = list(exact[key]) if key in exact else None
+        for i in range(len(pcts)):
+            row[f"p{i}"] = found[i] if found is not None else None
 
 
 def _to_agg(row: dict[str, Any], thresholds: tuple[int, int]) -> Agg:
@@ -226,7 +218,7 @@ def per_label(con: Any, options: ReportOptions) -> list[Agg]:
     sql = f"""
         SELECT label, first_row, is_controller, count, errors, sum_elapsed, min_elapsed, max_elapsed,
                first_start, last_end, bytes, sent_bytes, apdex_count, satisfied, tolerated,
-               non_controller_count, {_percentile_select(options)}
+               non_controller_count
         FROM (
             SELECT label, min(row_id) AS first_row, {controller} AS is_controller,
                    count_if(NOT is_controller) AS non_controller_count,
@@ -237,7 +229,7 @@ def per_label(con: Any, options: ReportOptions) -> list[Agg]:
     rows = _fetch_dicts(con, sql)
     if options.jmeter_compat:
         rows = _merge_empty_controllers(con, rows)
-    _with_exact_percentiles(con, rows, counted, options, by_label=True)
+    _with_percentiles(con, rows, counted, options, by_label=True)
     default = (options.apdex_satisfied_ms, options.apdex_tolerated_ms)
     return [_to_agg(row, thresholds.get(row["label"], default)) for row in rows]
 
@@ -262,7 +254,7 @@ def overall(con: Any, options: ReportOptions) -> Agg | None:
     sql = f"""
         SELECT NULL AS label, coalesce(first_row, -1) AS first_row, FALSE AS is_controller, count, errors,
                sum_elapsed, min_elapsed, max_elapsed, first_start, last_end, bytes, sent_bytes,
-               apdex_count, satisfied, tolerated, count AS non_controller_count, {_percentile_select(options)}
+               apdex_count, satisfied, tolerated, count AS non_controller_count
         FROM (
             SELECT min(row_id) AS first_row, {_stats_columns(options)}, {apdex_sql}
             FROM samples WHERE {counted}
@@ -273,5 +265,5 @@ def overall(con: Any, options: ReportOptions) -> Agg | None:
         row["apdex_count"], row["satisfied"], row["tolerated"] = con.execute(
             f"SELECT {_apdex_columns(t_sql, f_sql)} FROM samples WHERE {FILTERED} AND NOT is_empty_controller"
         ).fetchone()
-    _with_exact_percentiles(con, [row], counted, options, by_label=False)
+    _with_percentiles(con, [row], counted, options, by_label=False)
     return _to_agg(row, (options.apdex_satisfied_ms, options.apdex_tolerated_ms))

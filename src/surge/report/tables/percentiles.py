@@ -9,41 +9,27 @@ arithmetic, so it is cheap even for 10M rows (a few thousand distinct elapsed va
 JMeter-compatible mode: commons-math ``Percentile`` with ``EstimationType.LEGACY`` over a
 ``DescriptiveStatistics`` sliding window, i.e. over the *last* ``statistic_window`` samples of each row
 in file order (row_id). With sorted window values x1..xn: pos = q(n+1); pos < 1 gives x1, pos >= n
-gives xn, otherwise x⌊pos⌋ + (pos-⌊pos⌋)(x⌊pos⌋+1 - x⌊pos⌋). The window is taken with
-``arg_max(elapsed_ms, row_id, window)`` (a bounded heap per group, one streaming pass, no sort of
-the whole table), then sorted.
+gives xn, otherwise x⌊pos⌋ + (pos-⌊pos⌋)(x⌊pos⌋+1 - x⌊pos⌋). No list of 20,000 values is
+built and nothing is sorted per row: per group, counts per block of row_ids find the block where the
+window starts, one small query finds the exact first row_id of the window (the cutoff), a histogram of
+elapsed over the window rows gives the order statistics x⌊pos⌋ and x⌊pos⌋+1 by running counts, and
+the interpolation is done in Python with the same double operations as Java.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
+
+_BLOCK_ROWS = 8192  # row_id block size for locating the start of each window
+_PREFIX = "_surge_tables_"  # temp tables of this module
 
 
 def fraction_sql(percent: float) -> str:
     """The double ``percent / 100`` exactly as Java computes ``p / 100d``, as a SQL literal."""
     return f"CAST('{percent / 100.0!r}' AS DOUBLE)"
-
-
-def window_list_sql(window: int) -> str:
-    """Aggregate: the sorted elapsed times of the last ``window`` rows of the group (file order)."""
-    return f"list_sort(arg_max(elapsed_ms, row_id, {int(window)}))"
-
-
-def legacy_from_sorted_sql(sorted_list: str, percent: float) -> str:
-    """LEGACY estimate from a sorted BIGINT list expression; NULL for an empty list (JMeter: NaN)."""
-    n = f"len({sorted_list})"
-    pos = f"({fraction_sql(percent)} * CAST({n} + 1 AS DOUBLE))"
-    lower_index = f"CAST(floor({pos}) AS BIGINT)"
-    lower = f"CAST({sorted_list}[{lower_index}] AS DOUBLE)"
-    upper = f"CAST({sorted_list}[{lower_index} + 1] AS DOUBLE)"
-    return (
-        f"CASE WHEN {n} = 0 THEN NULL"
-        f" WHEN {pos} < 1 THEN CAST({sorted_list}[1] AS DOUBLE)"
-        f" WHEN {pos} >= {n} THEN CAST({sorted_list}[{n}] AS DOUBLE)"
-        f" ELSE {lower} + ({pos} - floor({pos})) * ({upper} - {lower}) END"
-    )
 
 
 def exact_percentiles(
@@ -73,3 +59,125 @@ def exact_percentiles(
                   GROUP BY ALL)
         ) GROUP BY label, is_controller"""
     return {(row[0], row[1]): [float(v) for v in row[2:]] for row in con.execute(sql).fetchall()}
+
+
+def _temp_table(con: Any, name: str, columns: dict[str, tuple[str, list[Any]]]) -> str:
+    """Create (or replace) a temp table from Python lists; returns its name."""
+    table = _PREFIX + name
+    select = ", ".join(
+        f"unnest(${i + 1}::{sql_type}[]) AS {col}" for i, (col, (sql_type, _)) in enumerate(columns.items())
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select}", [v for _, v in columns.values()])
+    return table
+
+
+def _window_cutoffs(con: Any, source: str, window: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Per group of ``source`` (columns grp, row_id, elapsed_ms): window size n, and the first row_id
+    of the window for groups with more than ``window`` rows."""
+    blocks: dict[str, list[tuple[int, int]]] = {}
+    for grp, block, count in con.execute(
+        f"SELECT grp, row_id // {_BLOCK_ROWS}, count(*) FROM {source} GROUP BY ALL"
+    ).fetchall():
+        blocks.setdefault(grp, []).append((int(block), int(count)))
+    sizes: dict[str, int] = {}
+    boundary: list[tuple[str, int, int]] = []  # (group, block holding the window's first row, rank in it)
+    for grp, items in blocks.items():
+        total = sum(c for _, c in items)
+        sizes[grp] = min(total, window)
+        if total > window:
+            seen = 0
+            for block, count in sorted(items, reverse=True):
+                if seen + count >= window:
+                    boundary.append((grp, block, window - seen))
+                    break
+                seen += count
+    if not boundary:
+        return sizes, {}
+    table = _temp_table(
+        con,
+        "window_boundary",
+        {
+            "grp": ("VARCHAR", [b[0] for b in boundary]),
+            "blk": ("BIGINT", [b[1] for b in boundary]),
+            "k": ("BIGINT", [b[2] for b in boundary]),
+        },
+    )
+    first_row = min(b[1] for b in boundary) * _BLOCK_ROWS
+    rows = con.execute(
+        f"""SELECT b.grp, s.row_id
+            FROM (SELECT grp, row_id FROM {source} WHERE row_id >= {first_row}) s
+            JOIN {table} b ON s.grp = b.grp AND s.row_id // {_BLOCK_ROWS} = b.blk
+            QUALIFY row_number() OVER (PARTITION BY b.grp ORDER BY s.row_id DESC) = b.k"""
+    ).fetchall()
+    con.execute(f"DROP TABLE {table}")
+    return sizes, {grp: int(row_id) for grp, row_id in rows}
+
+
+def legacy_window_percentiles(
+    con: Any, where: str, percents: Sequence[float], by_label: bool, window: int
+) -> dict[str | None, list[float | None]]:
+    """JMeter's windowed LEGACY percentiles of ``samples`` rows matching ``where``.
+
+    Keyed by label when ``by_label``, else by None (one overall group). None when a group is empty.
+    """
+    group = "label" if by_label else "''"
+    source = f"(SELECT {group} AS grp, row_id, elapsed_ms FROM samples WHERE {where})"
+    sizes, cutoffs = _window_cutoffs(con, source, window)
+    if not sizes:
+        return {}
+    # Ranks (1-based) of the order statistics each percentile needs, computed as Java does.
+    needed: dict[str, list[tuple[float, int, int]]] = {}  # grp -> [(pos, lower rank, upper rank)]
+    rank_grp: list[str] = []
+    rank_k: list[int] = []
+    for grp, n in sizes.items():
+        entries = []
+        for p in percents:
+            pos = (p / 100.0) * float(n + 1)
+            if pos < 1:
+                lower = upper = 1
+            elif pos >= n:
+                lower = upper = n
+            else:
+                lower = math.floor(pos)
+                upper = lower + 1
+            entries.append((pos, lower, upper))
+            for k in {lower, upper}:
+                rank_grp.append(grp)
+                rank_k.append(k)
+        needed[grp] = entries
+    ranks = _temp_table(con, "window_ranks", {"grp": ("VARCHAR", rank_grp), "k": ("BIGINT", rank_k)})
+    if cutoffs:
+        cut = _temp_table(
+            con,
+            "window_cutoffs",
+            {"grp": ("VARCHAR", list(cutoffs)), "cutoff": ("BIGINT", list(cutoffs.values()))},
+        )
+        windowed = (
+            f"(SELECT s.grp, s.elapsed_ms FROM {source} s LEFT JOIN {cut} c ON s.grp = c.grp"
+            " WHERE s.row_id >= coalesce(c.cutoff, 0))"
+        )
+    else:
+        windowed = source
+    values: dict[tuple[str, int], int] = {}
+    for grp, k, elapsed in con.execute(
+        f"""SELECT r.grp, r.k, h.elapsed_ms
+            FROM (SELECT grp, elapsed_ms, c,
+                         sum(c) OVER (PARTITION BY grp ORDER BY elapsed_ms ROWS UNBOUNDED PRECEDING) AS cum
+                  FROM (SELECT grp, elapsed_ms, count(*) AS c FROM {windowed} GROUP BY ALL)) h
+            JOIN (SELECT DISTINCT grp, k FROM {ranks}) r
+              ON h.grp = r.grp AND r.k > h.cum - h.c AND r.k <= h.cum"""
+    ).fetchall():
+        values[(grp, int(k))] = int(elapsed)
+    con.execute(f"DROP TABLE {ranks}")
+    if cutoffs:
+        con.execute(f"DROP TABLE {cut}")
+    result: dict[str | None, list[float | None]] = {}
+    for grp, entries in needed.items():
+        out: list[float | None] = []
+        for pos, lower_rank, upper_rank in entries:
+            low = float(values[(grp, lower_rank)])
+            high = float(values[(grp, upper_rank)])
+            # commons-math Percentile.estimate: lower + (pos - floor(pos)) * (upper - lower)
+            out.append(low if lower_rank == upper_rank else low + (pos - math.floor(pos)) * (high - low))
+        result[grp if by_label else None] = out
+    return result
