@@ -87,3 +87,21 @@ def test_stop_kills_a_stuck_master_and_says_so(harness: Harness) -> None:
     assert "sent KILL" in result.stdout and str(master) in result.stdout
     wait_for(lambda: not any(alive(pid) for pid in {master, *workers}), 10, "every server process to exit")
     assert port_is_free(port)
+
+
+def test_reload_serves_new_code(harness: Harness) -> None:
+    module = harness.folder / "versioned_app.py"
+    source = """
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"version": VERSION}']
+"""
+    module.write_text(source.replace("VERSION", "1"))
+    port = harness.serve("versioned_app:app", "-w", "1")
+    assert http(f"http://127.0.0.1:{port}/")[1] == {"version": 1}
+    # A different length, so the cached bytecode is stale even if the mtime second is the same.
+    module.write_text(source.replace("VERSION", "22"))
+    result = harness.surge("reload")
+    assert result.returncode == 0, result.stderr
+    assert http(f"http://127.0.0.1:{port}/")[1] == {"version": 22}
+    assert harness.surge("stop").returncode == 0
