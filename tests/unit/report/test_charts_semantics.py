@@ -126,11 +126,19 @@ def test_compat_percentiles_over_time_use_legacy_estimator() -> None:
 
 
 def test_default_percentiles_over_time_are_exact() -> None:
-    con = make_con([sample(T0 + i, v) for i, v in enumerate([7, 3, 10, 1, 5, 9, 2, 8, 4, 6])])
+    # the definition shared with the Statistics table and the percentile curve: the smallest value
+    # with more than p % of the samples at or below it; values 1..20 in one bucket
+    con = make_con([sample(T0 + i, v) for i, v in enumerate(range(20, 0, -1))])
     s = series(compute_graphs(con, ReportOptions(granularity_ms=60_000))["responseTimePercentilesOverTime"])
-    assert s["Median"] == [[T0, 5.5]]
-    assert s["90th percentile"][0][1] == pytest.approx(9.1)  # linear between ranks: 1 + 0.9 * 9
-    assert s["99th percentile"][0][1] == pytest.approx(9.91)
+    assert s["Median"] == [[T0, 11.0]]  # 10 values <= 10 is not more than half; 11 values <= 11 is
+    assert s["90th percentile"] == [[T0, 19.0]]  # more than 18 values
+    assert s["95th percentile"] == [[T0, 20.0]]  # more than 19 values
+    assert s["99th percentile"] == [[T0, 20.0]]
+    # the same numbers as the Response Time Percentiles curve at 50.0, 90.0 and 95.0
+    curve = dict(
+        (x, y) for x, y in series(compute_graphs(con, ReportOptions())["responseTimePercentiles"])["A"]
+    )
+    assert (curve[50.0], curve[90.0], curve[95.0]) == (11.0, 19.0, 20.0)
 
 
 def test_compat_percentile_window_keeps_last_samples_in_file_order() -> None:
@@ -294,16 +302,16 @@ def test_vs_request_median_per_global_rate() -> None:
         sample(T0 + 2002, 90, "TC", response_message=TC_MESSAGE),  # TCs are not requests
         sample(T0 + 2003, 5, latency_ms=1, success=False),
     ]
-    for options in (COMPAT, ReportOptions()):
+    # successes at x=3: 10, 30, 70, 80; failures at x=3: 5, 20; latencies of successes: 5, 6, 8, 9
+    # LEGACY median (compat): pos = 0.5 * (n + 1), interpolated; exact (default): smallest value
+    # with more than half of the samples at or below it
+    for options, rt_3, fail_3, lat_3 in ((COMPAT, 50.0, 12.5, 7.0), (ReportOptions(), 70.0, 20.0, 8.0)):
         g = compute_graphs(make_con(rows), options)
-        rt = g["responseTimeVsRequest"]["result"]
-        assert rt["granularity"] == 1000
+        assert g["responseTimeVsRequest"]["result"]["granularity"] == 1000
         s = series(g["responseTimeVsRequest"])
-        # successes at x=3: 10, 30, 70, 80 -> median 50 (both LEGACY pos 2.5 and exact)
-        assert s["Successes"] == [[1.0, 50.0], [3.0, 50.0]]
-        assert s["Failures"] == [[3.0, 12.5]]  # 20 and 5
-        lat = series(g["latenciesVsRequest"])
-        assert lat["Successes"] == [[1.0, 40.0], [3.0, 7.0]]  # 5, 6, 8, 9
+        assert s["Successes"] == [[1.0, 50.0], [3.0, rt_3]]
+        assert s["Failures"] == [[3.0, fail_3]]
+        assert series(g["latenciesVsRequest"])["Successes"] == [[1.0, 40.0], [3.0, lat_3]]
 
 
 def test_overview_bars_use_global_thresholds() -> None:
@@ -357,7 +365,7 @@ def test_queue_time_graph_only_for_open_model_samples_in_default_mode() -> None:
     q = series(g["queueTimeOverTime"])
     assert q["Mean"] == [[T0, 15.0], [T0 + 1000, None], [T0 + 2000, None], [T0 + 3000, 5.0]]
     assert q["Max"][0] == [T0, 30.0]
-    assert q["99th percentile"][0][1] == pytest.approx(29.7)  # 0 + 0.99 * 30
+    assert q["99th percentile"][0] == [T0, 30.0]  # more than 99 % of {0, 30} are <= 30 only
     assert "queueTimeOverTime" not in compute_graphs(make_con(rows), COMPAT_1S)
     closed = [sample(T0, 10)]
     assert "queueTimeOverTime" not in compute_graphs(make_con(closed), DEFAULT_1S)

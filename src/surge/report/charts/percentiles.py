@@ -9,6 +9,7 @@ the same double operations in the same order so results are bit-identical.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 
 def fraction_sql(percent: float) -> str:
@@ -45,12 +46,9 @@ def legacy_percentile_sql(xs: str, p: float) -> str:
     )
 
 
-def exact_percentile_sql(value: str, p: float) -> str:
-    """Aggregate: exact percentile over all values, linear interpolation between ranks (R-7).
-
-    Same definition as DuckDB's ``quantile_cont``, numpy's default and Excel's PERCENTILE.INC.
-    """
-    return f"quantile_cont({value}, {fraction_sql(p)})"
+def exact_fraction(p: float) -> Fraction:
+    """``p`` percent as an exact fraction of its decimal text: 99.9 -> 999/1000."""
+    return Fraction(repr(float(p))) / 100
 
 
 def percentile_label(p: float) -> str:
@@ -65,8 +63,10 @@ def histogram_percentiles_sql(hist: str, keys: Sequence[str], percents: Sequence
     ``hist`` is a relation with columns ``keys..., v, cnt`` (one row per distinct value). Values are
     integers (ms), so percentiles read from the histogram equal those over the raw samples, while
     the heavy work is a hash aggregate instead of a sort. With ``legacy`` the LEGACY estimator
-    (no window: the caller checks no group exceeds it), else linear interpolation between ranks as
-    ``quantile_cont`` (R-7). Output columns: ``keys..., n, mn, mx, p0, p1, ...``.
+    (no window: the caller checks no group exceeds it), else the exact definition shared with the
+    Statistics table and the Response Time Percentiles curve: the smallest value v such that more
+    than p % of the samples are <= v (an observed value, no interpolation). Output columns:
+    ``keys..., n, mn, mx, p0, p1, ...``.
     """
     k = ", ".join(keys)
     picks: list[str] = []
@@ -83,17 +83,14 @@ def histogram_percentiles_sql(hist: str, keys: Sequence[str], percents: Sequence
                 f" ELSE CAST(a{i} AS DOUBLE) + {frac} * (CAST(b{i} AS DOUBLE)"
                 f" - CAST(a{i} AS DOUBLE)) END AS p{i}"
             )
+            picks.append(f"min(v) FILTER (WHERE cum >= {rank}) AS a{i}")
+            picks.append(f"min(v) FILTER (WHERE cum >= {rank} + 1) AS b{i}")
         else:
-            h = f"(CAST(n - 1 AS DOUBLE) * {q})"
-            rank = f"(CAST(floor({h}) AS BIGINT) + 1)"
-            frac = f"({h} - floor({h}))"
-            finals.append(
-                f"CAST(a{i} AS DOUBLE) + {frac}"
-                f" * (CAST(coalesce(b{i}, a{i}) AS DOUBLE) - CAST(a{i} AS DOUBLE)) AS p{i}"
-            )
-        picks.append(
-            f"min(v) FILTER (WHERE cum >= {rank}) AS a{i}, min(v) FILTER (WHERE cum >= {rank} + 1) AS b{i}"
-        )
+            # smallest value with more than p % of the samples at or below it, in integers; p = 100
+            # never passes the test: the maximum
+            f = exact_fraction(p)
+            picks.append(f"min(v) FILTER (WHERE cum * {f.denominator} > {f.numerator} * n) AS a{i}")
+            finals.append(f"CAST(coalesce(a{i}, mx) AS DOUBLE) AS p{i}")
     return (
         f"WITH c AS (SELECT {k}, v, cnt,"
         f" sum(cnt) OVER (PARTITION BY {k} ORDER BY v ROWS UNBOUNDED PRECEDING) AS cum,"

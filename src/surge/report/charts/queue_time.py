@@ -6,7 +6,7 @@ from typing import Any
 
 from surge.report.charts.buckets import bucket_sql
 from surge.report.charts.context import ChartContext, as_points
-from surge.report.charts.percentiles import exact_percentile_sql, percentile_label
+from surge.report.charts.percentiles import histogram_percentiles_sql, percentile_label
 from surge.report.charts.result import Series, graph
 
 QUEUE_GRAPH_ID = "queueTimeOverTime"
@@ -24,12 +24,16 @@ def queue_time_over_time(ctx: ChartContext) -> dict[str, Any] | None:
         return None
     bucket = bucket_sql("end_ms", ctx.step_ms)
     top = max(ctx.options.percentiles)
-    rows = ctx.rows(
-        f"SELECT {bucket} AS t, avg(queue_ms), {exact_percentile_sql('queue_ms', top)}, max(queue_ms)"
-        " FROM samples WHERE in_label_filter AND NOT is_controller AND queue_ms IS NOT NULL GROUP BY t"
-    )
-    if not rows:
+    base = "FROM samples WHERE in_label_filter AND NOT is_controller AND queue_ms IS NOT NULL"
+    means = {int(t): float(m) for t, m in ctx.rows(f"SELECT {bucket} AS t, avg(queue_ms) {base} GROUP BY t")}
+    if not means:
         return None
+    hist = f"SELECT {bucket} AS t, queue_ms AS v, count(*) AS cnt {base} GROUP BY t, v"
+    # columns: t, n, min, max, percentile
+    rows = [
+        (r[0], means[int(r[0])], r[4], r[3])
+        for r in ctx.rows(histogram_percentiles_sql(hist, ["t"], [top], False))
+    ]
     fill = ctx.end_buckets()
     names = ("Mean", percentile_label(top), "Max")
     series = []
