@@ -301,3 +301,23 @@ def test_bad_rows_counted_exactly_past_the_rejects_limit(
     assert column(con, "start_ms") == ([1000, 2000] if window else [1000, 2000, 9000])
     assert result.bad_rows == 20
     assert result.bad_row_lines[0] == 3
+
+
+def test_file_cut_inside_a_quoted_field(tmp_path: Path) -> None:
+    text = HEADER + "\n" + row(1000) + "\n" + row(2000) + '\n3000,5,TC,200,"Number of samp'
+    con, result = load(tmp_path, text)
+    assert column(con, "start_ms") == [1000, 2000]
+    assert (result.bad_rows, result.bad_row_lines) == (1, (4,))
+
+
+def test_headerless_file_with_bom_and_dates(tmp_path: Path) -> None:
+    text = (
+        "\ufeff"
+        + row("2024/01/02 10:00:00.123")
+        + "\n"
+        + row("2024/01/02 10:00:00.124", label='"x,y"')
+        + "\n"
+    )
+    con, _ = load(tmp_path, text)
+    assert column(con, "start_ms") == [1704189600123, 1704189600124]
+    assert column(con, "label") == ["A", "x,y"]
