@@ -231,7 +231,7 @@ def _load_file(
             )
         except duckdb.IOException as exc:
             raise UsageError(f"cannot read {path}: {exc}") from exc
-        except duckdb.Error:
+        except duckdb.InvalidInputException:
             # DuckDB's reader gives up on a few oddities (mixed line ends): take the slow path.
             direct = False
     if not direct:
