@@ -16,9 +16,6 @@ from xml.parsers import expat
 from surge.results.columns import DEFAULT_COLUMNS
 
 SAMPLE_TAGS = frozenset({"httpSample", "sample"})
-# Attributes that must be whole numbers; "t" and "ts" must be present too.
-_REQUIRED_INT = ("t", "ts")
-_OPTIONAL_INT = ("lt", "ct", "by", "sby", "ng", "na", "it")
 _CHUNK_BYTES = 1 << 20
 
 # Columns of the rows this reader emits: the source line number first, then JMeter's default columns.
@@ -122,65 +119,46 @@ class _Reader:
 
     def _flush(self, unfinished: frozenset[int] | set[int] = frozenset()) -> None:
         for sample in self._tree:
-            row = None if id(sample) in unfinished else _row(sample)
-            if row is None:
+            if id(sample) in unfinished:
                 self.result.bad_rows += 1
                 self.result.bad_lines.append(sample.line)
             else:
                 self.result.rows += 1
-                self._emit(row)
+                self._emit(_row(sample))
         self._tree = []
 
 
-def _int_text(value: str | None, default: str) -> str | None:
-    """The attribute as a whole number in text, ``default`` if absent, None if not a number."""
-    if value is None or value == "":
-        return default
-    value = value.strip()
-    digits = value[1:] if value.startswith("-") else value
-    return value if digits.isdigit() else None
-
-
-def _row(sample: _Sample) -> list[str] | None:
-    a = sample.attrs
-    ints: dict[str, str] = {}
-    for key in _REQUIRED_INT:
-        value = _int_text(a.get(key), "")
-        if not value:
-            return None
-        ints[key] = value
-    for key in _OPTIONAL_INT:
-        value = _int_text(a.get(key), "0")
-        if value is None:
-            return None
-        ints[key] = value
+def _row(sample: _Sample) -> list[str]:
+    # Numbers are passed on as written: the CSV reader checks them and names the line of a bad one.
+    get = sample.attrs.get
     return [
         str(sample.line),
-        ints["ts"],
-        ints["t"],
-        a.get("lb", ""),
-        a.get("rc", ""),
-        a.get("rm", ""),
-        a.get("tn", ""),
-        a.get("dt", ""),
-        "true" if a.get("s", "true").strip().lower() == "true" else "false",
+        get("ts", ""),
+        get("t", ""),
+        get("lb", ""),
+        get("rc", ""),
+        get("rm", ""),
+        get("tn", ""),
+        get("dt", ""),
+        get("s", "true"),
         sample.failure_message or "",
-        ints["by"],
-        ints["sby"],
-        ints["ng"],
-        ints["na"],
+        get("by", "0"),
+        get("sby", "0"),
+        get("ng", "0"),
+        get("na", "0"),
         sample.url,
-        ints["lt"],
-        ints["it"],
-        ints["ct"],
+        get("lt", "0"),
+        get("it", "0"),
+        get("ct", "0"),
     ]
 
 
 def xml_to_csv(source: IO[bytes], dest: IO[str]) -> XmlReadResult:
     """Write the samples of the XML results in ``source`` to ``dest`` as CSV with header ``COLUMNS``.
 
-    A sample with a missing or non-numeric time is skipped and counted. Malformed XML ends the read:
-    samples before the fault are kept, and a sample left open by it is counted as bad.
+    Attribute values are written as they are (numbers are checked by whoever reads the CSV; the
+    first column holds each sample's source line for that). Malformed XML ends the read: samples
+    before the fault are kept, and a sample left open by it is counted as bad.
     """
     writer = csv.writer(dest, lineterminator="\n")
     writer.writerow(COLUMNS)

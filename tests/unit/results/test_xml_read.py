@@ -88,9 +88,10 @@ def test_attributes_and_first_failed_assertion() -> None:
         "false",
         "3",
     ]
-    assert got[1]["label"] == "plain"
-    assert got[1]["success"] == "true"
-    assert (result.bad_rows, result.bad_lines) == (1, [12])  # type: ignore[attr-defined]
+    # A non-numeric time is passed on, with its line, for the CSV reader to reject.
+    assert (got[1]["label"], got[1]["elapsed"], got[1]["sourceLine"]) == ("bad", "oops", "12")
+    assert (got[2]["label"], got[2]["success"], got[2]["bytes"]) == ("plain", "true", "0")
+    assert result.bad_rows == 0  # type: ignore[attr-defined]
 
 
 def test_truncated_file_keeps_finished_samples() -> None:
