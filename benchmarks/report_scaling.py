@@ -285,8 +285,14 @@ def time_lysiro(exe: str, jtl: Path, work: Path, rows: int, timeout_s: float) ->
 
 
 def median_timed(runs: Sequence[Timed]) -> Timed:
-    ordered = sorted(runs, key=lambda r: r.usage.wall_s)
+    """The median run by wall time among the successful ones (a failed run is returned only if all failed)."""
+    ok = [r for r in runs if r.usage.returncode == 0] or list(runs)
+    ordered = sorted(ok, key=lambda r: r.usage.wall_s)
     return ordered[len(ordered) // 2]
+
+
+def all_ok(runs: Sequence[Timed] | None) -> bool:
+    return bool(runs) and all(r.usage.returncode == 0 for r in runs or ())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -337,7 +343,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"    {best.note}")
             surge_runs = runs.get("surge")
             lysiro_runs = runs.get("lysiro")
-            if surge_runs and lysiro_runs:
+            if surge_runs and not all_ok(surge_runs):
+                failed = sum(r.usage.returncode != 0 for r in surge_runs)
+                print(f"  surge FAILED in {failed} of {len(surge_runs)} runs: no verdict")
+                continue
+            if surge_runs and lysiro_runs and all_ok(lysiro_runs):
                 ratio = median_timed(lysiro_runs).usage.wall_s / median_timed(surge_runs).usage.wall_s
                 first = "surge" if ratio > 1 else "lysiro"
                 print(f"  lysiro / surge wall time: {ratio:.2f}x ({first} finishes first)")
@@ -346,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 target = TARGETS_S.get(rows)
                 if target is not None:
                     print(f"  target {target:.0f} s: {'met' if u.wall_s <= target else 'MISSED'}")
-                peak_ok = u.peak_rss_bytes < TARGET_PEAK_BYTES
+                peak_ok = max(r.usage.peak_rss_bytes for r in surge_runs) < TARGET_PEAK_BYTES
                 print(f"  target peak < {fmt_bytes(TARGET_PEAK_BYTES)}: {'met' if peak_ok else 'MISSED'}")
     if args.json:
         figures = [
