@@ -139,6 +139,8 @@ def _nothing_read(paths: Sequence[Path], totals: _Totals) -> str:
     if totals.bad_rows:
         lines = ", ".join(f"{Path(n).name}:{line}" for n, line in totals.bad_locations[:5])
         return f"no readable sample in {names}: all {totals.bad_rows} rows are bad (first at {lines})"
+    if totals.warnings:
+        return f"no readable sample in {names}: " + "; ".join(totals.warnings[:3])
     return f"no readable sample in {names}: no sample rows (or none inside --start/--end)"
 
 

@@ -57,9 +57,12 @@ class _Reader:
         self._open: list[_Sample] = []  # open sample elements, outermost first
         self._tree: list[_Sample] = []  # samples of the current top-level tree, in start order
         self._text: list[str] | None = None  # text being collected for the innermost element
+        self.root: str | None = None
         self.result = XmlReadResult()
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
+        if self.root is None:
+            self.root = name
         parent = self._elements[-1] if self._elements else ""
         self._elements.append(name)
         if name in SAMPLE_TAGS:
@@ -175,4 +178,6 @@ def xml_to_csv(source: IO[bytes], dest: IO[str]) -> XmlReadResult:
     except expat.ExpatError as exc:
         reader.abandon()
         reader.result.warnings.append(f"the XML ends early or is malformed at line {exc.lineno}: {exc}")
+    if reader.root is not None and reader.root != "testResults":
+        reader.result.warnings.append(f"not JMeter XML results: the root element is <{reader.root}>")
     return reader.result

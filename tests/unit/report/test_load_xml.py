@@ -43,3 +43,14 @@ def test_bad_xml_sample_line(tmp_path: Path) -> None:
     )
     result = load_samples(duckdb.connect(), [path], ReportOptions())
     assert (result.rows_loaded, result.bad_rows, result.bad_row_lines) == (1, 1, (4,))
+
+
+def test_xml_that_is_not_results_is_one_clear_error(tmp_path: Path) -> None:
+    import pytest
+
+    from surge.errors import SurgeError
+
+    path = tmp_path / "page.jtl"
+    path.write_text("<html><body>hi</body></html>\n")
+    with pytest.raises(SurgeError, match="root element is <html>"):
+        load_samples(duckdb.connect(), [path], ReportOptions())
