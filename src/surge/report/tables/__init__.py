@@ -26,8 +26,9 @@ __all__ = ["compute_overview", "compute_tables", "statistics_json"]
 
 def compute_tables(con: Any, options: ReportOptions) -> dict[str, Any]:
     """All five dashboard tables, keyed as in JMeter's dashboard.js."""
-    rows = aggregate.per_label(con, options)
-    total = aggregate.overall(con, options)
+    with aggregate.histogram(con):
+        rows = aggregate.per_label(con, options)
+        total = aggregate.overall(con, options)
     if options.jmeter_compat:
         # JMeter keys its summary maps by label, inserted in order of first appearance.
         position = {label: i for i, label in enumerate(hashmap_order([a.label or "" for a in rows]))}
@@ -36,7 +37,8 @@ def compute_tables(con: Any, options: ReportOptions) -> dict[str, Any]:
         rows.sort(key=lambda a: (a.label or "", a.is_controller))
     duration_ms = None
     if not options.jmeter_compat:
-        duration_ms = compute_overview(con, options)["duration_ms"]
+        begin_ms, end_ms = con.execute("SELECT min(start_ms), max(end_ms) FROM samples").fetchone()
+        duration_ms = None if begin_ms is None else int(end_ms) - int(begin_ms)
     groups = error_groups(con, options)
     return {
         "requestsSummary": requests_summary(total, options),

@@ -1,13 +1,16 @@
-"""The per-label and overall passes over ``samples`` that the Statistics, APDEX and Top-5 tables share.
+"""The histogram the Statistics, APDEX and Top-5 tables share, and the per-label and overall rows.
 
-Two SQL queries (one per label, one overall; in the default mode one more for exact percentiles)
-compute every count, sum, extreme, window and APDEX counter the tables need, so the table modules
-only format numbers.
+One pass over ``samples`` builds a small temp table: counts, byte sums, first start, last end and
+first row per (label, is TC, success, elapsed). Every count, sum, extreme, APDEX counter and exact
+percentile of the tables is then an aggregate over that table (thousands of rows, not millions);
+only JMeter's 20,000-sample windows read the samples again, and only for rows that exceed them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +20,7 @@ from surge.report.tables import percentiles
 
 # Rows the name-filter consumers see (spec §0); the date filter was applied by the loader.
 FILTERED = "in_label_filter"
+HISTOGRAM = "_surge_tables_histogram"
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,7 @@ def label_thresholds(con: Any, options: ReportOptions) -> dict[str, tuple[int, i
         rules = [(re.compile(r.pattern), r.satisfied_ms, r.tolerated_ms) for r in options.apdex_rules]
     except re.error as exc:
         raise UsageError(f"invalid APDEX label pattern: {exc}") from exc
-    labels = [
-        row[0] for row in con.execute(f"SELECT DISTINCT label FROM samples WHERE {FILTERED}").fetchall()
-    ]
+    labels = [row[0] for row in con.execute(f"SELECT DISTINCT label FROM {HISTOGRAM}").fetchall()]
     default = (options.apdex_satisfied_ms, options.apdex_tolerated_ms)
     result: dict[str, tuple[int, int]] = {}
     for label in labels:
@@ -88,47 +90,86 @@ def _threshold_sql(thresholds: dict[str, tuple[int, int]], options: ReportOption
     )
 
 
-def _stats_columns(options: ReportOptions) -> str:
-    """Aggregates of the Statistics table over the rows of the (pre-filtered) scan.
+@contextmanager
+def histogram(con: Any) -> Iterator[None]:
+    """Build the shared histogram of the filtered, non-empty samples; drop it afterwards."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {HISTOGRAM} AS
+            SELECT label, is_controller, success, elapsed_ms, count(*) AS c,
+                   sum(bytes) AS bytes, sum(sent_bytes) AS sent_bytes, min(start_ms) AS first_start,
+                   max(end_ms) AS last_end, min(row_id) AS first_row
+            FROM samples WHERE {FILTERED} AND NOT is_empty_controller
+            GROUP BY label, is_controller, success, elapsed_ms"""
+    )
+    try:
+        yield
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {HISTOGRAM}")
 
-    Rows are filtered in WHERE rather than with FILTER clauses: DuckDB aggregates twice as fast.
-    """
+
+def _stats_columns() -> str:
     return """
-        count(*) AS count,
-        coalesce(count_if(NOT success), 0) AS errors,
-        coalesce(sum(elapsed_ms), 0) AS sum_elapsed,
+        coalesce(sum(c), 0) AS count,
+        coalesce(sum(c) FILTER (WHERE NOT success), 0) AS errors,
+        coalesce(sum(CAST(c AS HUGEINT) * elapsed_ms), 0) AS sum_elapsed,
         min(elapsed_ms) AS min_elapsed,
         max(elapsed_ms) AS max_elapsed,
-        min(start_ms) AS first_start,
-        max(end_ms) AS last_end,
+        min(first_start) AS first_start,
+        max(last_end) AS last_end,
         coalesce(sum(bytes), 0) AS bytes,
         coalesce(sum(sent_bytes), 0) AS sent_bytes"""
 
 
 def _apdex_columns(t_sql: str, f_sql: str) -> str:
     return f"""
-        count(*) AS apdex_count,
-        coalesce(count_if(success AND elapsed_ms <= {t_sql}), 0) AS satisfied,
-        coalesce(count_if(success AND elapsed_ms > {t_sql} AND elapsed_ms <= {f_sql}), 0) AS tolerated"""
+        coalesce(sum(c), 0) AS apdex_count,
+        coalesce(sum(c) FILTER (WHERE success AND elapsed_ms <= {t_sql}), 0) AS satisfied,
+        coalesce(sum(c) FILTER (WHERE success AND elapsed_ms > {t_sql} AND elapsed_ms <= {f_sql}), 0)
+            AS tolerated"""
 
 
-def _with_percentiles(
-    con: Any, rows: list[dict[str, Any]], where: str, options: ReportOptions, by_label: bool
-) -> None:
-    """Fill p0..p3 of ``rows`` (median, pct1..3), each a pass of its own over the rows ``where``."""
+def _with_percentiles(con: Any, rows: list[dict[str, Any]], options: ReportOptions, by_label: bool) -> None:
+    """Fill p0..p3 of ``rows`` (median, pct1..3)."""
     pcts = (50.0, *options.percentiles)
-    found: list[float | None] | None
+    found: list[float] | None
     if options.jmeter_compat:
-        windowed = percentiles.legacy_window_percentiles(con, where, pcts, by_label, options.statistic_window)
+        if by_label:
+            hist = f"(SELECT label AS grp, elapsed_ms, sum(c) AS c FROM {HISTOGRAM} GROUP BY ALL)"
+            samples = (
+                "(SELECT label AS grp, row_id, elapsed_ms FROM samples"
+                f" WHERE {FILTERED} AND NOT is_empty_controller)"
+            )
+            sizes = {row["label"]: int(row["count"]) for row in rows}
+        else:
+            hist = (
+                f"(SELECT '' AS grp, elapsed_ms, sum(c) AS c FROM {HISTOGRAM}"
+                " WHERE NOT is_controller GROUP BY ALL)"
+            )
+            samples = (
+                f"(SELECT '' AS grp, row_id, elapsed_ms FROM samples WHERE {FILTERED} AND NOT is_controller)"
+            )
+            sizes = {"": int(rows[0]["count"])}
+        windowed = percentiles.legacy_window_percentiles(
+            con, hist, samples, sizes, pcts, options.statistic_window
+        )
         for row in rows:
-            found = windowed.get(row["label"] if by_label else None)
+            found = windowed.get(row["label"] if by_label else "")
             for i in range(len(pcts)):
                 row[f"p{i}"] = found[i] if found is not None else None
         return
-    exact = percentiles.exact_percentiles(con, where, pcts, by_label)
+    if by_label:
+        hist = (
+            f"(SELECT label AS k1, is_controller AS k2, elapsed_ms, sum(c) AS c FROM {HISTOGRAM}"
+            " GROUP BY ALL)"
+        )
+    else:
+        hist = (
+            f"(SELECT NULL AS k1, NULL AS k2, elapsed_ms, sum(c) AS c FROM {HISTOGRAM}"
+            " WHERE NOT is_controller GROUP BY ALL)"
+        )
+    exact = percentiles.exact_percentiles(con, hist, pcts)
     for row in rows:
-        key = (row["label"], row["is_controller"]) if by_label else (None, None)
-        found = list(exact[key]) if key in exact else None
+        found = exact.get((row["label"], row["is_controller"]) if by_label else (None, None))
         for i in range(len(pcts)):
             row[f"p{i}"] = found[i] if found is not None else None
 
@@ -200,7 +241,7 @@ def _merge_empty_controllers(con: Any, rows: list[dict[str, Any]]) -> list[dict[
 
 
 def per_label(con: Any, options: ReportOptions) -> list[Agg]:
-    """One Agg per label among the filtered samples, in order of first appearance.
+    """One Agg per label among the filtered samples, in order of first appearance (needs ``histogram``).
 
     Rows count every sample of the label except empty transaction controllers (JMeter since 3.1).
     In the JMeter-compatible mode a label whose samples are all empty controllers still appears,
@@ -210,32 +251,26 @@ def per_label(con: Any, options: ReportOptions) -> list[Agg]:
     """
     thresholds = label_thresholds(con, options)
     t_sql, f_sql = _threshold_sql(thresholds, options)
-    counted = f"{FILTERED} AND NOT is_empty_controller"
     if options.jmeter_compat:
-        group_by, controller = "label", "arg_min(is_controller, row_id)"
+        group_by, controller = "label", "arg_min(is_controller, first_row)"
     else:
         group_by, controller = "label, is_controller", "is_controller"
     sql = f"""
-        SELECT label, first_row, is_controller, count, errors, sum_elapsed, min_elapsed, max_elapsed,
-               first_start, last_end, bytes, sent_bytes, apdex_count, satisfied, tolerated,
-               non_controller_count
-        FROM (
-            SELECT label, min(row_id) AS first_row, {controller} AS is_controller,
-                   count_if(NOT is_controller) AS non_controller_count,
-                   {_stats_columns(options)},
-                   {_apdex_columns(t_sql, f_sql)}
-            FROM samples WHERE {counted} GROUP BY {group_by}
-        ) ORDER BY first_row"""
+        SELECT label, min(first_row) AS first_row, {controller} AS is_controller,
+               coalesce(sum(c) FILTER (WHERE NOT is_controller), 0) AS non_controller_count,
+               {_stats_columns()},
+               {_apdex_columns(t_sql, f_sql)}
+        FROM {HISTOGRAM} GROUP BY {group_by} ORDER BY first_row"""
     rows = _fetch_dicts(con, sql)
     if options.jmeter_compat:
         rows = _merge_empty_controllers(con, rows)
-    _with_percentiles(con, rows, counted, options, by_label=True)
+    _with_percentiles(con, rows, options, by_label=True)
     default = (options.apdex_satisfied_ms, options.apdex_tolerated_ms)
     return [_to_agg(row, thresholds.get(row["label"], default)) for row in rows]
 
 
 def overall(con: Any, options: ReportOptions) -> Agg | None:
-    """The overall ("Total") row, or None when no sample passes the filters.
+    """The overall ("Total") row, or None when no sample passes the filters (needs ``histogram``).
 
     Statistics: every sample that is not a transaction controller (both modes).
     APDEX: JMeter counts every non-empty sample, TCs included, against the global thresholds; the
@@ -244,7 +279,6 @@ def overall(con: Any, options: ReportOptions) -> Agg | None:
     exists = con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM samples WHERE {FILTERED} LIMIT 1)")
     if not exists.fetchone()[0]:
         return None
-    counted = f"{FILTERED} AND NOT is_controller"
     if options.jmeter_compat:
         t_sql, f_sql = str(int(options.apdex_satisfied_ms)), str(int(options.apdex_tolerated_ms))
         apdex_sql = "NULL AS apdex_count, NULL AS satisfied, NULL AS tolerated"
@@ -252,18 +286,14 @@ def overall(con: Any, options: ReportOptions) -> Agg | None:
         t_sql, f_sql = _threshold_sql(label_thresholds(con, options), options)
         apdex_sql = _apdex_columns(t_sql, f_sql)
     sql = f"""
-        SELECT NULL AS label, coalesce(first_row, -1) AS first_row, FALSE AS is_controller, count, errors,
-               sum_elapsed, min_elapsed, max_elapsed, first_start, last_end, bytes, sent_bytes,
-               apdex_count, satisfied, tolerated, count AS non_controller_count
-        FROM (
-            SELECT min(row_id) AS first_row, {_stats_columns(options)}, {apdex_sql}
-            FROM samples WHERE {counted}
-        )"""
+        SELECT NULL AS label, coalesce(min(first_row), -1) AS first_row, FALSE AS is_controller,
+               {_stats_columns()}, coalesce(sum(c), 0) AS non_controller_count, {apdex_sql}
+        FROM {HISTOGRAM} WHERE NOT is_controller"""
     row = _fetch_dicts(con, sql)[0]
     if options.jmeter_compat:
         # JMeter's APDEX Total: every non-empty sample, TCs included, global thresholds.
         row["apdex_count"], row["satisfied"], row["tolerated"] = con.execute(
-            f"SELECT {_apdex_columns(t_sql, f_sql)} FROM samples WHERE {FILTERED} AND NOT is_empty_controller"
+            f"SELECT {_apdex_columns(t_sql, f_sql)} FROM {HISTOGRAM}"
         ).fetchone()
-    _with_percentiles(con, [row], counted, options, by_label=False)
+    _with_percentiles(con, [row], options, by_label=False)
     return _to_agg(row, (options.apdex_satisfied_ms, options.apdex_tolerated_ms))
