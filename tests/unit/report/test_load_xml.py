@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from surge.errors import SurgeError
 from surge.report.load import load_samples
 from surge.report.options import ReportOptions
 
@@ -46,10 +48,6 @@ def test_bad_xml_sample_line(tmp_path: Path) -> None:
 
 
 def test_xml_that_is_not_results_is_one_clear_error(tmp_path: Path) -> None:
-    import pytest
-
-    from surge.errors import SurgeError
-
     path = tmp_path / "page.jtl"
     path.write_text("<html><body>hi</body></html>\n")
     with pytest.raises(SurgeError, match="root element is <html>"):
