@@ -21,7 +21,8 @@
   }
 
   function trace(chart, series) {
-    var name = S.plotText(series.label);
+    // An empty label (e.g. a thread name without group) would leave a blank legend entry.
+    var name = series.label === "" ? "(empty)" : S.plotText(series.label);
     var t = { x: series.x, y: series.y, name: name, type: "scatter", mode: "lines+markers" };
     var extra = "<extra>%{fullData.name}</extra>";
     switch (chart.kind) {
