@@ -66,15 +66,14 @@ def _table_capacity(size: int) -> int:
     return capacity
 
 
-def hashmap_order(keys_in_insertion_order: Sequence[str], table_size: int | None = None) -> list[str]:
+def hashmap_order(keys_in_insertion_order: Sequence[str]) -> list[str]:
     """Iteration order of a ``java.util.HashMap<String, ?>`` filled with these keys in this order.
 
-    ``table_size`` is the number of keys the map held (default: all given keys); it sets the bucket
-    count. Within a bucket HashMap keeps insertion order, also across resizes. Bins that turn into
-    trees (8+ colliding keys in one bucket) are not modelled: such collisions do not happen with
-    real labels in practice.
+    The number of keys sets the bucket count. Within a bucket HashMap keeps insertion order, also
+    across resizes. Bins that turn into trees (8+ colliding keys in one bucket) are not modelled:
+    such collisions do not happen with real labels in practice.
     """
-    capacity = _table_capacity(len(keys_in_insertion_order) if table_size is None else table_size)
+    capacity = _table_capacity(len(keys_in_insertion_order))
     mask = capacity - 1
 
     def bucket(key: str) -> int:

@@ -29,11 +29,6 @@ _BLOCK_ROWS = 8192  # row_id block size for locating the start of each window
 _PREFIX = "_surge_tables_"  # temp tables of this module
 
 
-def fraction_sql(percent: float) -> str:
-    """The double ``percent / 100`` exactly as Java computes ``p / 100d``, as a SQL literal."""
-    return f"CAST('{percent / 100.0!r}' AS DOUBLE)"
-
-
 def exact_percentiles(
     con: Any, histogram: str, percents: Sequence[float]
 ) -> dict[tuple[Any, Any], list[float]]:
