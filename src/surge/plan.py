@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from surge.errors import UsageError
 from surge.units import parse_duration_s
+
+if TYPE_CHECKING:
+    from surge.verdict.thresholds import Threshold
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token: methods and header names
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -29,14 +33,24 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 @dataclass(frozen=True)
 class ThinkTime:
-    """Pause after each request: fixed when ``min_s == max_s``, else uniform in [min_s, max_s]."""
+    """Pause after each request: fixed when ``min_s == max_s``, else uniform in [min_s, max_s].
+
+    With ``stddev_s > 0`` it is gaussian: mean ``min_s`` (== ``max_s``), negative draws clamped to 0.
+    """
 
     min_s: float = 0.0
     max_s: float = 0.0
+    stddev_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.min_s < 0 or self.max_s < self.min_s:
             raise UsageError(f"invalid think time {self.min_s}s-{self.max_s}s")
+        if self.stddev_s < 0 or (self.stddev_s > 0 and self.min_s != self.max_s):
+            raise UsageError(f"invalid gaussian think time (mean {self.min_s}s, stddev {self.stddev_s}s)")
+
+    @classmethod
+    def gaussian(cls, mean_s: float, stddev_s: float) -> ThinkTime:
+        return cls(mean_s, mean_s, stddev_s)
 
     @classmethod
     def parse(cls, text: str) -> ThinkTime:
@@ -50,7 +64,7 @@ class ThinkTime:
 
     @property
     def is_zero(self) -> bool:
-        return self.max_s == 0.0
+        return self.max_s == 0.0 and self.stddev_s == 0.0
 
 
 @dataclass(frozen=True)
@@ -102,12 +116,49 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """One stage of an open-model run: ramp the arrival rate linearly to ``target_per_s``."""
+
+    duration_s: float
+    target_per_s: float
+
+    def __post_init__(self) -> None:
+        if self.duration_s <= 0:
+            raise UsageError(f"a stage must last a positive time (got {self.duration_s:g}s)")
+        if self.target_per_s < 0:
+            raise UsageError(f"a stage's target rate must not be negative (got {self.target_per_s:g})")
+
+
+def parse_stages(text: str) -> tuple[Stage, ...]:
+    """Parse ``"30s:100,1m:500"``: each stage's duration and the rate (per second) reached at its end."""
+    stages = []
+    for part in text.split(","):
+        duration, sep, target = part.strip().partition(":")
+        if not sep:
+            raise UsageError(f"invalid stage {part.strip()!r} (expected DURATION:RATE, e.g. 30s:100)")
+        try:
+            rate = float(target)
+        except ValueError as exc:
+            raise UsageError(f"invalid stage {part.strip()!r}: bad rate {target!r}") from exc
+        stages.append(Stage(parse_duration_s(duration), rate))
+    return tuple(stages)
+
+
+DEFAULT_MAX_IN_FLIGHT = 1000
+
+
+@dataclass(frozen=True)
 class LoadModel:
     """Closed model: ``users`` loop over their requests; the run ends at ``duration_s`` or after
     ``iterations`` passes per user, whichever comes first (at least one must be set).
 
     Users start evenly over ``ramp_up_s`` (user i at i * ramp_up_s / users, as JMeter does); the
     duration includes the ramp-up.
+
+    Open model (``rate_per_s`` and/or ``stages`` set): requests arrive at a fixed rate whatever the
+    server does, ``rate_per_s`` from the start, then ramped linearly through ``stages`` (as k6's
+    ramping-arrival-rate); at most ``max_in_flight`` requests are outstanding at once. ``users``
+    and ``iterations`` do not apply; the duration is the stages' sum, or ``duration_s``.
     """
 
     users: int = 1
@@ -115,8 +166,18 @@ class LoadModel:
     duration_s: float | None = None
     iterations: int | None = None
     think_time: ThinkTime = ThinkTime()
+    rate_per_s: float | None = None
+    stages: tuple[Stage, ...] = ()
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+
+    @property
+    def is_open(self) -> bool:
+        return self.rate_per_s is not None or bool(self.stages)
 
     def __post_init__(self) -> None:
+        if self.is_open:
+            self._check_open()
+            return
         if self.users < 1:
             raise UsageError(f"users must be at least 1 (got {self.users})")
         if self.ramp_up_s < 0:
@@ -132,6 +193,35 @@ class LoadModel:
                 f"ramp-up ({self.ramp_up_s:g}s) is longer than the duration ({self.duration_s:g}s):"
                 " the last users would never start"
             )
+
+    def _check_open(self) -> None:
+        if self.rate_per_s is not None and self.rate_per_s < 0:
+            raise UsageError(f"rate must not be negative (got {self.rate_per_s:g})")
+        if self.max_in_flight < 1:
+            raise UsageError(f"max in flight must be at least 1 (got {self.max_in_flight})")
+        if self.iterations is not None:
+            raise UsageError("iterations do not apply to an arrival rate (give a duration or stages)")
+        if self.stages:
+            total_s = sum(stage.duration_s for stage in self.stages)
+            if self.duration_s is not None and abs(self.duration_s - total_s) > 1e-9:
+                raise UsageError(
+                    f"the stages last {total_s:g}s but the duration is {self.duration_s:g}s: give one of them"
+                )
+            object.__setattr__(self, "duration_s", total_s)
+        elif self.duration_s is None or self.duration_s <= 0:
+            raise UsageError("an arrival rate needs a positive duration")
+        if self.rate_per_s is None:
+            object.__setattr__(self, "rate_per_s", 0.0)
+        if self.rate_per_s == 0 and not any(stage.target_per_s > 0 for stage in self.stages):
+            raise UsageError("the arrival rate is zero for the whole run")
+
+    @property
+    def planned_stages(self) -> tuple[Stage, ...]:
+        """The open-model rate as stages: a constant ``rate_per_s`` is one flat stage."""
+        if self.stages:
+            return self.stages
+        assert self.duration_s is not None and self.rate_per_s is not None
+        return (Stage(self.duration_s, self.rate_per_s),)
 
 
 @dataclass(frozen=True)
@@ -194,14 +284,24 @@ class Plan:
     client: ClientOptions = ClientOptions()
     # After the duration ends, requests in flight get this long to finish before they are abandoned.
     graceful_stop_s: float = 5.0
+    thresholds: tuple[Threshold, ...] = ()
+    abort_on_fail: bool = False  # stop the run as soon as a threshold has failed for good (verdict.live)
 
     def __post_init__(self) -> None:
         if not self.groups:
             raise UsageError("a plan needs at least one user group")
+        if len({group.load.is_open for group in self.groups}) > 1:
+            # The results file has a queueTime column or not: one model per run.
+            raise UsageError("user groups must all have users (closed model) or all an arrival rate (open)")
 
     @property
     def total_users(self) -> int:
-        return sum(group.load.users for group in self.groups)
+        """Closed-model users; an open-model group counts as its cap on requests in flight."""
+        return sum(g.load.max_in_flight if g.load.is_open else g.load.users for g in self.groups)
+
+    @property
+    def is_open(self) -> bool:
+        return any(group.load.is_open for group in self.groups)
 
     @property
     def duration_s(self) -> float | None:

@@ -16,6 +16,12 @@ can talk to it over real sockets. Endpoints (query parameters in brackets):
 - ``/never``: reads the request and never answers
 - ``/drop``: closes without answering
 - ``/garbage``: answers bytes that are not HTTP
+- ``/stall[?every_ms=5000&stall_ms=1000]``: 200 ``ok``, except during the last ``stall_ms`` of every
+  ``every_ms`` period (counted from the server's first /stall request), when it answers only at
+  the period's end: a server that stalls for 1 s every 5 s
+- ``/json``: 200, a JSON document ``{"id": 42, "user": {"name": "ada", "tags": ["x", "y"]}, "token": "t-1"}``
+  with ``Location: /items/42`` and ``Set-Token: h-7`` headers
+- ``/echo``: 200, the request line, headers and body as text (``X-Echo-Header: <value of X-Send>``)
 HEAD on any endpoint gets the GET headers (with Content-Length) and no body.
 """
 
@@ -43,6 +49,7 @@ class LocalHttpServer:
         self._ready = threading.Event()
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._stall_t0: float | None = None
 
     @property
     def base_url(self) -> str:
@@ -104,10 +111,9 @@ class LocalHttpServer:
                         name, value = line.split(":", 1)
                         headers[name.strip().lower()] = value.strip()
                 length = int(headers.get("content-length", "0"))
-                if length:
-                    await reader.readexactly(length)
+                body = await reader.readexactly(length) if length else b""
                 self.requests += 1
-                keep_going = await self._respond(method, target, writer)
+                keep_going = await self._respond(method, target, writer, head + body, headers)
                 if not keep_going:
                     return
         finally:
@@ -115,7 +121,14 @@ class LocalHttpServer:
             if not writer.transport.is_closing():
                 writer.close()
 
-    async def _respond(self, method: str, target: str, writer: asyncio.StreamWriter) -> bool:
+    async def _respond(
+        self,
+        method: str,
+        target: str,
+        writer: asyncio.StreamWriter,
+        raw: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> bool:
         parts = urlsplit(target)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         path = parts.path
@@ -167,6 +180,25 @@ class LocalHttpServer:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 writer.transport.abort()
             return False
+        elif path == "/stall":
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            if self._stall_t0 is None:
+                self._stall_t0 = now
+            every_s = int(query.get("every_ms", "5000")) / 1000
+            stall_s = int(query.get("stall_ms", "1000")) / 1000
+            into_s = (now - self._stall_t0) % every_s
+            if into_s >= every_s - stall_s:
+                await asyncio.sleep(every_s - into_s)
+            send(200, b"ok")
+        elif path == "/json":
+            body = b'{"id": 42, "user": {"name": "ada", "tags": ["x", "y"]}, "token": "t-1"}'
+            send(
+                200, body, extra="Content-Type: application/json\r\nLocation: /items/42\r\nSet-Token: h-7\r\n"
+            )
+        elif path == "/echo":
+            echo = (headers or {}).get("x-send", "")
+            send(200, raw, extra=f"X-Echo-Header: {echo}\r\n")
         elif path == "/never":
             await asyncio.sleep(3600)
         elif path == "/drop":

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from surge.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
-from surge.plan import ClientOptions, LoadModel, Plan, Request, ThinkTime, UserGroup
+from surge.errors import EXIT_INTERRUPTED, UsageError
+from surge.plan import (
+    DEFAULT_MAX_IN_FLIGHT,
+    ClientOptions,
+    LoadModel,
+    Plan,
+    Request,
+    ThinkTime,
+    UserGroup,
+    parse_stages,
+)
 from surge.units import parse_duration_s
+from surge.verdict.thresholds import parse_thresholds
 
 DEFAULT_DURATION_S = 10.0
 
@@ -18,10 +29,17 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "run",
         help="generate HTTP load and record every sample (JMeter JTL)",
-        description="Generate HTTP load with virtual users and write every sample to a JMeter JTL CSV "
-        "file. Each user has its own keep-alive connection and cycles through the URLs in order.",
+        description="Generate HTTP load with virtual users (closed model) or at an arrival rate (open "
+        "model) and write every sample to a JMeter JTL CSV file. Load comes from URLs and options, a "
+        "scenario file (-f) or a Python module (-s). Exit codes: 0 passed, 2 bad input, 3 thresholds "
+        "failed, 4 invalid run (the generator was the bottleneck), 130 interrupted.",
     )
-    parser.add_argument("urls", nargs="+", metavar="URL", help="http:// or https:// URL (several: a journey)")
+    parser.add_argument("urls", nargs="*", metavar="URL", help="http:// or https:// URL (several: a journey)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("-f", "--file", metavar="PLAN.toml", help="scenario file (see docs/scenarios.md)")
+    source.add_argument(
+        "-s", "--script", metavar="SCENARIO.py", help="Python module with an async user function"
+    )
     parser.add_argument("-u", "--users", type=_int, default=1, metavar="N", help="virtual users (default 1)")
     parser.add_argument(
         "--ramp-up", default="0", metavar="DURATION", help="start users evenly over this time"
@@ -90,6 +108,34 @@ def register(subparsers: Any) -> None:
         metavar="LIST",
         help="statuses that count as success, e.g. 200-299,404 (default: below 400)",
     )
+    open_model = parser.add_argument_group("open model (arrival rate)")
+    open_model.add_argument(
+        "--rate", type=float, metavar="R", help="requests per second for the whole run (all processes)"
+    )
+    open_model.add_argument(
+        "--stages",
+        metavar="LIST",
+        help="ramp the rate linearly, e.g. 30s:100,1m:500 (duration:rate reached at its end)",
+    )
+    open_model.add_argument(
+        "--max-in-flight",
+        type=_int,
+        metavar="N",
+        help=f"cap on requests outstanding at once (default {DEFAULT_MAX_IN_FLIGHT}); the rest queue, late",
+    )
+    verdict = parser.add_argument_group("verdict (CI)")
+    verdict.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="pass/fail criterion, repeatable: p95<300ms, error_rate<1%%, rps>500, 'GET /api:p99<1s'",
+    )
+    verdict.add_argument(
+        "--abort-on-fail", action="store_true", help="stop the run as soon as a threshold has failed for good"
+    )
+    verdict.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (one case per threshold)")
+    verdict.add_argument("--summary-json", metavar="FILE", help="write a machine-readable summary")
     parser.set_defaults(handler=handle)
 
 
@@ -104,9 +150,60 @@ def build_plan(args: argparse.Namespace) -> Plan:
     """Turn parsed arguments into a validated Plan (raises UsageError)."""
     if args.processes is not None and args.processes < 1:
         raise UsageError(f"processes must be at least 1 (got {args.processes})")
+    if args.file is not None or args.script is not None:
+        plan = _plan_from_source(args)
+    else:
+        plan = _plan_from_urls(args)
+    thresholds = plan.thresholds + parse_thresholds(args.threshold)
+    return replace(plan, thresholds=thresholds, abort_on_fail=plan.abort_on_fail or args.abort_on_fail)
+
+
+def _plan_from_source(args: argparse.Namespace) -> Plan:
+    if args.urls:
+        raise UsageError("give URLs or a scenario (-f/-s), not both")
+    if args.file is not None:
+        from surge.scenario.plan_file import load_plan_file
+
+        return load_plan_file(Path(args.file))
+    from surge.scenario.script import load_script_plan
+
+    return load_script_plan(Path(args.script), _load_model(args), _client_options(args))
+
+
+def _load_model(args: argparse.Namespace) -> LoadModel:
     duration_s = parse_duration_s(args.duration) if args.duration is not None else None
+    is_open = args.rate is not None or args.stages is not None
+    if is_open:
+        return LoadModel(
+            duration_s=duration_s if duration_s is not None or args.stages else DEFAULT_DURATION_S,
+            iterations=args.iterations,
+            rate_per_s=args.rate,
+            stages=parse_stages(args.stages) if args.stages else (),
+            max_in_flight=args.max_in_flight if args.max_in_flight is not None else DEFAULT_MAX_IN_FLIGHT,
+        )
+    if args.max_in_flight is not None:
+        raise UsageError("--max-in-flight applies to an arrival rate (--rate or --stages)")
     if duration_s is None and args.iterations is None:
         duration_s = DEFAULT_DURATION_S
+    return LoadModel(
+        users=args.users,
+        ramp_up_s=parse_duration_s(args.ramp_up),
+        duration_s=duration_s,
+        iterations=args.iterations,
+        think_time=ThinkTime.parse(args.think_time),
+    )
+
+
+def _client_options(args: argparse.Namespace) -> ClientOptions:
+    ok_statuses = ClientOptions.parse_ok_statuses(args.ok_status) if args.ok_status else None
+    return ClientOptions(
+        timeout_s=parse_duration_s(args.timeout), insecure=args.insecure, ok_statuses=ok_statuses
+    )
+
+
+def _plan_from_urls(args: argparse.Namespace) -> Plan:
+    if not args.urls:
+        raise UsageError("give at least one URL, a scenario file (-f) or a Python scenario (-s)")
     body = b""
     if args.body is not None:
         body = args.body.encode("utf-8")
@@ -125,18 +222,8 @@ def build_plan(args: argparse.Namespace) -> Plan:
     for i, url in enumerate(args.urls):
         label = labels[0] if len(labels) == 1 else labels[i] if labels else ""
         requests.append(Request(url=url, method=method, headers=headers, body=body, label=label))
-    load = LoadModel(
-        users=args.users,
-        ramp_up_s=parse_duration_s(args.ramp_up),
-        duration_s=duration_s,
-        iterations=args.iterations,
-        think_time=ThinkTime.parse(args.think_time),
-    )
-    ok_statuses = ClientOptions.parse_ok_statuses(args.ok_status) if args.ok_status else None
-    client = ClientOptions(
-        timeout_s=parse_duration_s(args.timeout), insecure=args.insecure, ok_statuses=ok_statuses
-    )
-    return Plan(groups=(UserGroup(requests=tuple(requests), load=load),), client=client)
+    group = UserGroup(requests=tuple(requests), load=_load_model(args))
+    return Plan(groups=(group,), client=_client_options(args))
 
 
 def _parse_header(text: str) -> tuple[str, str]:
@@ -149,15 +236,30 @@ def _parse_header(text: str) -> tuple[str, str]:
 def handle(args: argparse.Namespace) -> int:
     # Imported here so that `surge --help` and the other commands do not pay for the engine.
     from surge.cli.run_display import LiveLine, print_summary
+    from surge.cli.run_verdict import judge, print_verdict, write_ci_reports
     from surge.engine.runner import run_plan
 
     plan = build_plan(args)
+    _check_writable(args.junit, "JUnit report")
+    _check_writable(args.summary_json, "summary")
     live = None if args.quiet else LiveLine(sys.stderr)
     result = run_plan(
         plan, Path(args.out), processes=args.processes, on_progress=live.show if live is not None else None
     )
     if live is not None:
         live.close()
+    verdict = judge(plan, result)
     if not args.quiet:
         print_summary(result, sys.stdout)
-    return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
+        print_verdict(plan, result, verdict, sys.stdout)
+    write_ci_reports(result, verdict, junit=args.junit, summary_json=args.summary_json)
+    return EXIT_INTERRUPTED if result.interrupted else verdict.exit_code
+
+
+def _check_writable(path: str | None, what: str) -> None:
+    """Refuse an unwritable report path before the run, not after it."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir() or not target.parent.is_dir():
+        raise UsageError(f"cannot write the {what} to {path}: not a file in an existing folder")

@@ -31,6 +31,8 @@ from surge.engine.worker import WorkerResult, WorkerSpec, worker_process_main
 from surge.errors import SurgeError, UsageError
 from surge.plan import Plan
 from surge.results.jtl_write import merge_parts
+from surge.verdict.live import LiveThresholds
+from surge.verdict.thresholds import ThresholdResult
 
 START_DELAY_S = 0.05  # between "all workers ready" and t0, so every worker gets the start message in time
 READY_TIMEOUT_S = 60.0
@@ -68,6 +70,12 @@ class RunResult:
     worker_cpu_s: float  # user + sys CPU of the worker processes
     interrupted: bool
     top_errors: tuple[tuple[str, int], ...] = ()  # most frequent error kinds, (kind, count)
+    # Open model: arrivals due, those sent later than open_model.LATE_TOLERANCE_MS after their
+    # intended time or never sent (still queued at the end), and the never-sent ones alone.
+    arrivals: int = 0
+    late_arrivals: int = 0
+    unsent_arrivals: int = 0
+    aborted_by: ThresholdResult | None = None  # --abort-on-fail: the threshold that ended the run
 
 
 @dataclass
@@ -102,6 +110,8 @@ class Runner:
         self._active: dict[int, int] = {}
         self._done_workers: set[int] = set()
         self._t0_epoch_ns = 0
+        self._live = LiveThresholds(plan.thresholds) if plan.abort_on_fail and plan.thresholds else None
+        self.aborted_by: ThresholdResult | None = None
 
     def stop(self) -> None:
         """Ask the run to end now; recorded samples are kept and merged."""
@@ -182,8 +192,13 @@ class Runner:
             processes=self.processes,
             rows_written=sum(r.rows_written for r in finished) if finished else rows,
             worker_cpu_s=sum(r.cpu_s for r in finished),
-            interrupted=self._stop_requested.is_set() or any(r.interrupted for r in finished),
+            interrupted=self.aborted_by is None
+            and (self._stop_requested.is_set() or any(r.interrupted for r in finished)),
             top_errors=top_errors(totals),
+            arrivals=sum(r.arrivals for r in finished),
+            late_arrivals=sum(r.late_arrivals for r in finished),
+            unsent_arrivals=sum(r.unsent_arrivals for r in finished),
+            aborted_by=self.aborted_by,
         )
 
     # -- internals ---------------------------------------------------------------------------------
@@ -251,7 +266,10 @@ class Runner:
     def _handle(self, message: tuple[Any, ...], index: int, results: list[WorkerResult | None]) -> None:
         kind = message[0]
         if kind == "tick":
-            _, worker_index, second, samples, errors, active, histogram = message
+            _, worker_index, second, samples, errors, active, histogram = message[:7]
+            if self._live is not None and len(message) > 7:
+                for label, n, e, max_us, label_histogram in message[7]:
+                    self._live.add(label, n, e, max_us, label_histogram)
             entry = self._seconds.setdefault(second, _Second())
             entry.samples += samples
             entry.errors += errors
@@ -279,6 +297,11 @@ class Runner:
     def _emit(self, second: int, entry: _Second) -> None:
         self._total_samples += entry.samples
         self._total_errors += entry.errors
+        if self._live is not None and self.aborted_by is None:
+            failed = self._live.failed(max(1e-9, (time.time_ns() - self._t0_epoch_ns) / 1e9))
+            if failed is not None:
+                self.aborted_by = failed
+                self.stop()
         if self.on_progress is None:
             return
         histogram = merge_encoded(entry.histograms, PROGRESS_DIGITS)

@@ -6,10 +6,12 @@ worker turns them into event-loop deadlines and tests check them exactly.
 
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from surge.plan import Plan, ThinkTime
+from surge.plan import Plan, Stage, ThinkTime
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ def assign_users(plan: Plan, processes: int) -> list[list[UserSlot]]:
     per_process: list[list[UserSlot]] = [[] for _ in range(processes)]
     position = 0
     for group_index, group in enumerate(plan.groups):
+        if group.load.is_open:
+            continue  # arrivals, not users: every process takes its share (see arrival_offsets_s)
         offsets = ramp_up_offsets_s(group.load.users, group.load.ramp_up_s)
         for number, offset_s in enumerate(offsets, start=1):
             per_process[position % processes].append(UserSlot(group_index, number, offset_s))
@@ -53,6 +57,49 @@ def assign_users(plan: Plan, processes: int) -> list[list[UserSlot]]:
 
 def think_time_s(think: ThinkTime, rng: random.Random) -> float:
     """One pause drawn from ``think``: fixed, or uniform over its range."""
+    if think.stddev_s:
+        return max(0.0, rng.gauss(think.min_s, think.stddev_s))
     if think.min_s == think.max_s:
         return think.min_s
     return rng.uniform(think.min_s, think.max_s)
+
+
+def arrival_offsets_s(
+    start_rate_per_s: float, stages: Sequence[Stage], first: int = 0, step: int = 1
+) -> Iterator[float]:
+    """Intended send times (offsets from t0) of arrivals ``first``, ``first + step``, ... of an open run.
+
+    The rate starts at ``start_rate_per_s`` and moves linearly to each stage's target over the
+    stage's duration (k6's ramping-arrival-rate). Arrival k (0-based) is sent when the expected
+    number of arrivals so far, the integral of the rate, reaches k: arrivals are evenly spaced at a
+    constant rate (the first at t0) and the count over any stretch is exact whatever the rate.
+    Process i of P takes ``first=i, step=P``: together they send every arrival exactly once.
+    """
+    k = first
+    segment_start_s = 0.0
+    done_before = 0.0  # arrivals expected before the segment (the integral so far)
+    r0 = start_rate_per_s
+    for stage in stages:
+        r1 = stage.target_per_s
+        d = stage.duration_s
+        in_segment = (r0 + r1) * d / 2.0
+        a = (r1 - r0) / (2.0 * d)
+        while k < done_before + in_segment:
+            n = k - done_before
+            # Solve r0*t + a*t^2 = n for t in [0, d] in the form that is stable for a ~ 0 and a < 0.
+            t = 2.0 * n / (r0 + math.sqrt(max(0.0, r0 * r0 + 4.0 * a * n))) if n > 0 else 0.0
+            yield segment_start_s + min(t, d)
+            k += step
+        segment_start_s += d
+        done_before += in_segment
+        r0 = r1
+
+
+def expected_arrivals(start_rate_per_s: float, stages: Sequence[Stage]) -> float:
+    """How many arrivals the whole run intends to send (the integral of the rate)."""
+    total = 0.0
+    r0 = start_rate_per_s
+    for stage in stages:
+        total += (r0 + stage.target_per_s) * stage.duration_s / 2.0
+        r0 = stage.target_per_s
+    return total

@@ -138,8 +138,12 @@ class LabelStats:
         self.sent = 0
         self.histogram = new_histogram()
 
-    def roll(self, second_histogram: Any) -> tuple[int, int]:
-        """Move this second's values into the totals; returns (samples, errors) of the second."""
+    def roll(self, second_histogram: Any, label_second_histogram: Any = None) -> tuple[int, int]:
+        """Move this second's values into the totals; returns (samples, errors) of the second.
+
+        ``label_second_histogram``, when given, receives this label's values of the second too
+        (live per-label threshold checks).
+        """
         values = self.elapsed_us
         errors = self.errors
         self.errors = 0
@@ -149,6 +153,8 @@ class LabelStats:
         counts = Counter(values)
         record_counts(self.histogram, counts)
         record_counts(second_histogram, counts)
+        if label_second_histogram is not None:
+            record_counts(label_second_histogram, counts)
         n = len(values)
         self.samples += n
         self.sum_us += sum(values)

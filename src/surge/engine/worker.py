@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter_ns, time_ns
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from surge.engine.client import PreparedRequest, make_ssl_context
 from surge.engine.histogram import PROGRESS_DIGITS, encode, new_histogram
@@ -29,7 +29,11 @@ from surge.engine.schedule import UserSlot
 from surge.engine.summary import LabelStats, LabelTotals
 from surge.engine.user import GroupState, Step, VirtualUser
 from surge.plan import Plan
-from surge.results.jtl_write import JtlPartWriter, RowParts
+from surge.results.columns import DEFAULT_HEADER
+from surge.results.jtl_write import QUEUE_HEADER, JtlPartWriter, RowParts
+
+if TYPE_CHECKING:
+    from surge.engine.open_model import ArrivalDispatcher
 
 NEVER_NS = 1 << 62
 Message = tuple[Any, ...]
@@ -53,6 +57,9 @@ class WorkerResult:
     rows_written: int
     cpu_s: float
     interrupted: bool
+    arrivals: int = 0  # open model: arrivals due in this process, of which late, and late and unsent
+    late_arrivals: int = 0
+    unsent_arrivals: int = 0
 
 
 class Worker:
@@ -73,7 +80,7 @@ class Worker:
         self.ok_by_status = [client.is_ok(s) for s in range(1000)]
         self.ssl_context: ssl.SSLContext | None = None
         self.epoch_offset_ns = time_ns() - perf_counter_ns()
-        self.writer = JtlPartWriter(spec.part_path)
+        self.writer = JtlPartWriter(spec.part_path, QUEUE_HEADER if self.plan.is_open else DEFAULT_HEADER)
         self.rows_append = self.writer.rows.append
         self.groups = [GroupState(i) for i in range(len(self.plan.groups))]
         self.all_threads = 0
@@ -81,6 +88,9 @@ class Worker:
         self.stopping = False
         self.interrupted = False
         self.users: list[VirtualUser] = []
+        self.dispatchers: list[ArrivalDispatcher] = []
+        # Per-label snapshots in each tick, for live threshold checks (--abort-on-fail) only.
+        self.live_labels = self.plan.abort_on_fail and bool(self.plan.thresholds)
         self.unfinished = 0
         self.label_stats: dict[str, LabelStats] = {}
         self.second_histogram = new_histogram(PROGRESS_DIGITS)
@@ -103,6 +113,17 @@ class Worker:
                     self.label_stats[p.label] = LabelStats(p.label)
             prepared_by_group.append(prepared)
         latest_deadline = 0
+        for group_index, group in enumerate(self.plan.groups):
+            if group.load.is_open:
+                from surge.engine.open_model import ArrivalDispatcher
+
+                prepared = prepared_by_group[group_index]
+                stats = [self.label_stats[p.label] for p in prepared]
+                dispatcher = ArrivalDispatcher(
+                    self, group, self.groups[group_index], stats, prepared, t0_perf_ns
+                )
+                self.dispatchers.append(dispatcher)
+                latest_deadline = max(latest_deadline, dispatcher.deadline_ns)
         for slot in self.spec.users:
             group = self.plan.groups[slot.group_index]
             thread_name = f"{group.name} {slot.group_index + 1}-{slot.user_number}"
@@ -117,7 +138,7 @@ class Worker:
                 self, self.groups[slot.group_index], steps, load.think_time, load.iterations, deadline_ns
             )
             self.users.append(user)
-        self.unfinished = len(self.users)
+        self.unfinished = len(self.users) + len(self.dispatchers)
         if latest_deadline < NEVER_NS:
             self.end_ns = latest_deadline + int(self.plan.graceful_stop_s * 1e9)
 
@@ -130,10 +151,13 @@ class Worker:
         t0_perf_ns = t0_epoch_ns - self.epoch_offset_ns
         loop_t0 = loop.time() + (t0_perf_ns - perf_counter_ns()) / 1e9
         self._build_users(t0_perf_ns)
+        before = resource.getrusage(resource.RUSAGE_SELF)
         self.done = loop.create_future()
         for user, slot in zip(self.users, self.spec.users, strict=True):
             self.handles.append(loop.call_at(loop_t0 + slot.start_offset_s, user.start))
-        if not self.users:
+        for dispatcher in self.dispatchers:
+            self.handles.append(loop.call_at(loop_t0, dispatcher.start, loop_t0))
+        if not self.users and not self.dispatchers:
             self.done.set_result(None)
         self._schedule_tick(loop_t0, 1)
         sweep_s = min(0.1, max(0.01, self.timeout_s / 10))
@@ -151,8 +175,12 @@ class Worker:
         return WorkerResult(
             label_totals=tuple(s.totals() for s in self.label_stats.values()),
             rows_written=self.writer.rows_written,
-            cpu_s=usage.ru_utime + usage.ru_stime,
+            # The run's own CPU, without the process's start-up (imports, fork): saturation checks use it.
+            cpu_s=usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime,
             interrupted=self.interrupted,
+            arrivals=sum(d.arrivals for d in self.dispatchers),
+            late_arrivals=sum(d.late for d in self.dispatchers),
+            unsent_arrivals=sum(d.unsent for d in self.dispatchers),
         )
 
     def request_stop(self) -> None:
@@ -163,6 +191,17 @@ class Worker:
         self.interrupted = True
         for user in self.users:
             user.finish()
+        for dispatcher in self.dispatchers:
+            dispatcher.finish()
+        self._check_done()
+
+    def counts_changed(self) -> None:
+        """Active users (open model: connections) changed here: publish them for grpThreads/allThreads."""
+        self._publish_counts()
+
+    def unit_finished(self) -> None:
+        """An open group's dispatcher has sent all its arrivals and seen them finish."""
+        self.unfinished -= 1
         self._check_done()
 
     def user_started(self, user: VirtualUser) -> None:
@@ -228,6 +267,9 @@ class Worker:
                 # Not waiting for anything (a bug raised inside a callback): end the user rather
                 # than let the run hang.
                 user.finish()
+        for dispatcher in self.dispatchers:
+            if not dispatcher.finished:
+                dispatcher.sweep(now_ns, timeout_ns, self.end_ns)
         self._refresh_counts()
         self._sweep_handle = self.loop.call_later(interval_s, self._sweep, interval_s)
 
@@ -244,13 +286,29 @@ class Worker:
         self.writer.flush()
         histogram = self.second_histogram
         samples = errors = 0
+        by_label: list[tuple[str, int, int, int, bytes]] | None = [] if self.live_labels else None
         for stats in self.label_stats.values():
-            n, e = stats.roll(histogram)
+            if by_label is not None:
+                label_histogram = new_histogram(PROGRESS_DIGITS)
+                n, e = stats.roll(histogram, label_histogram)
+                if n or e:
+                    by_label.append((stats.label, n, e, stats.max_us, encode(label_histogram)))
+            else:
+                n, e = stats.roll(histogram)
             samples += n
             errors += e
-        self.report(
-            ("tick", self.spec.worker_index, second, samples, errors, self.local_active, encode(histogram))
+        message: Message = (
+            "tick",
+            self.spec.worker_index,
+            second,
+            samples,
+            errors,
+            self.local_active,
+            encode(histogram),
         )
+        if by_label is not None:
+            message += (tuple(by_label),)
+        self.report(message)
         histogram.reset()
 
 

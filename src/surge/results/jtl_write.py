@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from surge.results.columns import DEFAULT_HEADER
+from surge.results.columns import DEFAULT_HEADER, QUEUE_COLUMN
 from surge.results.sample import Sample
 
 
@@ -58,6 +58,11 @@ class RowParts:
         self.url_part = f",{quote_field(url)},"
 
 
+# Header of an open-model results file: the 17 columns plus the queueing delay, quoted as JMeter
+# quotes sample-variable columns.
+QUEUE_HEADER = f'{DEFAULT_HEADER},"{QUEUE_COLUMN}"'
+
+
 def status_fields(status: int, reason: str) -> str:
     """``responseCode,responseMessage`` for an HTTP response, quoted as needed."""
     return f"{status},{quote_field(reason)}"
@@ -70,10 +75,10 @@ class JtlPartWriter:
     when the process is interrupted between flushes.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, header: str = DEFAULT_HEADER) -> None:
         self.path = path
         self._file: TextIO = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        self._file.write(DEFAULT_HEADER + "\n")
+        self._file.write(header + "\n")
         self._file.flush()
         self.rows: list[str] = []
         self.rows_written = 0
@@ -96,6 +101,8 @@ class JtlPartWriter:
 def merge_parts(parts: Sequence[Path], out_path: Path, *, remove: bool = True) -> int:
     """Concatenate part files (each with its own header) into ``out_path`` with one header.
 
+    The header is the first part's (the parts of one run share it: 17 columns, or 18 with queueTime).
+
     Returns the number of data rows. Rows keep each part's order; JTL files are not time-sorted
     (JMeter's are not either) and every report aggregation is order-independent. A part that a
     killed worker left with a torn last line is cut back to its last complete line.
@@ -110,8 +117,12 @@ def merge_parts(parts: Sequence[Path], out_path: Path, *, remove: bool = True) -
             shutil.copyfile(existing[0], out_path)
         return rows
     rows = 0
+    header = (DEFAULT_HEADER + "\n").encode()
+    if existing:
+        with open(existing[0], "rb") as first:
+            header = first.readline() or header
     with open(out_path, "wb") as out:
-        out.write((DEFAULT_HEADER + "\n").encode())
+        out.write(header)
         for part in existing:
             with open(part, "rb") as src:
                 src.readline()  # the part's own header

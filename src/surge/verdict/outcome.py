@@ -11,6 +11,8 @@ from surge.verdict.thresholds import ThresholdResult
 # Above this share of one core per worker process the generator itself limits the load, so its
 # latencies include its own queueing and cannot be trusted.
 CPU_SATURATION_SHARE = 0.90
+# Shorter runs are not judged: a few milliseconds of start-up work would look like saturation.
+MIN_JUDGED_DURATION_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Verdict:
 
 def generator_saturation_reasons(worker_cpu_s: float, duration_s: float, processes: int) -> tuple[str, ...]:
     """Say why a run is invalid when its worker processes used nearly all of their cores."""
-    if duration_s <= 0 or processes <= 0:
+    if duration_s < MIN_JUDGED_DURATION_S or processes <= 0:
         return ()
     share = worker_cpu_s / (duration_s * processes)
     if share < CPU_SATURATION_SHARE:
@@ -35,6 +37,25 @@ def generator_saturation_reasons(worker_cpu_s: float, duration_s: float, process
     return (
         f"the load generator was the bottleneck: its {processes} worker process(es) used "
         f"{share:.0%} of their cores (limit {CPU_SATURATION_SHARE:.0%}); add processes or lower the load",
+    )
+
+
+# Above this share of an open-model run's arrivals sent late (or never), the generator could not
+# keep the rate, so the load applied was not the load asked for.
+LATE_ARRIVALS_SHARE = 0.01
+
+
+def late_arrival_reasons(
+    arrivals: int, late_arrivals: int, unsent_arrivals: int, tolerance_ms: int
+) -> tuple[str, ...]:
+    """Say why an open-model run is invalid when too many requests left late (or never left)."""
+    if arrivals <= 0 or late_arrivals / arrivals <= LATE_ARRIVALS_SHARE:
+        return ()
+    unsent = f", {unsent_arrivals} never sent" if unsent_arrivals else ""
+    return (
+        f"requests left late: {late_arrivals} of {arrivals} arrivals ({late_arrivals / arrivals:.1%}{unsent})"
+        f" were sent more than {tolerance_ms} ms after their intended time (limit {LATE_ARRIVALS_SHARE:.0%});"
+        " add processes, raise --max-in-flight or lower the rate",
     )
 
 

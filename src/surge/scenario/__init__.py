@@ -1,0 +1,1 @@
+"""Scenarios beyond URL lists: TOML plan files (``surge run -f``) and Python users (``surge run -s``)."""
