@@ -363,9 +363,12 @@ def _flag_labels(con: Any, include: re.Pattern[str] | None, exclude: re.Pattern[
     ]
     if not rejected:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE surge_load_filtered_out (label VARCHAR)")
+    # One list parameter, not one INSERT per label: a file may hold a million distinct labels.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE surge_load_filtered_out AS SELECT unnest(?::VARCHAR[]) AS label",
+        [rejected],
+    )
     try:
-        con.executemany("INSERT INTO surge_load_filtered_out VALUES (?)", [[label] for label in rejected])
         con.execute(
             "UPDATE samples SET in_label_filter = false"
             " WHERE label IN (SELECT label FROM surge_load_filtered_out)"

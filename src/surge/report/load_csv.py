@@ -27,7 +27,7 @@ REJECTS_LIMIT = 1000
 # Spare columns when counting records, so that over-long rows are still counted as records.
 _SPARE_COLUMNS = 64
 # A record longer than this is a bad row (JMeter's failure messages can be long, responses are not saved).
-MAX_LINE_BYTES = 8 * 1024 * 1024
+MAX_LINE_BYTES = 2 * 1024 * 1024
 _REJECTS = "surge_load_rejects"
 _REJECT_SCANS = "surge_load_reject_scans"
 _COUNT_CHUNK_BYTES = 1 << 22
