@@ -269,3 +269,11 @@ def test_several_files_make_one_report(tmp_path: Path) -> None:
     assert ours["a"]["meanResTime"] == pytest.approx((10 * 100 + 6 * 300) / 16)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "part1.jtl, part2.jtl" in html
+
+
+def test_unwritable_output_is_one_line_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    proc = run_report(FIXTURES / "langzy-p2p-gbk" / "results.jtl", "-o", blocker / "report")
+    assert_one_line_error(proc, 1)
+    assert "cannot write the report" in proc.stderr

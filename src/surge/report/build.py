@@ -100,13 +100,16 @@ def build_report(
 
     from surge.report.tables import statistics_json
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     stats_path = out_dir / "statistics.json"
-    # JMeter's file is pretty-printed, and Jackson writes NaN/Infinity as the strings "NaN"/"Infinity".
-    stats_path.write_text(
-        json.dumps(table_safe(statistics_json(tables)), indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # JMeter's file is pretty-printed; Jackson writes NaN/Infinity as the strings "NaN"/"Infinity".
+        stats_path.write_text(
+            json.dumps(table_safe(statistics_json(tables)), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as exc:
+        raise SurgeError(f"cannot write the report into {out_dir}: {exc.strerror or exc}") from exc
     notes = [str(note) for note in overview.get("notes", ())]
     notes[:0] = [str(w) for w in load.warnings]
     if load.bad_rows:
@@ -120,5 +123,8 @@ def build_report(
         notes=notes,
         error_keys_html_escaped=options.jmeter_compat,
     )
-    index = render_report(out_dir, content)
+    try:
+        index = render_report(out_dir, content)
+    except OSError as exc:
+        raise SurgeError(f"cannot write the report into {out_dir}: {exc.strerror or exc}") from exc
     return BuildResult(out_dir=out_dir, index_html=index, statistics_json=stats_path, load=load)
