@@ -119,7 +119,7 @@ def load_samples(con: Any, paths: Sequence[Path], options: ReportOptions) -> Loa
         if include is not None or exclude is not None:
             _flag_labels(con, include, exclude)
     except duckdb.Error as exc:
-        raise SurgeError(f"cannot load {', '.join(p.name for p in paths)}: {exc}") from exc
+        raise SurgeError(f"cannot load {', '.join(p.name for p in paths)}: {_first_line(exc)}") from exc
     if totals.rows == 0:
         raise SurgeError(_nothing_read(paths, totals))
     return LoadResult(
@@ -130,6 +130,11 @@ def load_samples(con: Any, paths: Sequence[Path], options: ReportOptions) -> Loa
         bad_row_locations=tuple(totals.bad_locations),
         warnings=tuple(totals.warnings),
     )
+
+
+def _first_line(exc: Exception) -> str:
+    """DuckDB's messages run over several lines; the CLI prints one."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _nothing_read(paths: Sequence[Path], totals: _Totals) -> str:
@@ -232,7 +237,7 @@ def _load_file(
                 compressed,
             )
         except duckdb.IOException as exc:
-            raise UsageError(f"cannot read {path}: {exc}") from exc
+            raise UsageError(f"cannot read {path}: {_first_line(exc)}") from exc
         except duckdb.InvalidInputException:
             # DuckDB's reader gives up on a few oddities (mixed line ends): take the slow path.
             direct = False
