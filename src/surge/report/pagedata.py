@@ -162,7 +162,7 @@ def _sort_key(label: str) -> tuple[str, str]:
 
 def chart_data(spec: ChartSpec, graph: Mapping[str, Any] | None, zone: ZoneInfo) -> dict[str, Any]:
     """One chart's inlined data: axis titles, drawing kind and columnar series."""
-    result: Mapping[str, Any] = (graph or {}).get("result", {}) if graph is not None else {}
+    result: Mapping[str, Any] = graph.get("result", {}) if graph is not None else {}
     granularity = result.get("granularity")
     chart: dict[str, Any] = {
         "id": spec.graph_id,
