@@ -133,9 +133,12 @@ def legacy_window_percentiles(
             "window_cutoffs",
             {"grp": ("VARCHAR", list(cutoffs)), "cutoff": ("BIGINT", list(cutoffs.values()))},
         )
+        # The constant lower bound lets DuckDB skip every row group before the earliest window.
         windowed = f"""(SELECT grp, elapsed_ms, c FROM {histogram} WHERE grp NOT IN (SELECT grp FROM {cut})
             UNION ALL
-            SELECT s.grp, s.elapsed_ms, count(*) AS c FROM {rows} s JOIN {cut} w ON s.grp = w.grp
+            SELECT s.grp, s.elapsed_ms, count(*) AS c
+            FROM (SELECT * FROM {rows} WHERE row_id >= {min(cutoffs.values())}) s
+            JOIN {cut} w ON s.grp = w.grp
             WHERE s.row_id >= w.cutoff GROUP BY ALL)"""
     # Ranks (1-based) of the order statistics each percentile needs, computed as Java does.
     needed: dict[str, list[tuple[float, int, int]]] = {}  # grp -> [(pos, lower rank, upper rank)]
