@@ -37,6 +37,7 @@ Bad rows are skipped and counted (LoadResult); only inputs with no readable samp
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -227,7 +228,7 @@ def _load_file(
         try:
             got = insert_csv(
                 con,
-                path,
+                _literal_path(path, scratch),
                 layout,
                 skip,
                 timestamp,
@@ -246,6 +247,18 @@ def _load_file(
     load.rows, load.bad_rows, load.bad_lines = got.rows, got.bad_rows, got.bad_lines
     load.warnings.extend(got.warnings)
     totals.add(name, load)
+
+
+def _literal_path(path: Path, scratch: Path) -> Path:
+    """``path``, or a link to it if DuckDB would take its name for a glob and read other files too."""
+    if not any(ch in str(path) for ch in "*?[]{}"):
+        return path
+    link = scratch.with_suffix(".link")
+    try:
+        link.symlink_to(path.resolve())
+    except OSError:  # no symlinks here (some Windows setups): a copy will do
+        shutil.copyfile(path, link)
+    return link
 
 
 def _is_gzip_file(path: Path) -> bool:

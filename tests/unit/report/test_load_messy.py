@@ -321,3 +321,11 @@ def test_headerless_file_with_bom_and_dates(tmp_path: Path) -> None:
     con, _ = load(tmp_path, text)
     assert column(con, "start_ms") == [1704189600123, 1704189600124]
     assert column(con, "label") == ["A", "x,y"]
+
+
+def test_file_name_that_looks_like_a_glob(tmp_path: Path) -> None:
+    (tmp_path / "a*.jtl").write_text(HEADER + "\n" + row(1000, label="star") + "\n")
+    (tmp_path / "ab.jtl").write_text(HEADER + "\n" + row(2000, label="other") + "\n")
+    con = duckdb.connect()
+    load_samples(con, [tmp_path / "a*.jtl"], ReportOptions())
+    assert column(con, "label") == ["star"]
