@@ -40,6 +40,9 @@ from engine_vs_peers import _seconds_arg, parse_duration_s, positive_int
 
 # Sockets the generator needs besides one per user: event loop, pipes, results file, logging.
 FD_HEADROOM = 1024
+# 3 and 4 still mean a complete run and results file (thresholds failed / generator was the bottleneck).
+COMPLETED_EXITS = (0, 3, 4)
+EXIT_MEANING = {3: " (thresholds failed)", 4: " (invalid run: surge's worker used >= 90 % of its core)"}
 SLOW_MS = 1000  # samples slower than this are broken down into new vs reused connections
 
 
@@ -141,7 +144,10 @@ def verdict_lines(summary: JtlSummary, users: int, returncode: int) -> list[str]
         return f"  {'PASS' if ok else 'MISS'}  {text}"
 
     return [
-        line(returncode == 0, f"surge exited with code {returncode}"),
+        line(
+            returncode in COMPLETED_EXITS,
+            f"surge completed: exit code {returncode}{EXIT_MEANING.get(returncode, '')}",
+        ),
         line(summary.rows > 0, f"{summary.rows:,} samples recorded"),
         line(client_errors == 0, f"{client_errors:,} client-side errors (Non HTTP response codes)"),
         line(summary.non_2xx == 0, f"{summary.non_2xx:,} non-2xx responses"),
