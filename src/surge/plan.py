@@ -225,17 +225,36 @@ class LoadModel:
 
 
 @dataclass(frozen=True)
+class ScriptBehaviour:
+    """Users run ``function`` of the Python module at ``path`` once per iteration (``surge run -s``)."""
+
+    path: str
+    function: str = "user"
+    base_url: str = ""
+
+
+@dataclass(frozen=True)
 class UserGroup:
-    """Users that run the same journey; ``name`` becomes the threadName prefix in the results."""
+    """Users that run the same journey; ``name`` becomes the threadName prefix in the results.
+
+    ``behaviour``, when set, replaces the plain request loop: a scenario-file flow
+    (``surge.scenario.model.Flow``) or a ``ScriptBehaviour``, run by ``surge.engine.async_user``.
+    ``requests`` then lists the requests the flow may send (for labels), possibly none.
+    """
 
     requests: tuple[Request, ...]
     load: LoadModel
     name: str = "surge"
     weight: float = 1.0  # reserved for scenario files that split users between groups by weight
+    behaviour: object | None = None
 
     def __post_init__(self) -> None:
-        if not self.requests:
+        if not self.requests and self.behaviour is None:
             raise UsageError("a user group needs at least one request")
+        if self.behaviour is not None and self.load.is_open:
+            raise UsageError(
+                "an arrival rate sends single requests: journeys, data, extraction and checks need users"
+            )
         if not self.name or any(c.isspace() for c in self.name):
             # JMeter's report takes the group name as threadName without its last space-separated part.
             raise UsageError(f"invalid user group name {self.name!r}: must be non-empty without spaces")

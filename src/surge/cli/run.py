@@ -159,15 +159,18 @@ def build_plan(args: argparse.Namespace) -> Plan:
 
 
 def _plan_from_source(args: argparse.Namespace) -> Plan:
-    if args.urls:
-        raise UsageError("give URLs or a scenario (-f/-s), not both")
     if args.file is not None:
+        if args.urls:
+            raise UsageError("give URLs or a scenario file (-f), not both: the file names its URLs")
         from surge.scenario.plan_file import load_plan_file
 
         return load_plan_file(Path(args.file))
     from surge.scenario.script import load_script_plan
 
-    return load_script_plan(Path(args.script), _load_model(args), _client_options(args))
+    if len(args.urls) > 1:
+        raise UsageError("with -s, give at most one URL: the base of the scenario's relative URLs")
+    base_url = args.urls[0] if args.urls else ""
+    return load_script_plan(Path(args.script), _load_model(args), _client_options(args), base_url)
 
 
 def _load_model(args: argparse.Namespace) -> LoadModel:

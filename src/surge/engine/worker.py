@@ -28,12 +28,16 @@ from surge.engine.histogram import PROGRESS_DIGITS, encode, new_histogram
 from surge.engine.schedule import UserSlot
 from surge.engine.summary import LabelStats, LabelTotals
 from surge.engine.user import GroupState, Step, VirtualUser
-from surge.plan import Plan
+from surge.plan import Plan, Request
 from surge.results.columns import DEFAULT_HEADER
 from surge.results.jtl_write import QUEUE_HEADER, JtlPartWriter, RowParts
 
 if TYPE_CHECKING:
+    from surge.engine.async_user import AsyncUser
     from surge.engine.open_model import ArrivalDispatcher
+
+# Scripted users build request bytes per distinct request; beyond this many, the cache starts over.
+_PREPARED_CACHE_SIZE = 10_000
 
 NEVER_NS = 1 << 62
 Message = tuple[Any, ...]
@@ -87,8 +91,11 @@ class Worker:
         self.local_active = 0
         self.stopping = False
         self.interrupted = False
-        self.users: list[VirtualUser] = []
+        self.users: list[VirtualUser | AsyncUser] = []
+        self._prepared: dict[tuple[str, str, tuple[tuple[str, str], ...], bytes, str], PreparedRequest] = {}
+        self._origins: dict[tuple[str, str, int], tuple[str, str, int]] = {}
         self.dispatchers: list[ArrivalDispatcher] = []
+        self.shared: dict[str, Any] = {}  # per-process state of scenario features (feeder cursors)
         # Per-label snapshots in each tick, for live threshold checks (--abort-on-fail) only.
         self.live_labels = self.plan.abort_on_fail and bool(self.plan.thresholds)
         self.unfinished = 0
@@ -100,8 +107,34 @@ class Worker:
 
     # -- setup ---------------------------------------------------------------------------------------
 
+    def prepare(
+        self, method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes, label: str
+    ) -> PreparedRequest:
+        """Request bytes for a scripted user's request, built once per distinct request."""
+        key = (method, url, headers, body, label)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            if len(self._prepared) >= _PREPARED_CACHE_SIZE:
+                self._prepared.clear()
+            request = Request(url=url, method=method, headers=headers, body=body, label=label)
+            prepared = PreparedRequest(request, self.plan.client.user_agent)
+            prepared.origin = self._origins.setdefault(prepared.origin, prepared.origin)
+            self._prepared[key] = prepared
+        return prepared
+
+    def stats_for(self, label: str) -> LabelStats:
+        stats = self.label_stats.get(label)
+        if stats is None:
+            stats = self.label_stats[label] = LabelStats(label)
+        return stats
+
+    def tls_context(self) -> ssl.SSLContext:
+        if self.ssl_context is None:
+            self.ssl_context = make_ssl_context(self.plan.client.insecure)
+        return self.ssl_context
+
     def _build_users(self, t0_perf_ns: int) -> None:
-        origins: dict[tuple[str, str, int], tuple[str, str, int]] = {}
+        origins = self._origins
         prepared_by_group: list[list[PreparedRequest]] = []
         for group in self.plan.groups:
             prepared = [PreparedRequest(r, self.plan.client.user_agent) for r in group.requests]
@@ -124,9 +157,14 @@ class Worker:
                 )
                 self.dispatchers.append(dispatcher)
                 latest_deadline = max(latest_deadline, dispatcher.deadline_ns)
+        functions: dict[int, Any] = {}
         for slot in self.spec.users:
             group = self.plan.groups[slot.group_index]
             thread_name = f"{group.name} {slot.group_index + 1}-{slot.user_number}"
+            if group.behaviour is not None:
+                self.users.append(self._scripted_user(slot, thread_name, t0_perf_ns, functions))
+                latest_deadline = max(latest_deadline, self.users[-1].deadline_ns)
+                continue
             steps = [
                 Step(p, RowParts(p.label, thread_name, p.url), self.label_stats[p.label])
                 for p in prepared_by_group[slot.group_index]
@@ -141,6 +179,23 @@ class Worker:
         self.unfinished = len(self.users) + len(self.dispatchers)
         if latest_deadline < NEVER_NS:
             self.end_ns = latest_deadline + int(self.plan.graceful_stop_s * 1e9)
+
+    def _scripted_user(
+        self, slot: UserSlot, thread_name: str, t0_perf_ns: int, functions: dict[int, Any]
+    ) -> AsyncUser:
+        from surge.engine.async_user import AsyncUser
+        from surge.engine.session import Session
+        from surge.scenario.runtime import user_function
+
+        group = self.plan.groups[slot.group_index]
+        if slot.group_index not in functions:
+            functions[slot.group_index] = user_function(group.behaviour, self)
+        function, name, base_url = functions[slot.group_index]
+        load = group.load
+        deadline_ns = NEVER_NS if load.duration_s is None else t0_perf_ns + int(load.duration_s * 1e9)
+        state = self.groups[slot.group_index]
+        session = Session(self, state, thread_name, slot.user_number, base_url, deadline_ns)
+        return AsyncUser(self, state, session, function, name, load.iterations, deadline_ns, load.think_time)
 
     # -- running -------------------------------------------------------------------------------------
 
@@ -204,12 +259,12 @@ class Worker:
         self.unfinished -= 1
         self._check_done()
 
-    def user_started(self, user: VirtualUser) -> None:
+    def user_started(self, user: VirtualUser | AsyncUser) -> None:
         user.group.local += 1
         self.local_active += 1
         self._publish_counts()
 
-    def user_finished(self, user: VirtualUser) -> None:
+    def user_finished(self, user: VirtualUser | AsyncUser) -> None:
         if user.started:
             user.group.local -= 1
             self.local_active -= 1

@@ -1,0 +1,452 @@
+"""A user's session for scripted users: ``await session.get(...)`` on surge's own HTTP client.
+
+Scenario files and Python users both run as an async function called once per iteration with a
+``Session``. Unlike the plain hot path (``surge.engine.user``), a session keeps each response's
+headers and body (for extraction and checks) and costs a future per request; plain ``surge run``
+never uses it.
+
+A response's sample row is written when the user's next action starts (the next request, a think
+time, the end of the iteration), so checks made on it in between (``response.fail``,
+``session.check``) mark that sample failed with a JMeter-style ``failureMessage``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+from collections.abc import Mapping
+from time import perf_counter_ns
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urljoin
+
+from surge.engine.client import NO_RESPONSE, HttpConnection, PreparedRequest, describe_connect_error
+from surge.engine.summary import LabelStats
+from surge.errors import UsageError
+from surge.results.jtl_write import quote_field, status_fields
+from surge.results.sample import non_http_code, non_http_message
+
+if TYPE_CHECKING:
+    from surge.engine.user import GroupState
+    from surge.engine.worker import Worker
+
+
+class StopUser(Exception):
+    """Raised inside a user function when the user must stop (end of the run, data exhausted)."""
+
+
+class CapturingConnection(HttpConnection):
+    """An HttpConnection that keeps the response's headers and body (httptools calls these)."""
+
+    __slots__ = ("body_parts", "header_list")
+
+    def __init__(self, owner: Any, origin: tuple[str, str, int]) -> None:
+        super().__init__(owner, origin)
+        self.header_list: list[tuple[bytes, bytes]] = []
+        self.body_parts: list[bytes] = []
+
+    def send(self, payload: bytes, start_ns: int, is_head: bool) -> None:
+        self.header_list = []
+        self.body_parts = []
+        super().send(payload, start_ns, is_head)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_list.append((name, value))
+
+    def on_body(self, body: bytes) -> None:
+        self.body_parts.append(body)
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        if self.status == 0:  # a 1xx interim response: the final one follows
+            self.header_list = []
+            self.body_parts = []
+
+
+class Response:
+    """What a request returned. ``status`` is 0 and ``error`` set when no HTTP response came."""
+
+    __slots__ = ("_failure", "_json", "body", "elapsed_ms", "error", "headers", "reason", "status", "url")
+
+    def __init__(
+        self,
+        url: str,
+        status: int,
+        reason: str,
+        headers: dict[str, str],
+        body: bytes,
+        elapsed_ms: int,
+        error: str | None,
+    ) -> None:
+        self.url = url
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # names lower-cased; repeated headers joined with ", "
+        self.body = body
+        self.elapsed_ms = elapsed_ms
+        self.error = error
+        self._failure: str | None = None
+        self._json: Any = None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ValueError if it is not JSON."""
+        if self._json is None:
+            self._json = jsonlib.loads(self.body)
+        return self._json
+
+    @property
+    def failure_message(self) -> str | None:
+        return self._failure
+
+    def fail(self, message: str) -> None:
+        """Mark this response's sample failed (the first message is kept, as JMeter's first assertion)."""
+        if self._failure is None:
+            self._failure = message
+
+
+class _Pending:
+    """A finished request whose row waits for the user's checks."""
+
+    __slots__ = ("code", "connect_ms", "data_type", "elapsed_ms", "error_kind", "latency_ms", "ok",
+                 "received", "response", "sent", "start_ms", "stats", "url")  # fmt: skip
+
+    def __init__(
+        self,
+        response: Response,
+        stats: LabelStats,
+        start_ms: int,
+        code: str,
+        ok: bool,
+        error_kind: str,
+        data_type: str,
+        received: int,
+        sent: int,
+        latency_ms: int,
+        connect_ms: int,
+    ) -> None:
+        self.response = response
+        self.stats = stats
+        self.start_ms = start_ms
+        self.elapsed_ms = response.elapsed_ms
+        self.code = code  # responseCode,responseMessage, quoted
+        self.ok = ok
+        self.error_kind = error_kind
+        self.data_type = data_type
+        self.received = received
+        self.sent = sent
+        self.latency_ms = latency_ms
+        self.connect_ms = connect_ms
+        self.url = response.url
+
+
+class Session:
+    """One virtual user's HTTP session: a keep-alive connection, variables, and sample recording."""
+
+    def __init__(
+        self,
+        worker: Worker,
+        group: GroupState,
+        thread_name: str,
+        user_number: int,
+        base_url: str = "",
+        deadline_ns: int = 1 << 62,
+    ) -> None:
+        self.worker = worker
+        self.group_state = group
+        self.thread_name = thread_name
+        self.thread_part = f",{quote_field(thread_name)},"
+        self.user_number = user_number
+        self.base_url = base_url
+        self.deadline_ns = deadline_ns
+        self.vars: dict[str, str] = {}  # scenario variables: feeder columns, extracted values
+        self.iteration = 0
+        self.conn: CapturingConnection | None = None
+        self._future: asyncio.Future[tuple[str | None, str, int]] | None = None
+        self._pending: _Pending | None = None
+        self._last: Response | None = None
+        self._retried = False
+
+    # -- the API of a user function ---------------------------------------------------------------
+
+    async def get(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def put(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("PUT", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("DELETE", url, **kwargs)
+
+    async def head(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("HEAD", url, **kwargs)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        label: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        body: bytes | str | None = None,
+        json: Any = None,
+    ) -> Response:
+        """Send one request and wait for its response; failures come back in ``Response.error``."""
+        self.flush()
+        self._check_running()
+        target_url = self.resolve(url)
+        if params:
+            target_url += ("&" if "?" in target_url else "?") + urlencode(params, doseq=True)
+        header_items = list(headers.items()) if headers else []
+        payload_body = b""
+        if json is not None:
+            payload_body = jsonlib.dumps(json, separators=(",", ":")).encode()
+            if not any(name.lower() == "content-type" for name, _ in header_items):
+                header_items.append(("Content-Type", "application/json"))
+        elif body is not None:
+            payload_body = body.encode() if isinstance(body, str) else body
+        prepared = self.worker.prepare(
+            method.upper(), target_url, tuple(header_items), payload_body, label or ""
+        )
+        return await self.send_prepared(prepared)
+
+    def check(self, condition: bool, message: str) -> bool:
+        """Fail the last response's sample with ``message`` unless ``condition`` holds."""
+        if not condition and self._last is not None:
+            self._last.fail(message)
+        return condition
+
+    async def think(self, seconds: float) -> None:
+        """Pause; a pause reaching past the end of the run ends the user instead."""
+        self.flush()
+        self._check_running()
+        if seconds <= 0:
+            return
+        remaining_s = (self.deadline_ns - perf_counter_ns()) / 1e9
+        if seconds >= remaining_s:
+            await asyncio.sleep(max(0.0, remaining_s))
+            raise StopUser
+        await asyncio.sleep(seconds)
+
+    def resolve(self, url: str) -> str:
+        if url.startswith(("http://", "https://")):
+            return url
+        if not self.base_url:
+            raise UsageError(f"relative URL {url!r} without a base URL")
+        return urljoin(self.base_url, url)
+
+    # -- engine side -------------------------------------------------------------------------------
+
+    async def send_prepared(self, prepared: PreparedRequest) -> Response:
+        """Send a request (bytes built by ``Worker.prepare``) and wait for the response."""
+        self.flush()
+        self._check_running()
+        worker = self.worker
+        url = prepared.url
+        stats = worker.stats_for(prepared.label)
+        loop = worker.loop
+        start_ns = perf_counter_ns()
+        self._retried = False
+        conn = self.conn
+        if conn is None or conn.origin != prepared.origin or conn.transport is None:
+            if conn is not None:
+                self.conn = None
+                conn.close()
+            error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
+            if error is not None:
+                now_ns = perf_counter_ns()
+                return self._record_failure(url, prepared.label, stats, error, start_ns, now_ns, None, 0)
+        while True:
+            conn = self.conn
+            assert conn is not None
+            future: asyncio.Future[tuple[str | None, str, int]] = loop.create_future()
+            self._future = future
+            conn.send(prepared.payload, start_ns, prepared.is_head)
+            code, message, now_ns = await future
+            self._future = None
+            if code == NO_RESPONSE and conn.requests_sent > 1 and not self._retried:
+                # The server closed an idle keep-alive connection as we reused it: retry once.
+                self._retried = True
+                error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
+                if error is None:
+                    continue
+                return self._record_failure(
+                    url, prepared.label, stats, error, start_ns, perf_counter_ns(), None, 0
+                )
+            break
+        if code is not None:
+            return self._record_failure(
+                url, prepared.label, stats, (code, message), start_ns, now_ns, conn, prepared.sent_bytes
+            )
+        return self._record_response(url, prepared.label, stats, conn, start_ns, now_ns, prepared.sent_bytes)
+
+    async def _connect(
+        self, origin: tuple[str, str, int], scheme: str, host: str, port: int
+    ) -> tuple[str, str] | None:
+        worker = self.worker
+        conn = CapturingConnection(self, origin)
+        try:
+            await asyncio.wait_for(
+                worker.loop.create_connection(
+                    lambda: conn, host, port, ssl=worker.tls_context() if scheme == "https" else None
+                ),
+                worker.timeout_s,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any failure to connect is a failed sample, never a crash
+            return describe_connect_error(exc)
+        self.conn = conn
+        return None
+
+    def _record_response(
+        self,
+        url: str,
+        label: str,
+        stats: LabelStats,
+        conn: CapturingConnection,
+        start_ns: int,
+        now_ns: int,
+        sent: int,
+    ) -> Response:
+        worker = self.worker
+        off = worker.epoch_offset_ns
+        start_ms = (start_ns + off) // 1_000_000
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in conn.header_list:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        reason = conn.reason.decode("latin-1")
+        elapsed_ms = (now_ns + off) // 1_000_000 - start_ms
+        response = Response(url, conn.status, reason, headers, b"".join(conn.body_parts), elapsed_ms, None)
+        connect_ms = 0
+        if conn.connect_ns:
+            connect_ms = (conn.connect_ns + off) // 1_000_000 - start_ms
+            conn.connect_ns = 0
+        self._pending = _Pending(
+            response,
+            stats,
+            start_ms,
+            status_fields(conn.status, reason),
+            worker.ok_by_status[conn.status],
+            f"{conn.status} {reason}",
+            "text",
+            conn.received,
+            sent,
+            (conn.first_byte_ns + off) // 1_000_000 - start_ms,
+            connect_ms,
+        )
+        stats.append((now_ns - start_ns) // 1000)
+        stats.received += conn.received
+        stats.sent += sent
+        self._last = response
+        if not conn.keep_alive:
+            self.conn = None
+            conn.close()
+        return response
+
+    def _record_failure(
+        self,
+        url: str,
+        label: str,
+        stats: LabelStats,
+        error: tuple[str, str],
+        start_ns: int,
+        now_ns: int,
+        conn: CapturingConnection | None,
+        sent: int,
+    ) -> Response:
+        off = self.worker.epoch_offset_ns
+        start_ms = (start_ns + off) // 1_000_000
+        code, message = error
+        received = conn.received if conn is not None else 0
+        elapsed_ms = (now_ns + off) // 1_000_000 - start_ms
+        response = Response(url, 0, "", {}, b"", elapsed_ms, f"{code}: {message}")
+        first_byte_ns = conn.first_byte_ns if conn is not None and conn.received else 0
+        connect_ns = conn.connect_ns if conn is not None else 0
+        self._pending = _Pending(
+            response,
+            stats,
+            start_ms,
+            f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}",
+            False,
+            f"{non_http_code(code)} ({message})",
+            "",
+            received,
+            sent,
+            (first_byte_ns + off) // 1_000_000 - start_ms if first_byte_ns else 0,
+            (connect_ns + off) // 1_000_000 - start_ms if connect_ns else 0,
+        )
+        stats.append((now_ns - start_ns) // 1000)
+        stats.received += received
+        stats.sent += sent
+        self._last = response
+        return response
+
+    def flush(self) -> None:
+        """Write the last response's row, now that the user's checks on it are done."""
+        p = self._pending
+        if p is None:
+            return
+        self._pending = None
+        response = p.response
+        assert response is not None
+        failure = response.failure_message
+        ok = p.ok and failure is None
+        stats = p.stats
+        if not ok:
+            stats.errors += 1
+            stats.error_kinds[p.error_kind if not p.ok or failure is None else failure] += 1
+        self.worker.rows_append(
+            f"{p.start_ms},{p.elapsed_ms},{quote_field(stats.label)},{p.code}{self.thread_part}{p.data_type},"
+            f"{'true' if ok else 'false'},{quote_field(failure or '')},{p.received},{p.sent}"
+            f"{self.group_state.counts_text},{quote_field(p.url)},{p.latency_ms},0,{p.connect_ms}\n"
+        )
+
+    def record_exception(self, label: str, exc: BaseException, start_ns: int) -> None:
+        """A user function raised: record a failed sample named after it (as JMeter's sampler errors)."""
+        self.flush()
+        now_ns = perf_counter_ns()
+        stats = self.worker.stats_for(label)
+        text = str(exc).replace("\n", " ")[:200] or type(exc).__name__
+        self._record_failure("", label, stats, (type(exc).__name__, text), start_ns, now_ns, None, 0)
+        self.flush()
+
+    def _check_running(self) -> None:
+        if self.worker.stopping or perf_counter_ns() >= self.deadline_ns:
+            raise StopUser
+
+    def close(self) -> None:
+        conn = self.conn
+        if conn is not None:
+            self.conn = None
+            conn.in_flight = False  # an abandoned request is not a sample
+            conn.close()
+
+    # -- ConnectionOwner ---------------------------------------------------------------------------
+
+    def response_complete(self, conn: HttpConnection, now_ns: int) -> None:
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result((None, "", now_ns))
+
+    def request_failed(self, conn: HttpConnection, code: str, message: str, now_ns: int) -> None:
+        if conn is self.conn:
+            self.conn = None
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result((code, message, now_ns))
+
+    def connection_closed(self, conn: HttpConnection) -> None:
+        if conn is self.conn:
+            self.conn = None

@@ -1,0 +1,56 @@
+"""What a scenario file describes, as frozen data: requests with templates, checks, feeders, flows.
+
+A ``Flow`` is a ``UserGroup.behaviour``: the worker turns it into a user function
+(``surge.scenario.flow``). Everything here is validated when the file is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from surge.plan import ThinkTime
+from surge.scenario.checks import Assertion, Extraction, Template
+
+FEEDER_MODES = ("sequential", "random", "unique")
+EXHAUSTED_MODES = ("recycle", "stop")
+
+
+@dataclass(frozen=True)
+class FlowRequest:
+    """One request of a scenario; strings may hold ``${name}`` references."""
+
+    name: str
+    label: str  # may hold ${name} too
+    method: str
+    url: Template  # absolute after the base URL is applied
+    headers: tuple[tuple[str, Template], ...] = ()
+    query: tuple[tuple[str, Template], ...] = ()
+    body: Template | None = None
+    json_body: Any = None  # a JSON document whose strings are templates
+    has_json_body: bool = False
+    extract: tuple[Extraction, ...] = ()
+    assertions: tuple[Assertion, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feeder:
+    """Rows of a CSV file handed to users, one per iteration (as JMeter's CSV Data Set)."""
+
+    name: str
+    path: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    mode: str = "sequential"  # sequential, random, unique (each row at most once in the whole run)
+    on_exhausted: str = "recycle"  # recycle (start over) or stop (the user stops)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What each user of a group does per iteration: the journey in order, or one weighted pick."""
+
+    requests: tuple[FlowRequest, ...]
+    weights: tuple[float, ...] | None = None  # set: each iteration sends one request drawn by weight
+    feeder: Feeder | None = None
+    think_time: ThinkTime = field(default_factory=ThinkTime)
+    variables: tuple[tuple[str, str], ...] = ()
