@@ -245,20 +245,14 @@ class Assertion:
             value = _MISSING if document is _MISSING else json_lookup(document, self.json_path)
             if value is _MISSING:
                 return f"No results for path: {self.path_text}"
-            if value == self.expected or json_text(value) == json_text(self.expected):
+            if value == expected or json_text(value) == json_text(expected):
                 return None
-            return f"Value expected to be '{json_text(self.expected)}', but found '{json_text(value)}'"
+            return f"Value expected to be '{json_text(expected)}', but found '{json_text(value)}'"
         text = body.decode("utf-8", errors="replace")
         if kind == "contains":
-            return (
-                None if self.expected in text else f"Test failed: text expected to contain /{self.expected}/"
-            )
+            return None if expected in text else f"Test failed: text expected to contain /{expected}/"
         if kind == "not_contains":
-            return (
-                None
-                if self.expected not in text
-                else f"Test failed: text expected not to contain /{self.expected}/"
-            )
-        if compile_regex(self.expected).search(text) is not None:
+            return None if expected not in text else f"Test failed: text expected not to contain /{expected}/"
+        if compile_regex(expected).search(text) is not None:
             return None
-        return f"Test failed: text expected to match /{self.expected}/"
+        return f"Test failed: text expected to match /{expected}/"
