@@ -162,15 +162,46 @@ def _plan_from_source(args: argparse.Namespace) -> Plan:
     if args.file is not None:
         if args.urls:
             raise UsageError("give URLs or a scenario file (-f), not both: the file names its URLs")
+        given = [name for name, value in _request_and_load_options(args) if value]
+        if given:
+            raise UsageError(f"{', '.join(given)}: set in the scenario file with -f, not on the command line")
         from surge.scenario.plan_file import load_plan_file
 
-        return load_plan_file(Path(args.file))
+        plan = load_plan_file(Path(args.file))
+        if args.insecure:
+            plan = replace(plan, client=replace(plan.client, insecure=True))
+        return plan
     from surge.scenario.script import load_script_plan
+
+    request_options = {"-X", "-H", "--body", "--label", "--rate", "--stages", "--max-in-flight"}
+    given = [name for name, value in _request_and_load_options(args) if value and name in request_options]
+    if given:
+        raise UsageError(f"{', '.join(given)}: not used with -s (the Python user makes its own requests)")
 
     if len(args.urls) > 1:
         raise UsageError("with -s, give at most one URL: the base of the scenario's relative URLs")
     base_url = args.urls[0] if args.urls else ""
     return load_script_plan(Path(args.script), _load_model(args), _client_options(args), base_url)
+
+
+def _request_and_load_options(args: argparse.Namespace) -> list[tuple[str, bool]]:
+    """Options a plan file defines itself, and whether each was given."""
+    return [
+        ("-u", args.users != 1),
+        ("--ramp-up", args.ramp_up != "0"),
+        ("-d", args.duration is not None),
+        ("-n", args.iterations is not None),
+        ("--think-time", args.think_time != "0"),
+        ("-X", args.method is not None),
+        ("-H", bool(args.header)),
+        ("--body", args.body is not None or args.body_file is not None),
+        ("--label", bool(args.label)),
+        ("--timeout", args.timeout != "30s"),
+        ("--ok-status", args.ok_status is not None),
+        ("--rate", args.rate is not None),
+        ("--stages", args.stages is not None),
+        ("--max-in-flight", args.max_in_flight is not None),
+    ]
 
 
 def _load_model(args: argparse.Namespace) -> LoadModel:

@@ -65,7 +65,18 @@ class CapturingConnection(HttpConnection):
 class Response:
     """What a request returned. ``status`` is 0 and ``error`` set when no HTTP response came."""
 
-    __slots__ = ("_failure", "_json", "body", "elapsed_ms", "error", "headers", "reason", "status", "url")
+    __slots__ = (
+        "_failure",
+        "_json",
+        "body",
+        "elapsed_ms",
+        "error",
+        "headers",
+        "reason",
+        "status",
+        "status_accepted",
+        "url",
+    )
 
     def __init__(
         self,
@@ -86,6 +97,8 @@ class Response:
         self.error = error
         self._failure: str | None = None
         self._json: Any = None
+        # Set by a status check that expects this status (say 404): the status alone no longer fails it.
+        self.status_accepted = False
 
     @property
     def text(self) -> str:
@@ -402,11 +415,11 @@ class Session:
         response = p.response
         assert response is not None
         failure = response.failure_message
-        ok = p.ok and failure is None
+        ok = (p.ok or response.status_accepted) and failure is None
         stats = p.stats
         if not ok:
             stats.errors += 1
-            stats.error_kinds[p.error_kind if not p.ok or failure is None else failure] += 1
+            stats.error_kinds[failure if failure is not None else p.error_kind] += 1
         self.worker.rows_append(
             f"{p.start_ms},{p.elapsed_ms},{quote_field(stats.label)},{p.code}{self.thread_part}{p.data_type},"
             f"{'true' if ok else 'false'},{quote_field(failure or '')},{p.received},{p.sent}"

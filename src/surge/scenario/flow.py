@@ -13,7 +13,7 @@ import json
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin
 
 from surge.engine.schedule import think_time_s
 from surge.engine.session import Response, Session, StopUser
@@ -84,9 +84,14 @@ def request_parts(
 def _render_url(request: FlowRequest, variables: Mapping[str, str]) -> str:
     template = request.url
     if template.is_static:
-        return template.parts[0]
-    safe = {name: quote(variables[name], safe=_URL_SAFE) for name in template.names if name in variables}
-    return template.render(safe)
+        url = template.parts[0]
+    else:
+        safe = {name: quote(variables[name], safe=_URL_SAFE) for name in template.names if name in variables}
+        url = template.render(safe)
+    if request.base_url and not url.startswith(("http://", "https://")):
+        # Joined after substitution: "${next}" may hold a path or a whole URL (a Location header).
+        url = urljoin(request.base_url, url)
+    return url
 
 
 def compile_flow(flow: Flow, worker: Worker) -> Callable[[Session], Awaitable[None]]:
@@ -145,6 +150,8 @@ def _apply(request: FlowRequest, response: Response, variables: dict[str, str]) 
         if value is not None:
             variables[extraction.variable] = value
     for assertion in request.assertions:
+        if assertion.kind == "status" and response.status in assertion.expected:
+            response.status_accepted = True  # an expected status is a success, even 404 (as k6)
         message = assertion.check(response.status, response.body, response.elapsed_ms, parsed, variables)
         if message is not None:
             response.fail(message)

@@ -23,7 +23,7 @@ class FlowRequest:
     name: str
     label: str  # may hold ${name} too
     method: str
-    url: Template  # absolute after the base URL is applied
+    url: Template  # joined to base_url after substitution unless it is absolute then
     headers: tuple[tuple[str, Template], ...] = ()
     query: tuple[tuple[str, Template], ...] = ()
     body: Template | None = None
@@ -31,6 +31,7 @@ class FlowRequest:
     has_json_body: bool = False
     extract: tuple[Extraction, ...] = ()
     assertions: tuple[Assertion, ...] = ()
+    base_url: str = ""
 
 
 @dataclass(frozen=True)

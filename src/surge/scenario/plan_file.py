@@ -238,16 +238,20 @@ def _request(ctx: _Context, name: str, table: Any, base_url: str) -> FlowRequest
     if "url" not in table:
         raise ctx.error(where, f"request {name!r} needs a url")
     url_text = ctx.typed(table["url"], str, (*where, "url"), "url")
-    if not url_text.startswith(("http://", "https://")):
+    url_template = Template.parse(url_text)
+    # Validate with every variable standing for a plain word; variables may not make up the host.
+    probe = url_template.render({name: "x" for name in url_template.names})
+    if not probe.startswith(("http://", "https://")):
         if not base_url:
             raise ctx.error(
                 (*where, "url"), f"relative url {url_text!r} needs a base_url at the top of the plan"
             )
-        url_text = urljoin(base_url, url_text)
-    # Variables may stand in the path, query and fragment, not in the scheme, host or port.
-    probe = Template.parse(url_text).render({})
-    ctx.guard((*where, "url"), lambda: Request(probe.replace("${", "_").replace("}", "_")))
-    if "${" in urlsplit(probe).netloc:
+        # "${next}" alone may be a path or a whole URL (a Location header), known only at run time.
+        probe = base_url if url_text.startswith("${") else urljoin(base_url, probe)
+    ctx.guard((*where, "url"), partial(Request, probe))
+    if any(
+        f"${{{name}}}" in urlsplit(url_text).netloc for name in url_template.names
+    ) and not url_text.startswith("${"):
         raise ctx.error((*where, "url"), f"invalid url {url_text!r}: no ${{variables}} in the host or port")
     method = ctx.typed(table.get("method", "GET"), str, (*where, "method"), "method").upper()
     headers = _string_pairs(ctx, table.get("headers", {}), (*where, "headers"), "header")
@@ -266,13 +270,18 @@ def _request(ctx: _Context, name: str, table: Any, base_url: str) -> FlowRequest
     assertions = _assertions(ctx, (*where, "assert"), table.get("assert", {}))
     label = ctx.typed(table.get("label", ""), str, (*where, "label"), "label")
     if not label:
-        label = f"{method} {urlsplit(probe).path or '/'}"
+        path = (
+            urlsplit(url_text).path
+            if url_text.startswith(("http://", "https://"))
+            else url_text.split("?")[0]
+        )
+        label = f"{method} {path or '/'}"
     ctx.guard((*where, "method"), lambda: Request("http://x/", method=method))
     return FlowRequest(
         name=name,
         label=label,
         method=method,
-        url=Template.parse(url_text),
+        url=url_template,
         headers=headers,
         query=query,
         body=body,
@@ -280,6 +289,7 @@ def _request(ctx: _Context, name: str, table: Any, base_url: str) -> FlowRequest
         has_json_body="json" in table,
         extract=extractions,
         assertions=assertions,
+        base_url=base_url,
     )
 
 
