@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urljoin
 
+from surge.engine.client import PreparedRequest
 from surge.engine.schedule import think_time_s
 from surge.engine.session import Response, Session, StopUser
-from surge.scenario.checks import render_json
+from surge.scenario.checks import json_has_template, render_json
 from surge.scenario.model import Feeder, Flow, FlowRequest
 
 if TYPE_CHECKING:
@@ -109,6 +110,12 @@ def compile_flow(flow: Flow, worker: Worker) -> Callable[[Session], Awaitable[No
     think = None if flow.think_time.is_zero else flow.think_time
     initial = dict(flow.variables)
     rng = worker.rng
+    # Requests without any ${variable} are built once, not rendered per iteration.
+    static: dict[int, PreparedRequest] = {}
+    for request in requests:
+        if is_static(request):
+            url, headers, body = request_parts(request, {})
+            static[id(request)] = worker.prepare(request.method, url, headers, body, request.label)
 
     async def iteration(session: Session) -> None:
         variables = session.vars
@@ -125,9 +132,13 @@ def compile_flow(flow: Flow, worker: Worker) -> Callable[[Session], Awaitable[No
         else:
             steps = (requests[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])],)
         for request in steps:
-            url, headers, body = request_parts(request, variables)
-            label = request.label if "${" not in request.label else _render_label(request.label, variables)
-            prepared = worker.prepare(request.method, url, headers, body, label)
+            prepared = static.get(id(request))
+            if prepared is None:
+                url, headers, body = request_parts(request, variables)
+                label = (
+                    request.label if "${" not in request.label else _render_label(request.label, variables)
+                )
+                prepared = worker.prepare(request.method, url, headers, body, label)
             response = await session.send_prepared(prepared)
             if response.error is None:
                 _apply(request, response, variables)
@@ -135,6 +146,16 @@ def compile_flow(flow: Flow, worker: Worker) -> Callable[[Session], Awaitable[No
                 await session.think(think_time_s(think, rng))
 
     return iteration
+
+
+def is_static(request: FlowRequest) -> bool:
+    """Whether the request holds no ${variable} anywhere (then it is the same bytes every time)."""
+    templates = [request.url, *(v for _, v in request.headers), *(v for _, v in request.query)]
+    if request.body is not None:
+        templates.append(request.body)
+    if any(not t.is_static for t in templates) or "${" in request.label:
+        return False
+    return not (request.has_json_body and json_has_template(request.json_body))
 
 
 def _render_label(label: str, variables: Mapping[str, str]) -> str:

@@ -27,7 +27,7 @@ from surge.plan import (
     UserGroup,
     parse_stages,
 )
-from surge.scenario.checks import Assertion, Extraction, Template, json_has_template
+from surge.scenario.checks import Assertion, Extraction, Template
 from surge.scenario.model import EXHAUSTED_MODES, FEEDER_MODES, Feeder, Flow, FlowRequest
 from surge.scenario.toml_lines import Path as KeyPath
 from surge.scenario.toml_lines import key_lines, line_of
@@ -469,14 +469,10 @@ def _load(
 
 def _static_request(flow_request: FlowRequest) -> Request | None:
     """The request as a plain Request when it has no variables at all, else None."""
-    parts = [flow_request.url, *(v for _, v in flow_request.headers), *(v for _, v in flow_request.query)]
-    if flow_request.body is not None:
-        parts.append(flow_request.body)
-    if any(not t.is_static for t in parts) or "${" in flow_request.label:
+    from surge.scenario.flow import is_static, request_parts
+
+    if not is_static(flow_request):
         return None
-    if flow_request.has_json_body and json_has_template(flow_request.json_body):
-        return None
-    from surge.scenario.flow import request_parts
 
     url, headers, body = request_parts(flow_request, {})
     return Request(url=url, method=flow_request.method, headers=headers, body=body, label=flow_request.label)
