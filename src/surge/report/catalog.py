@@ -19,6 +19,8 @@ class ChartSpec:
     # time_lines | time_stacked | lines | steps | markers | bars | categories
     kind: str
     description: str = ""
+    # Drawn only when the report computed this graph (surge-only graphs that need optional data).
+    optional: bool = False
 
     @property
     def is_time(self) -> bool:
@@ -87,6 +89,16 @@ OVER_TIME = PageSpec(
             "Average Connect Time in ms",
             "time_lines",
             "Mean connect time per label in each time bucket.",
+        ),
+        ChartSpec(
+            "queueTimeOverTime",
+            "Queue Time Over Time (open model)",
+            _TIME,
+            "Queueing delay in ms",
+            "time_lines",
+            "Delay between each request's intended send time and its actual send (open-model runs): "
+            "a growing delay means the server, or the generator, could not keep up with the arrival rate.",
+            optional=True,
         ),
     ),
 )

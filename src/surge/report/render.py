@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -86,6 +86,14 @@ def _nav(root: str) -> list[dict[str, Any]]:
     ]
 
 
+def _visible_charts(page: PageSpec, content: ReportContent) -> PageSpec:
+    """The page without its optional charts that this report did not compute."""
+    charts = tuple(
+        spec for spec in page.charts if not spec.optional or find_graph(content.graphs, spec.graph_id)
+    )
+    return replace(page, charts=charts)
+
+
 def _chart_page_data(page: PageSpec, content: ReportContent, zone: ZoneInfo) -> dict[str, Any]:
     charts = [chart_data(spec, find_graph(content.graphs, spec.graph_id), zone) for spec in page.charts]
     return {"timezone": content.timezone, "charts": charts}
@@ -119,7 +127,7 @@ def render_report(out_dir: Path, content: ReportContent) -> Path:
     pages_dir = out_dir / PAGES_DIR
     pages_dir.mkdir(parents=True, exist_ok=True)
     chart_template = env.get_template("charts.html")
-    for page in CHART_PAGES:
+    for page in (_visible_charts(page, content) for page in CHART_PAGES):
         (pages_dir / page.file_name).write_text(
             chart_template.render(
                 **common,
