@@ -20,7 +20,6 @@ from surge.plan import (
     parse_stages,
 )
 from surge.units import parse_duration_s
-from surge.verdict.thresholds import parse_thresholds
 
 DEFAULT_DURATION_S = 10.0
 
@@ -154,6 +153,9 @@ def build_plan(args: argparse.Namespace) -> Plan:
         plan = _plan_from_source(args)
     else:
         plan = _plan_from_urls(args)
+    # Imported here: the thresholds module pulls in the engine's summary, which `surge --help` skips.
+    from surge.verdict.thresholds import parse_thresholds
+
     thresholds = plan.thresholds + parse_thresholds(args.threshold)
     return replace(plan, thresholds=thresholds, abort_on_fail=plan.abort_on_fail or args.abort_on_fail)
 

@@ -9,7 +9,6 @@ from typing import TextIO
 from surge.engine.open_model import LATE_TOLERANCE_MS
 from surge.engine.runner import RunResult
 from surge.plan import Plan
-from surge.verdict.ci_reports import summary_document, write_junit, write_summary_json
 from surge.verdict.outcome import Verdict, decide, generator_saturation_reasons, late_arrival_reasons
 from surge.verdict.thresholds import ThresholdResult, evaluate
 
@@ -63,6 +62,11 @@ def print_verdict(plan: Plan, result: RunResult, verdict: Verdict, stream: TextI
 def write_ci_reports(
     result: RunResult, verdict: Verdict, *, junit: str | None, summary_json: str | None
 ) -> None:
+    if junit is None and summary_json is None:
+        return
+    # Imported only when asked for: XML and JSON writing are not needed by most runs.
+    from surge.verdict.ci_reports import summary_document, write_junit, write_summary_json
+
     if junit is not None:
         write_junit(Path(junit), verdict, result.duration_s)
     if summary_json is not None:
