@@ -335,7 +335,11 @@ class Plan:
         """Number of samples an iterations-only plan makes; None for a timed plan."""
         total = 0
         for group in self.groups:
-            if group.load.iterations is None or group.load.duration_s is not None or group.behaviour is not None:
+            if (
+                group.load.iterations is None
+                or group.load.duration_s is not None
+                or group.behaviour is not None
+            ):
                 return None
             total += group.load.users * group.load.iterations * len(group.requests)
         return total

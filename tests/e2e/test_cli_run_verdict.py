@@ -92,6 +92,7 @@ def test_requests_leaving_late_make_the_run_invalid(tmp_path: Path, server: Loca
         ["--rate", "10", "-n", "3"],
         ["--stages", "10s"],
         ["--max-in-flight", "5"],
+        ["--rate", "10", "-u", "5"],
         ["--junit", "/nonexistent/dir/j.xml"],
     ],
 )

@@ -210,6 +210,11 @@ def _load_model(args: argparse.Namespace) -> LoadModel:
     duration_s = parse_duration_s(args.duration) if args.duration is not None else None
     is_open = args.rate is not None or args.stages is not None
     if is_open:
+        closed_only = [("-u", args.users != 1), ("--ramp-up", args.ramp_up != "0"),
+                       ("--think-time", args.think_time != "0")]  # fmt: skip
+        given = [name for name, value in closed_only if value]
+        if given:
+            raise UsageError(f"{', '.join(given)}: for users (closed model), not with --rate/--stages")
         return LoadModel(
             duration_s=duration_s if duration_s is not None or args.stages else DEFAULT_DURATION_S,
             iterations=args.iterations,

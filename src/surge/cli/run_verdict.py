@@ -38,7 +38,8 @@ def print_verdict(plan: Plan, result: RunResult, verdict: Verdict, stream: TextI
     if result.arrivals:
         stream.write(
             f"Arrivals: {result.arrivals}, late (> {LATE_TOLERANCE_MS} ms after the intended time): "
-            f"{result.late_arrivals}, never sent: {result.unsent_arrivals}\n"
+            f"{result.late_arrivals}, never sent: {result.unsent_arrivals}, longest queueing delay: "
+            f"{result.max_queue_ms} ms\n"
         )
     if result.aborted_by is not None:
         stream.write(
@@ -84,5 +85,6 @@ def write_ci_reports(
             "late": result.late_arrivals,
             "unsent": result.unsent_arrivals,
             "late_tolerance_ms": LATE_TOLERANCE_MS,
+            "max_queue_ms": result.max_queue_ms,
         }
         write_summary_json(Path(summary_json), document)

@@ -248,6 +248,7 @@ class ArrivalDispatcher:
         self.arrivals = 0
         self.late = 0
         self.unsent = 0
+        self.max_queue_ns = 0
         self.started = False
         self.finished = False
         self.timer: asyncio.TimerHandle | None = None
@@ -297,9 +298,15 @@ class ArrivalDispatcher:
         else:
             self.pending.append((index, intended_ns))
             return
+        self._sending(slot, index, intended_ns, now_ns)
+
+    def _sending(self, slot: Slot, index: int, intended_ns: int, now_ns: int) -> None:
         self.busy += 1
-        if now_ns - intended_ns > _LATE_TOLERANCE_NS:
+        queue_ns = now_ns - intended_ns
+        if queue_ns > _LATE_TOLERANCE_NS:
             self.late += 1
+        if queue_ns > self.max_queue_ns:
+            self.max_queue_ns = queue_ns
         slot.send(index, intended_ns, now_ns)
 
     def slot_free(self, slot: Slot, now_ns: int) -> None:
@@ -308,10 +315,7 @@ class ArrivalDispatcher:
             return
         if self.pending:
             index, intended_ns = self.pending.popleft()
-            self.busy += 1
-            if now_ns - intended_ns > _LATE_TOLERANCE_NS:
-                self.late += 1
-            slot.send(index, intended_ns, now_ns)
+            self._sending(slot, index, intended_ns, now_ns)
             return
         self.idle.append(slot)
         self._check_done()

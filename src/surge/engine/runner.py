@@ -75,6 +75,7 @@ class RunResult:
     arrivals: int = 0
     late_arrivals: int = 0
     unsent_arrivals: int = 0
+    max_queue_ms: int = 0  # open model: longest delay from an intended to the actual send
     aborted_by: ThresholdResult | None = None  # --abort-on-fail: the threshold that ended the run
 
 
@@ -198,6 +199,7 @@ class Runner:
             arrivals=sum(r.arrivals for r in finished),
             late_arrivals=sum(r.late_arrivals for r in finished),
             unsent_arrivals=sum(r.unsent_arrivals for r in finished),
+            max_queue_ms=max((r.max_queue_ms for r in finished), default=0),
             aborted_by=self.aborted_by,
         )
 

@@ -64,6 +64,7 @@ class WorkerResult:
     arrivals: int = 0  # open model: arrivals due in this process, of which late, and late and unsent
     late_arrivals: int = 0
     unsent_arrivals: int = 0
+    max_queue_ms: int = 0  # longest wait of an open-model arrival for a connection
 
 
 class Worker:
@@ -236,6 +237,7 @@ class Worker:
             arrivals=sum(d.arrivals for d in self.dispatchers),
             late_arrivals=sum(d.late for d in self.dispatchers),
             unsent_arrivals=sum(d.unsent for d in self.dispatchers),
+            max_queue_ms=max((d.max_queue_ns for d in self.dispatchers), default=0) // 1_000_000,
         )
 
     def request_stop(self) -> None:
