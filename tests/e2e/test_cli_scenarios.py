@@ -137,3 +137,36 @@ def test_plan_file_refuses_load_options(tmp_path: Path) -> None:
     plan.write_text("[requests.a]\nurl = 'http://127.0.0.1:9/'\n[[groups]]\n")
     done = surge("-f", str(plan), "-u", "5", "-d", "3s", "-o", str(tmp_path / "r.jtl"))
     assert done.returncode == 2 and "-u, -d: set in the scenario file" in done.stderr
+
+
+def test_open_model_plan_file(tmp_path: Path, server: LocalHttpServer) -> None:
+    plan = tmp_path / "open.toml"
+    plan.write_text(
+        textwrap.dedent(
+            f"""\
+            base_url = "{server.base_url}"
+            thresholds = ["samples>=80", "samples<=80"]
+
+            [requests.fast]
+            url = "/fast"
+            [requests.json]
+            url = "/json"
+
+            [[groups]]
+            name = "arrivals"
+            stages = "1s:40,1s:80"
+            max_in_flight = 50
+            """
+        )
+    )
+    out = tmp_path / "r.jtl"
+    done = surge("-f", str(plan), "-o", str(out), "-p", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Arrivals: 80, late" in done.stdout  # 0 -> 40/s over 1 s, then 40 -> 80/s over 1 s: 20 + 60
+    header = out.read_text().splitlines()[0]
+    assert header.endswith(',"queueTime"')
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 80
+    labels = sorted(r["label"] for r in rows)
+    assert labels.count("GET /fast") == labels.count("GET /json")  # arrivals take the journey in turn
