@@ -67,11 +67,12 @@ class Response:
 
     __slots__ = (
         "_failure",
+        "_headers",
         "_json",
+        "_raw_headers",
         "body",
         "elapsed_ms",
         "error",
-        "headers",
         "reason",
         "status",
         "status_accepted",
@@ -83,7 +84,7 @@ class Response:
         url: str,
         status: int,
         reason: str,
-        headers: dict[str, str],
+        headers: dict[str, str] | list[tuple[bytes, bytes]],
         body: bytes,
         elapsed_ms: int,
         error: str | None,
@@ -91,7 +92,9 @@ class Response:
         self.url = url
         self.status = status
         self.reason = reason
-        self.headers = headers  # names lower-cased; repeated headers joined with ", "
+        # Decoded on first use: most responses are never asked for their headers.
+        self._headers: dict[str, str] | None = headers if isinstance(headers, dict) else None
+        self._raw_headers = headers if isinstance(headers, list) else []
         self.body = body
         self.elapsed_ms = elapsed_ms
         self.error = error
@@ -99,6 +102,19 @@ class Response:
         self._json: Any = None
         # Set by a status check that expects this status (say 404): the status alone no longer fails it.
         self.status_accepted = False
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers; names lower-cased, repeated headers joined with ", "."""
+        headers = self._headers
+        if headers is None:
+            headers = {}
+            for raw_name, raw_value in self._raw_headers:
+                name = raw_name.decode("latin-1").lower()
+                value = raw_value.decode("latin-1")
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            self._headers = headers
+        return headers
 
     @property
     def text(self) -> str:
@@ -181,6 +197,8 @@ class Session:
         self._pending: _Pending | None = None
         self._last: Response | None = None
         self._retried = False
+        self._codes: dict[tuple[int, str], str] = {}  # "200,OK" per status and reason seen
+        self._quotes: dict[str, str] = {}  # labels and URLs, quoted for the JTL once
 
     # -- the API of a user function ---------------------------------------------------------------
 
@@ -214,8 +232,6 @@ class Session:
         json: Any = None,
     ) -> Response:
         """Send one request and wait for its response; failures come back in ``Response.error``."""
-        self.flush()
-        self._check_running()
         target_url = self.resolve(url)
         if params:
             target_url += ("&" if "?" in target_url else "?") + urlencode(params, doseq=True)
@@ -334,14 +350,11 @@ class Session:
         worker = self.worker
         off = worker.epoch_offset_ns
         start_ms = (start_ns + off) // 1_000_000
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in conn.header_list:
-            name = raw_name.decode("latin-1").lower()
-            value = raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
         reason = conn.reason.decode("latin-1")
         elapsed_ms = (now_ns + off) // 1_000_000 - start_ms
-        response = Response(url, conn.status, reason, headers, b"".join(conn.body_parts), elapsed_ms, None)
+        parts = conn.body_parts
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
+        response = Response(url, conn.status, reason, conn.header_list, body, elapsed_ms, None)
         connect_ms = 0
         if conn.connect_ns:
             connect_ms = (conn.connect_ns + off) // 1_000_000 - start_ms
@@ -350,7 +363,7 @@ class Session:
             response,
             stats,
             start_ms,
-            status_fields(conn.status, reason),
+            self._code_fields(conn.status, reason),
             worker.ok_by_status[conn.status],
             f"{conn.status} {reason}",
             "text",
@@ -421,10 +434,25 @@ class Session:
             stats.errors += 1
             stats.error_kinds[failure if failure is not None else p.error_kind] += 1
         self.worker.rows_append(
-            f"{p.start_ms},{p.elapsed_ms},{quote_field(stats.label)},{p.code}{self.thread_part}{p.data_type},"
+            f"{p.start_ms},{p.elapsed_ms},{self._quoted(stats.label)},{p.code}{self.thread_part}{p.data_type},"
             f"{'true' if ok else 'false'},{quote_field(failure or '')},{p.received},{p.sent}"
-            f"{self.group_state.counts_text},{quote_field(p.url)},{p.latency_ms},0,{p.connect_ms}\n"
+            f"{self.group_state.counts_text},{self._quoted(p.url)},{p.latency_ms},0,{p.connect_ms}\n"
         )
+
+    def _code_fields(self, status: int, reason: str) -> str:
+        key = (status, reason)
+        fields = self._codes.get(key)
+        if fields is None:
+            fields = self._codes[key] = status_fields(status, reason)
+        return fields
+
+    def _quoted(self, text: str) -> str:
+        quoted = self._quotes.get(text)
+        if quoted is None:
+            if len(self._quotes) > 1000:
+                self._quotes.clear()
+            quoted = self._quotes[text] = quote_field(text)
+        return quoted
 
     def record_exception(self, label: str, exc: BaseException, start_ns: int) -> None:
         """A user function raised: record a failed sample named after it (as JMeter's sampler errors)."""
