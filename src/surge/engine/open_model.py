@@ -79,7 +79,8 @@ class Slot:
         step = self.step_for(index)
         self.step = step
         self.intended_ns = intended_ns
-        self.sent_ns = now_ns
+        # A batch may send an arrival up to _BATCH_NS early: its queueing delay is then 0, not negative.
+        self.sent_ns = now_ns if now_ns > intended_ns else intended_ns
         self.retried = False
         conn = self.conn
         if conn is not None and conn.origin is step.origin and conn.transport is not None:
