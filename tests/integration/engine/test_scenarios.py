@@ -132,6 +132,9 @@ def test_weighted_pick_and_groups(tmp_path: Path, server: LocalHttpServer) -> No
     walkers = [r["label"] for r in rows if r["threadName"] == "walkers 2-1"]
     assert walkers == ["GET /json", "GET /fast"] * 5
     assert {r["allThreads"] for r in rows} <= {"1", "2", "3"}
+    # grpThreads counts the sample's own group: at most 2 pickers, 1 walker.
+    assert {r["grpThreads"] for r in rows if r["threadName"].startswith("pickers")} <= {"1", "2"}
+    assert {r["grpThreads"] for r in rows if r["threadName"].startswith("walkers")} == {"1"}
 
 
 def test_python_user(tmp_path: Path, server: LocalHttpServer) -> None:
