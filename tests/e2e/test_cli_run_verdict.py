@@ -60,7 +60,8 @@ def test_abort_on_fail_stops_early_with_exit_3(tmp_path: Path, server: LocalHttp
     started = time.monotonic()
     done = surge(
         # A think time keeps the generator far from CPU saturation (which would make the run invalid).
-        f"{server.base_url}/status/503", "-d", "60s", "-p", "1", "--think-time", "20ms", "-o", str(tmp_path / "r.jtl"),
+        f"{server.base_url}/status/503", "-d", "60s", "-p", "1", "--think-time", "20ms",
+        "-o", str(tmp_path / "r.jtl"),
         "--threshold", "errors<5", "--abort-on-fail", "--summary-json", str(summary),
     )  # fmt: skip
     assert time.monotonic() - started < 45  # far from the 60 s asked: stopped on the threshold
