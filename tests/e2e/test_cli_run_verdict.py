@@ -102,3 +102,15 @@ def test_bad_verdict_options_exit_2(tmp_path: Path, args: list[str]) -> None:
     done = surge("http://127.0.0.1:9/", "-o", str(tmp_path / "r.jtl"), *args)
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_invalid_run_without_thresholds_warns_and_exits_0(tmp_path: Path, server: LocalHttpServer) -> None:
+    # The same late-leaving run, but nobody asked for a verdict: it is reported, not failed.
+    done = surge(
+        f"{server.base_url}/slow?ms=200", "--rate", "20", "-d", "2s", "--max-in-flight", "1", "-p", "1",
+        "-o", str(tmp_path / "r.jtl"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Invalid run: requests left late" in done.stdout
+    assert "add --threshold" in done.stdout
+    assert "Verdict:" not in done.stdout

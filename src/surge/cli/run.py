@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from surge.errors import EXIT_INTERRUPTED, UsageError
+from surge.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from surge.plan import (
     DEFAULT_MAX_IN_FLIGHT,
     ClientOptions,
@@ -290,11 +290,16 @@ def handle(args: argparse.Namespace) -> int:
     if live is not None:
         live.close()
     verdict = judge(plan, result)
+    # Exit codes 3 and 4 are for runs that asked to be judged; a plain run that turns out invalid
+    # (the generator saturated its cores) says so and still exits 0, as wrk and k6 would.
+    judged = bool(plan.thresholds) or args.junit is not None or args.summary_json is not None
     if not args.quiet:
         print_summary(result, sys.stdout)
-        print_verdict(plan, result, verdict, sys.stdout)
+        print_verdict(plan, result, verdict, sys.stdout, judged=judged)
     write_ci_reports(result, verdict, junit=args.junit, summary_json=args.summary_json)
-    return EXIT_INTERRUPTED if result.interrupted else verdict.exit_code
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return verdict.exit_code if judged else EXIT_OK
 
 
 def _check_writable(path: str | None, what: str) -> None:

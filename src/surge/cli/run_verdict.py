@@ -33,8 +33,11 @@ def _as_aborted(final: ThresholdResult, aborted: ThresholdResult) -> ThresholdRe
     )
 
 
-def print_verdict(plan: Plan, result: RunResult, verdict: Verdict, stream: TextIO) -> None:
-    """Arrivals of an open run, each threshold's outcome, and the verdict with its reasons."""
+def print_verdict(plan: Plan, result: RunResult, verdict: Verdict, stream: TextIO, *, judged: bool) -> None:
+    """Arrivals of an open run, each threshold's outcome, and the verdict with its reasons.
+
+    ``judged``: the run asked for a verdict (thresholds or CI reports), so its exit code follows it.
+    """
     if result.arrivals:
         stream.write(
             f"Arrivals: {result.arrivals}, late (> {LATE_TOLERANCE_MS} ms after the intended time): "
@@ -49,6 +52,11 @@ def print_verdict(plan: Plan, result: RunResult, verdict: Verdict, stream: TextI
         stream.write(f"Threshold {'passed' if r.passed else 'FAILED'}: {r.threshold.text}  ({r.reason})\n")
     for reason in verdict.invalid_reasons:
         stream.write(f"Invalid run: {reason}\n")
+    if not judged:
+        if verdict.invalid_reasons:
+            stream.write("Exit code 0: no threshold was given; add --threshold to fail such a run (exit 4)\n")
+        stream.flush()
+        return
     if plan.thresholds or verdict.invalid_reasons:
         failed = len(verdict.failed_thresholds)
         words = {
