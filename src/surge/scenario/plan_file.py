@@ -2,18 +2,18 @@
 
 The format is documented with a complete example in docs/scenarios.md. Every table's keys are
 checked (an unknown key is an error, not ignored), URLs, regexes, JSON paths, CSV files and
-references between sections are validated before any request is sent.
+references between sections are validated before any request is sent. This module reads the
+plan's top level, feeders and groups; ``file_requests`` reads the requests and ``file_context``
+locates errors.
 """
 
 from __future__ import annotations
 
 import csv
 import tomllib
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from typing import Any
 
 from surge.errors import UsageError
 from surge.plan import (
@@ -27,69 +27,19 @@ from surge.plan import (
     UserGroup,
     parse_stages,
 )
-from surge.scenario.checks import Assertion, Extraction, Template
+from surge.scenario.file_context import FileContext
+from surge.scenario.file_requests import parse_request
 from surge.scenario.model import EXHAUSTED_MODES, FEEDER_MODES, Feeder, Flow, FlowRequest
 from surge.scenario.toml_lines import Path as KeyPath
-from surge.scenario.toml_lines import key_lines, line_of
-from surge.units import parse_duration_s
 from surge.verdict.thresholds import parse_threshold
 
 DEFAULT_DURATION_S = 10.0
 
-T = TypeVar("T")
-
 _TOP_KEYS = {"base_url", "duration", "timeout", "ok_status", "insecure", "thresholds", "abort_on_fail",
              "variables", "feeders", "requests", "groups", "user_agent"}  # fmt: skip
 _FEEDER_KEYS = {"file", "mode", "on_exhausted", "delimiter"}
-_REQUEST_KEYS = {"label", "method", "url", "headers", "query", "body", "json", "extract", "assert"}
-_EXTRACT_KEYS = {"var", "json", "regex", "header", "group", "default"}
-_ASSERT_KEYS = {"status", "contains", "not_contains", "matches", "json", "max_elapsed"}
 _GROUP_KEYS = {"name", "users", "ramp_up", "duration", "iterations", "journey", "pick", "think_time",
                "feeder", "rate", "stages", "max_in_flight"}  # fmt: skip
-
-
-class _Context:
-    """The file being loaded: raises errors located at a key path."""
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.lines = key_lines(text)
-
-    def error(self, where: KeyPath, message: str) -> UsageError:
-        return UsageError(f"{self.path}:{line_of(self.lines, where)}: {message}")
-
-    def check_keys(self, table: Any, allowed: set[str], where: KeyPath, what: str) -> dict[str, Any]:
-        if not isinstance(table, dict):
-            raise self.error(where, f"{what} must be a table")
-        for key in table:
-            if key not in allowed:
-                known = ", ".join(sorted(allowed))
-                raise self.error((*where, key), f"unknown key {key!r} in {what} (known: {known})")
-        return table
-
-    def typed(self, value: Any, kind: type | tuple[type, ...], where: KeyPath, what: str) -> Any:
-        if isinstance(value, bool) and kind in (int, float, (int, float)):
-            raise self.error(where, f"{what} must be a number, not {value!r}")
-        if not isinstance(value, kind):
-            names = {
-                str: "a string",
-                int: "an integer",
-                bool: "true or false",
-                list: "an array",
-                dict: "a table",
-            }
-            name = names.get(kind, "a number") if isinstance(kind, type) else "a number"
-            raise self.error(where, f"{what} must be {name}, not {value!r}")
-        return value
-
-    def guard(self, where: KeyPath, action: Callable[[], T]) -> T:
-        """Run a validating constructor; its UsageError gets this key's file:line."""
-        try:
-            return action()
-        except UsageError as exc:
-            if str(exc).startswith(f"{self.path}:"):
-                raise
-            raise self.error(where, str(exc)) from exc
 
 
 def load_plan_file(path: Path) -> Plan:
@@ -104,7 +54,7 @@ def load_plan_file(path: Path) -> Plan:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(_syntax_error(path, str(exc))) from exc
-    return _build(_Context(path, text), document)
+    return _build(FileContext(path, text), document)
 
 
 def _syntax_error(path: Path, message: str) -> str:
@@ -116,12 +66,12 @@ def _syntax_error(path: Path, message: str) -> str:
     return f"{path}: invalid TOML: {message}"
 
 
-def _build(ctx: _Context, doc: dict[str, Any]) -> Plan:
+def _build(ctx: FileContext, doc: dict[str, Any]) -> Plan:
     ctx.check_keys(doc, _TOP_KEYS, (), "the plan")
     base_url = ctx.typed(doc.get("base_url", ""), str, ("base_url",), "base_url")
     if base_url:
         ctx.guard(("base_url",), lambda: Request(base_url))
-    default_duration_s = _duration(ctx, doc, "duration", ()) if "duration" in doc else None
+    default_duration_s = ctx.duration(doc, "duration", ()) if "duration" in doc else None
     variables = ctx.typed(doc.get("variables", {}), dict, ("variables",), "[variables]")
     for name, value in variables.items():
         ctx.typed(value, str, ("variables", name), f"variable {name!r}")
@@ -132,7 +82,7 @@ def _build(ctx: _Context, doc: dict[str, Any]) -> Plan:
     requests_table = ctx.typed(doc.get("requests", {}), dict, ("requests",), "[requests]")
     if not requests_table:
         raise ctx.error((), "the plan has no [requests.NAME] table")
-    requests = {name: _request(ctx, name, table, base_url) for name, table in requests_table.items()}
+    requests = {name: parse_request(ctx, name, table, base_url) for name, table in requests_table.items()}
     groups_list = ctx.typed(doc.get("groups", []), list, ("groups",), "[[groups]]")
     if not groups_list:
         raise ctx.error((), "the plan has no [[groups]] table (who sends the requests?)")
@@ -146,7 +96,7 @@ def _build(ctx: _Context, doc: dict[str, Any]) -> Plan:
             raise ctx.error(("groups", i, "name"), f"two groups are named {name!r}")
     client_kwargs: dict[str, Any] = {}
     if "timeout" in doc:
-        client_kwargs["timeout_s"] = _duration(ctx, doc, "timeout", ())
+        client_kwargs["timeout_s"] = ctx.duration(doc, "timeout", ())
     if "ok_status" in doc:
         text = ctx.typed(doc["ok_status"], str, ("ok_status",), "ok_status")
         client_kwargs["ok_statuses"] = ctx.guard(
@@ -168,17 +118,7 @@ def _build(ctx: _Context, doc: dict[str, Any]) -> Plan:
     )
 
 
-def _duration(ctx: _Context, table: dict[str, Any], key: str, where: KeyPath) -> float:
-    value = table[key]
-    path = (*where, key)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    text = ctx.typed(value, str, path, key)
-    result: float = ctx.guard(path, lambda: parse_duration_s(text))
-    return result
-
-
-def _feeder(ctx: _Context, name: str, table: Any) -> Feeder:
+def _feeder(ctx: FileContext, name: str, table: Any) -> Feeder:
     where: KeyPath = ("feeders", name)
     ctx.check_keys(table, _FEEDER_KEYS, where, f"[feeders.{name}]")
     if "file" not in table:
@@ -221,128 +161,7 @@ def _feeder(ctx: _Context, name: str, table: Any) -> Feeder:
     return Feeder(name, str(csv_path), columns, tuple(data), mode, exhausted)
 
 
-def _string_pairs(ctx: _Context, table: Any, where: KeyPath, what: str) -> tuple[tuple[str, Template], ...]:
-    ctx.typed(table, dict, where, what)
-    pairs = []
-    for key, value in table.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        ctx.typed(value, str, (*where, key), f"{what} {key!r}")
-        pairs.append((key, Template.parse(value)))
-    return tuple(pairs)
-
-
-def _request(ctx: _Context, name: str, table: Any, base_url: str) -> FlowRequest:
-    where: KeyPath = ("requests", name)
-    ctx.check_keys(table, _REQUEST_KEYS, where, f"[requests.{name}]")
-    if "url" not in table:
-        raise ctx.error(where, f"request {name!r} needs a url")
-    url_text = ctx.typed(table["url"], str, (*where, "url"), "url")
-    url_template = Template.parse(url_text)
-    # Validate with every variable standing for a plain word; variables may not make up the host.
-    probe = url_template.render({name: "x" for name in url_template.names})
-    if not probe.startswith(("http://", "https://")):
-        if not base_url:
-            raise ctx.error(
-                (*where, "url"), f"relative url {url_text!r} needs a base_url at the top of the plan"
-            )
-        # "${next}" alone may be a path or a whole URL (a Location header), known only at run time.
-        probe = base_url if url_text.startswith("${") else urljoin(base_url, probe)
-    ctx.guard((*where, "url"), partial(Request, probe))
-    if any(
-        f"${{{name}}}" in urlsplit(url_text).netloc for name in url_template.names
-    ) and not url_text.startswith("${"):
-        raise ctx.error((*where, "url"), f"invalid url {url_text!r}: no ${{variables}} in the host or port")
-    method = ctx.typed(table.get("method", "GET"), str, (*where, "method"), "method").upper()
-    headers = _string_pairs(ctx, table.get("headers", {}), (*where, "headers"), "header")
-    for header, _ in headers:
-        ctx.guard((*where, "headers", header), partial(Request, "http://x/", headers=((header, ""),)))
-    query = _string_pairs(ctx, table.get("query", {}), (*where, "query"), "query parameter")
-    if "body" in table and "json" in table:
-        raise ctx.error((*where, "json"), "give body or json, not both")
-    body = None
-    if "body" in table:
-        body = Template.parse(ctx.typed(table["body"], str, (*where, "body"), "body"))
-    extractions = tuple(
-        _extraction(ctx, (*where, "extract", i), item)
-        for i, item in enumerate(ctx.typed(table.get("extract", []), list, (*where, "extract"), "extract"))
-    )
-    assertions = _assertions(ctx, (*where, "assert"), table.get("assert", {}))
-    label = ctx.typed(table.get("label", ""), str, (*where, "label"), "label")
-    if not label:
-        path = (
-            urlsplit(url_text).path
-            if url_text.startswith(("http://", "https://"))
-            else url_text.split("?")[0]
-        )
-        label = f"{method} {path or '/'}"
-    ctx.guard((*where, "method"), lambda: Request("http://x/", method=method))
-    return FlowRequest(
-        name=name,
-        label=label,
-        method=method,
-        url=url_template,
-        headers=headers,
-        query=query,
-        body=body,
-        json_body=table.get("json"),
-        has_json_body="json" in table,
-        extract=extractions,
-        assertions=assertions,
-        base_url=base_url,
-    )
-
-
-def _extraction(ctx: _Context, where: KeyPath, item: Any) -> Extraction:
-    ctx.check_keys(item, _EXTRACT_KEYS, where, "an extraction")
-    if "var" not in item:
-        raise ctx.error(where, "an extraction needs var = NAME (the variable it sets)")
-    variable = ctx.typed(item["var"], str, (*where, "var"), "var")
-    sources = [key for key in ("json", "regex", "header") if key in item]
-    if len(sources) != 1:
-        raise ctx.error(where, "an extraction needs exactly one of json, regex or header")
-    source = sources[0]
-    expression = ctx.typed(item[source], str, (*where, source), source)
-    group = ctx.typed(item.get("group", 1), int, (*where, "group"), "group")
-    default = item.get("default")
-    if default is not None:
-        ctx.typed(default, str, (*where, "default"), "default")
-    result: Extraction = ctx.guard(
-        (*where, source), lambda: Extraction(variable, source, expression, group, default)
-    )
-    return result
-
-
-def _assertions(ctx: _Context, where: KeyPath, table: Any) -> tuple[Assertion, ...]:
-    ctx.check_keys(table, _ASSERT_KEYS, where, "assert")
-    out: list[Assertion] = []
-    for kind, value in table.items():
-        at = (*where, kind)
-        if kind == "status":
-            statuses = value if isinstance(value, list) else [value]
-            for status in statuses:
-                ctx.typed(status, int, at, "status")
-                if not 100 <= status <= 999:
-                    raise ctx.error(at, f"invalid status {status}")
-            out.append(Assertion("status", tuple(statuses)))
-        elif kind == "max_elapsed":
-            limit_ms = round(_duration(ctx, table, kind, where) * 1000)
-            out.append(Assertion("max_elapsed", limit_ms))
-        elif kind == "json":
-            ctx.typed(value, dict, at, "assert.json (a table of JSON path = expected value)")
-            for path_text, expected in value.items():
-                out.append(
-                    ctx.guard((*at, path_text), partial(Assertion, "json", expected, path_text=path_text))
-                )
-        else:
-            texts = value if isinstance(value, list) else [value]
-            for text in texts:
-                ctx.typed(text, str, at, kind)
-                out.append(ctx.guard(at, partial(Assertion, kind, text)))
-    return tuple(out)
-
-
-def _think_time(ctx: _Context, value: Any, where: KeyPath) -> ThinkTime:
+def _think_time(ctx: FileContext, value: Any, where: KeyPath) -> ThinkTime:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return ctx.guard(where, lambda: ThinkTime(float(value), float(value)))
     if isinstance(value, str):
@@ -352,13 +171,13 @@ def _think_time(ctx: _Context, value: Any, where: KeyPath) -> ThinkTime:
         raise ctx.error(
             where, 'a gaussian think_time needs mean and stddev, e.g. { mean = "1s", stddev = "200ms" }'
         )
-    mean_s = _duration(ctx, value, "mean", where)
-    stddev_s = _duration(ctx, value, "stddev", where)
+    mean_s = ctx.duration(value, "mean", where)
+    stddev_s = ctx.duration(value, "stddev", where)
     return ctx.guard(where, lambda: ThinkTime.gaussian(mean_s, stddev_s))
 
 
 def _group(
-    ctx: _Context,
+    ctx: FileContext,
     index: int,
     table: Any,
     requests: dict[str, FlowRequest],
@@ -424,9 +243,9 @@ def _group(
 
 
 def _load(
-    ctx: _Context, table: dict[str, Any], where: KeyPath, default_duration_s: float | None
+    ctx: FileContext, table: dict[str, Any], where: KeyPath, default_duration_s: float | None
 ) -> LoadModel:
-    duration_s = _duration(ctx, table, "duration", where) if "duration" in table else None
+    duration_s = ctx.duration(table, "duration", where) if "duration" in table else None
     iterations = (
         ctx.typed(table["iterations"], int, (*where, "iterations"), "iterations")
         if "iterations" in table
@@ -460,7 +279,7 @@ def _load(
     if duration_s is None and iterations is None:
         duration_s = default_duration_s if default_duration_s is not None else DEFAULT_DURATION_S
     users = ctx.typed(table.get("users", 1), int, (*where, "users"), "users")
-    ramp_up_s = _duration(ctx, table, "ramp_up", where) if "ramp_up" in table else 0.0
+    ramp_up_s = ctx.duration(table, "ramp_up", where) if "ramp_up" in table else 0.0
     return ctx.guard(
         where,
         lambda: LoadModel(users=users, ramp_up_s=ramp_up_s, duration_s=duration_s, iterations=iterations),
@@ -479,7 +298,7 @@ def _static_request(flow_request: FlowRequest) -> Request | None:
 
 
 def _open_group(
-    ctx: _Context,
+    ctx: FileContext,
     where: KeyPath,
     name: str,
     chosen: list[FlowRequest],
