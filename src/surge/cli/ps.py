@@ -10,7 +10,6 @@ from typing import Any
 from surge.cli.serve import add_locator_options
 from surge.errors import EXIT_OK
 from surge.serve.runfiles import locate_pidfile
-from surge.serve.status import format_tree, server_status
 from surge.units import parse_duration_s
 
 
@@ -30,6 +29,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from surge.serve.status import format_tree, server_status  # psutil: only when ps runs
+
     pidfile = locate_pidfile(args.run_dir, args.pidfile)
     status = server_status(pidfile, interval_s=parse_duration_s(args.interval))
     if args.json:

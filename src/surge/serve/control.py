@@ -7,8 +7,7 @@ import signal
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import psutil
+from typing import TYPE_CHECKING
 
 from surge.errors import SurgeError, UsageError
 from surge.serve.runfiles import (
@@ -19,6 +18,9 @@ from surge.serve.runfiles import (
     state_path,
     workers_of,
 )
+
+if TYPE_CHECKING:
+    import psutil
 
 _POLL_S = 0.05
 DEFAULT_GRACEFUL_TIMEOUT_S = 30.0
@@ -152,6 +154,8 @@ def stop_server(
     ``master_pid`` names the master directly (the launcher knows it before the pidfile exists);
     a master that has already exited is then simply reported as stopped.
     """
+    import psutil  # not at import time: building the parser of every surge command imports this module
+
     if master_pid is not None:
         try:
             master = psutil.Process(master_pid)

@@ -6,12 +6,13 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import psutil
+from typing import TYPE_CHECKING, Any
 
 from surge.errors import SurgeError, UsageError
 from surge.serve.options import DEFAULT_RUN_DIR, PIDFILE_NAME
+
+if TYPE_CHECKING:
+    import psutil
 
 CONSOLE_LOG_NAME = "console.log"
 BOOT_ERROR_SUFFIX = ".boot-error"
@@ -88,6 +89,8 @@ def read_pid(pidfile: Path) -> int | None:
 
 def is_alive(process: psutil.Process) -> bool:
     """Running and not a zombie (an exited child that nobody has reaped yet counts as gone)."""
+    import psutil
+
     try:
         return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
@@ -95,6 +98,8 @@ def is_alive(process: psutil.Process) -> bool:
 
 
 def _looks_like_master(process: psutil.Process) -> bool:
+    import psutil
+
     try:
         command = " ".join(process.cmdline())
     except psutil.Error:
@@ -104,6 +109,10 @@ def _looks_like_master(process: psutil.Process) -> bool:
 
 def live_master(pidfile: Path) -> psutil.Process | None:
     """The master process named by ``pidfile``, or None when there is no pidfile or it is stale."""
+    # psutil is imported where a process is looked at, not with this module: the launcher and the
+    # server's master import this module for its paths, and every surge command would pay for it.
+    import psutil
+
     pid = read_pid(pidfile)
     if pid is None:
         return None
@@ -130,6 +139,8 @@ def require_master(pidfile: Path) -> psutil.Process:
 
 def workers_of(master: psutil.Process) -> list[psutil.Process]:
     """The master's live child processes, oldest first."""
+    import psutil
+
     try:
         children = master.children()
     except psutil.Error:
@@ -139,6 +150,8 @@ def workers_of(master: psutil.Process) -> list[psutil.Process]:
 
 
 def _create_time(process: psutil.Process) -> float:
+    import psutil
+
     try:
         return float(process.create_time())
     except psutil.Error:
