@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode, urljoin
 from surge.engine.client import PreparedRequest
 from surge.engine.schedule import think_time_s
 from surge.engine.session import Response, Session, StopUser
-from surge.scenario.checks import json_has_template, render_json
+from surge.scenario.checks import Template, json_has_template, render_json
 from surge.scenario.model import Feeder, Flow, FlowRequest
 
 if TYPE_CHECKING:
@@ -112,10 +112,13 @@ def compile_flow(flow: Flow, worker: Worker) -> Callable[[Session], Awaitable[No
     rng = worker.rng
     # Requests without any ${variable} are built once, not rendered per iteration.
     static: dict[int, PreparedRequest] = {}
+    labels: dict[int, Template] = {}  # parsed once: a label may hold ${variables} too
     for request in requests:
         if is_static(request):
             url, headers, body = request_parts(request, {})
             static[id(request)] = worker.prepare(request.method, url, headers, body, request.label)
+        else:
+            labels[id(request)] = Template.parse(request.label)
 
     async def iteration(session: Session) -> None:
         variables = session.vars
@@ -135,9 +138,7 @@ def compile_flow(flow: Flow, worker: Worker) -> Callable[[Session], Awaitable[No
             prepared = static.get(id(request))
             if prepared is None:
                 url, headers, body = request_parts(request, variables)
-                label = (
-                    request.label if "${" not in request.label else _render_label(request.label, variables)
-                )
+                label = labels[id(request)].render(variables)
                 prepared = worker.prepare(request.method, url, headers, body, label)
             response = await session.send_prepared(prepared)
             if response.error is None:
@@ -156,12 +157,6 @@ def is_static(request: FlowRequest) -> bool:
     if any(not t.is_static for t in templates) or "${" in request.label:
         return False
     return not (request.has_json_body and json_has_template(request.json_body))
-
-
-def _render_label(label: str, variables: Mapping[str, str]) -> str:
-    from surge.scenario.checks import Template
-
-    return Template.parse(label).render(variables)
 
 
 def _apply(request: FlowRequest, response: Response, variables: dict[str, str]) -> None:
