@@ -162,7 +162,7 @@ class _Pending:
         self.elapsed_ms = response.elapsed_ms
         self.code = code  # responseCode,responseMessage, quoted
         self.ok = ok
-        self.error_kind = error_kind
+        self.error_kind = error_kind  # "" for an HTTP response: "status reason", built only if it fails
         self.data_type = data_type
         self.received = received
         self.sent = sent
@@ -365,7 +365,7 @@ class Session:
             start_ms,
             self._code_fields(conn.status, reason),
             worker.ok_by_status[conn.status],
-            f"{conn.status} {reason}",
+            "",
             "text",
             conn.received,
             sent,
@@ -432,10 +432,11 @@ class Session:
         stats = p.stats
         if not ok:
             stats.errors += 1
-            stats.error_kinds[failure if failure is not None else p.error_kind] += 1
+            kind = failure if failure is not None else p.error_kind or f"{response.status} {response.reason}"
+            stats.error_kinds[kind] += 1
         self.worker.rows_append(
             f"{p.start_ms},{p.elapsed_ms},{self._quoted(stats.label)},{p.code}{self.thread_part}{p.data_type},"
-            f"{'true' if ok else 'false'},{quote_field(failure or '')},{p.received},{p.sent}"
+            f"{'true' if ok else 'false'},{quote_field(failure) if failure else ''},{p.received},{p.sent}"
             f"{self.group_state.counts_text},{self._quoted(p.url)},{p.latency_ms},0,{p.connect_ms}\n"
         )
 
