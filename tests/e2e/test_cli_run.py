@@ -8,23 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the servers package
 
 from servers.http_server import LocalHttpServer
 from surge.results.columns import DEFAULT_HEADER
 
 SURGE = [sys.executable, "-m", "surge", "run"]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalHttpServer]:
-    with LocalHttpServer() as running:
-        yield running
 
 
 def read_jtl(path: Path) -> list[dict[str, str]]:

@@ -7,22 +7,13 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the servers package
-
 from servers.http_server import LocalHttpServer
 
 SURGE = [sys.executable, "-m", "surge", "run"]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalHttpServer]:
-    with LocalHttpServer() as running:
-        yield running
 
 
 def surge(*args: str) -> subprocess.CompletedProcess[str]:

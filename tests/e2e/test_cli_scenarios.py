@@ -7,22 +7,13 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the servers package
-
 from servers.http_server import LocalHttpServer
 
 SURGE = [sys.executable, "-m", "surge", "run"]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalHttpServer]:
-    with LocalHttpServer() as running:
-        yield running
 
 
 def surge(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
