@@ -70,7 +70,17 @@ class Harness:
 
     folder: Path
     pids: set[int] = field(default_factory=set)
-    popens: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    popens: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    def start(
+        self, module: str, *args: str, stdout: int = subprocess.PIPE, stderr: int = subprocess.PIPE
+    ) -> subprocess.Popen[str]:
+        """Start ``python -m MODULE ARGS`` in the folder without waiting; cleanup() kills what is left."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, *args], cwd=self.folder, stdout=stdout, stderr=stderr, text=True
+        )
+        self.popens.append(process)
+        return process
 
     def surge(self, *args: str, timeout_s: float = CLI_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(

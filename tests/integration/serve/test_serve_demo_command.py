@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 
 import pytest
 from serve_harness import Harness, alive, wait_for
@@ -15,29 +13,9 @@ pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
 
 def test_demo_interrupted_still_reports_and_stops_the_server(harness: Harness) -> None:
     out = harness.folder / "demo"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "surge",
-            "demo",
-            "-d",
-            "60s",
-            "--ramp-up",
-            "1s",
-            "-u",
-            "4",
-            "-w",
-            "1",
-            "-o",
-            str(out),
-        ],
-        cwd=harness.folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = harness.start(
+        "surge", "demo", "-d", "60s", "--ramp-up", "1s", "-u", "4", "-w", "1", "-o", str(out)
     )
-    harness.popens.append(process)
     assert process.stderr is not None
     progress_lines = 0
     for line in process.stderr:  # the live line, one per second when not on a terminal

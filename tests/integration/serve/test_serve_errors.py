@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import sys
 
 import pytest
 from serve_harness import Harness, alive, free_port, port_is_free, wait_for
@@ -81,14 +80,10 @@ def test_control_commands_without_a_server(
 
 def test_foreground_server_stops_on_ctrl_c(harness: Harness) -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "surge", "serve", "surge.demo:app", "-w", "1", "--bind", f"127.0.0.1:{port}"],
-        cwd=harness.folder,
-        stdout=subprocess.PIPE,
+    process = harness.start(
+        "surge", "serve", "surge.demo:app", "-w", "1", "--bind", f"127.0.0.1:{port}",
         stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    harness.popens.append(process)
+    )  # fmt: skip
     assert process.stdout is not None
     for line in process.stdout:
         if "ready" in line:

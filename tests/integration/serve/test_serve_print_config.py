@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 from serve_harness import Harness, alive, free_port, http, port_is_free, wait_for
@@ -24,13 +23,9 @@ def test_config_runs_under_plain_gunicorn(harness: Harness) -> None:
     config = harness.folder / "gunicorn.conf.py"
     config.write_text(result.stdout)
 
-    gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(config), "surge.demo:app"],
-        cwd=harness.folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    gunicorn = harness.start(
+        "gunicorn", "-c", str(config), "surge.demo:app", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    harness.popens.append(gunicorn)
     pidfile = harness.folder / "run" / "gunicorn.pid"
     wait_for(lambda: pidfile.exists() and not port_is_free(port), 30, "gunicorn to listen")
     # A trusted proxy (127.0.0.1 by default) says who the client is.
