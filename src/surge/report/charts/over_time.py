@@ -6,13 +6,8 @@ from typing import Any
 
 from surge.report.charts.buckets import bucket_sql
 from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, group_points
-from surge.report.charts.percentiles import (
-    histogram_percentiles_sql,
-    legacy_percentile_sql,
-    percentile_label,
-    windowed_sorted_list_sql,
-)
 from surge.report.charts.result import Series, graph
+from surge.report.percentiles import histogram_percentiles_sql, last_rows, percentile_label
 
 
 def label_controller_flags(ctx: ChartContext, include_empty: bool) -> dict[str, bool]:
@@ -105,7 +100,7 @@ def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
 
     Compat: a fresh LEGACY estimator per bucket holding the bucket's last ``statistic_window``
     samples (file order), as JMeter ≥ 5.1. Default: exact percentiles over every sample. Both read a
-    (bucket, elapsed) histogram unless a bucket overflows JMeter's window.
+    (bucket, elapsed) histogram, recounted from its window for a bucket that overflows it.
     """
     opts = ctx.options
     bucket = bucket_sql("end_ms", ctx.step_ms)
@@ -117,14 +112,17 @@ def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
         f"SELECT coalesce(max(k), 0) FROM (SELECT sum(n) AS k FROM {LABEL_BUCKETS}"
         " WHERE success AND NOT ctrl GROUP BY t)"
     )
+    hist = f"SELECT {bucket} AS t, elapsed_ms AS v, count(*) AS cnt {base} GROUP BY t, v"
     if ctx.compat and int(biggest[0][0]) > window:
-        xs = windowed_sorted_list_sql("elapsed_ms", "row_id", window)
-        inner = f"SELECT {bucket} AS t, min(elapsed_ms) AS mn, max(elapsed_ms) AS mx, {xs} AS xs"
-        inner += f" {base} GROUP BY t"
-        cols = ", ".join(legacy_percentile_sql("xs", p) for p in pcts)
-        rows = ctx.rows(f"SELECT t, mn, mx, {cols} FROM ({inner})")
+        # min and max are over every sample of the bucket, the percentiles over its window
+        extremes = {
+            int(t): (mn, mx) for t, mn, mx in ctx.rows(f"SELECT t, min(v), max(v) FROM ({hist}) GROUP BY t")
+        }
+        samples = f"SELECT {bucket} AS t, row_id, elapsed_ms AS v {base}"
+        with last_rows(ctx.con, samples, ["t"], window) as windows:
+            query = histogram_percentiles_sql(windows.histogram(samples, hist), ["t"], pcts, legacy=True)
+            rows = [(r[0], *extremes[int(r[0])], *r[4:]) for r in ctx.rows(query)]
     else:
-        hist = f"SELECT {bucket} AS t, elapsed_ms AS v, count(*) AS cnt {base} GROUP BY t, v"
         query = histogram_percentiles_sql(hist, ["t"], pcts, legacy=ctx.compat)
         rows = [(r[0], *r[2:]) for r in ctx.rows(query)]
     # JMeter makes the series as soon as any non-TC sample passes, even if none succeeded

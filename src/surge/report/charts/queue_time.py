@@ -6,8 +6,8 @@ from typing import Any
 
 from surge.report.charts.buckets import bucket_sql
 from surge.report.charts.context import ChartContext, as_points
-from surge.report.charts.percentiles import histogram_percentiles_sql, percentile_label
 from surge.report.charts.result import Series, graph
+from surge.report.percentiles import histogram_percentiles_sql, percentile_label
 
 QUEUE_GRAPH_ID = "queueTimeOverTime"
 

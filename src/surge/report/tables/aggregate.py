@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from surge.errors import UsageError
+from surge.report import percentiles
 from surge.report.options import ReportOptions
-from surge.report.tables import percentiles
 
 # Rows the name-filter consumers see (spec §0); the date filter was applied by the loader.
 FILTERED = "in_label_filter"
@@ -129,49 +129,43 @@ def _apdex_columns(t_sql: str, f_sql: str) -> str:
 
 
 def _with_percentiles(con: Any, rows: list[dict[str, Any]], options: ReportOptions, by_label: bool) -> None:
-    """Fill p0..p3 of ``rows`` (median, pct1..3)."""
+    """Fill p0..p3 of ``rows`` (median, pct1..3): exact, or JMeter's windowed LEGACY estimator.
+
+    The default mode keys rows by (label, is TC), JMeter's by label; the overall row is every
+    non-TC sample. Only JMeter's windows read the samples again, and only when a row exceeds them.
+    """
     pcts = (50.0, *options.percentiles)
-    found: list[float] | None
-    if options.jmeter_compat:
-        if by_label:
-            hist = f"(SELECT label AS grp, elapsed_ms, sum(c) AS c FROM {HISTOGRAM} GROUP BY ALL)"
-            samples = (
-                "(SELECT label AS grp, row_id, elapsed_ms FROM samples"
-                f" WHERE {FILTERED} AND NOT is_empty_controller)"
-            )
-            sizes = {row["label"]: int(row["count"]) for row in rows}
-        else:
-            hist = (
-                f"(SELECT '' AS grp, elapsed_ms, sum(c) AS c FROM {HISTOGRAM}"
-                " WHERE NOT is_controller GROUP BY ALL)"
-            )
-            samples = (
-                f"(SELECT '' AS grp, row_id, elapsed_ms FROM samples WHERE {FILTERED} AND NOT is_controller)"
-            )
-            sizes = {"": int(rows[0]["count"])}
-        windowed = percentiles.legacy_window_percentiles(
-            con, hist, samples, sizes, pcts, options.statistic_window
-        )
-        for row in rows:
-            found = windowed.get(row["label"] if by_label else "")
-            for i in range(len(pcts)):
-                row[f"p{i}"] = found[i] if found is not None else None
-        return
+    compat = options.jmeter_compat
     if by_label:
-        hist = (
-            f"(SELECT label AS k1, is_controller AS k2, elapsed_ms, sum(c) AS c FROM {HISTOGRAM}"
-            " GROUP BY ALL)"
-        )
+        keys = ["label"] if compat else ["label", "is_controller"]
+        where = "TRUE"
     else:
-        hist = (
-            f"(SELECT NULL AS k1, NULL AS k2, elapsed_ms, sum(c) AS c FROM {HISTOGRAM}"
-            " WHERE NOT is_controller GROUP BY ALL)"
+        keys, where = [], "NOT is_controller"
+    cols = ", ".join(["0 AS k", *keys])  # a constant key groups the overall row
+    group = ["k", *keys]
+    hist = f"SELECT {cols}, elapsed_ms AS v, sum(c) AS cnt FROM {HISTOGRAM} WHERE {where} GROUP BY ALL"
+    if compat and max((int(row["count"]) for row in rows), default=0) > options.statistic_window:
+        samples = (
+            f"SELECT {cols}, row_id, elapsed_ms AS v FROM samples"
+            f" WHERE {FILTERED} AND NOT is_empty_controller AND {where}"
         )
-    exact = percentiles.exact_percentiles(con, hist, pcts)
+        with percentiles.last_rows(con, samples, group, options.statistic_window) as windows:
+            found = _fetch_percentiles(con, windows.histogram(samples, hist), group, pcts, compat)
+    else:
+        found = _fetch_percentiles(con, hist, group, pcts, compat)
     for row in rows:
-        found = exact.get((row["label"], row["is_controller"]) if by_label else (None, None))
+        values = found.get(tuple(row[key] for key in keys))
         for i in range(len(pcts)):
-            row[f"p{i}"] = found[i] if found is not None else None
+            row[f"p{i}"] = values[i] if values is not None else None
+
+
+def _fetch_percentiles(
+    con: Any, hist: str, group: list[str], pcts: tuple[float, ...], legacy: bool
+) -> dict[tuple[Any, ...], list[float]]:
+    """Percentiles per group key (without the constant first key) from ``hist``."""
+    query = percentiles.histogram_percentiles_sql(hist, group, pcts, legacy)
+    width = len(group) + 3  # keys, n, min, max
+    return {tuple(r[1 : len(group)]): [float(v) for v in r[width:]] for r in con.execute(query).fetchall()}
 
 
 def _to_agg(row: dict[str, Any], thresholds: tuple[int, int]) -> Agg:
