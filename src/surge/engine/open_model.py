@@ -21,13 +21,12 @@ from collections.abc import Iterator
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
-from surge.engine.client import NO_RESPONSE, HttpConnection, PreparedRequest, describe_connect_error
+from surge.engine.client import HttpConnection, PreparedRequest
 from surge.engine.schedule import arrival_offsets_s
 from surge.engine.summary import LabelStats
-from surge.engine.user import GroupState, Step
+from surge.engine.user import GroupState, Step, StepSender
 from surge.plan import UserGroup
-from surge.results.jtl_write import RowParts, quote_field
-from surge.results.sample import non_http_code, non_http_message
+from surge.results.jtl_write import RowParts
 
 if TYPE_CHECKING:
     from surge.engine.worker import Worker
@@ -39,31 +38,24 @@ _LATE_TOLERANCE_NS = LATE_TOLERANCE_MS * 1_000_000
 _BATCH_NS = 500_000
 
 
-class Slot:
+class Slot(StepSender):
     """One connection of an open group: sends one arrival at a time, then goes back to the pool."""
 
-    __slots__ = (
-        "conn",
-        "connecting",
-        "dispatcher",
-        "intended_ns",
-        "number",
-        "retried",
-        "sent_ns",
-        "step",
-        "steps",
-    )
+    __slots__ = ("dispatcher", "finished", "intended_ns", "number", "sent_ns", "steps")
 
     def __init__(self, dispatcher: ArrivalDispatcher, number: int) -> None:
         self.dispatcher = dispatcher
+        self.worker = dispatcher.worker
+        self.group = dispatcher.state
         self.number = number
         self.steps: dict[int, Step] = {}
-        self.step: Step | None = None
+        self.step = None
         self.intended_ns = 0
         self.sent_ns = 0
         self.retried = False
-        self.connecting: asyncio.Task[None] | None = None
-        self.conn: HttpConnection | None = None
+        self.finished = False
+        self.connecting = None
+        self.conn = None
 
     def step_for(self, index: int) -> Step:
         step = self.steps.get(index)
@@ -82,45 +74,29 @@ class Slot:
         # A batch may send an arrival up to _BATCH_NS early: its queueing delay is then 0, not negative.
         self.sent_ns = now_ns if now_ns > intended_ns else intended_ns
         self.retried = False
-        conn = self.conn
-        if conn is not None and conn.origin is step.origin and conn.transport is not None:
-            conn.send(step.payload, now_ns, step.is_head)
-            return
-        if conn is not None:
-            self.conn = None
-            conn.close()
-        self.connecting = self.dispatcher.worker.loop.create_task(self.connect(step, now_ns))
+        self.send_step(step, now_ns)
 
-    async def connect(self, step: Step, start_ns: int) -> None:
-        worker = self.dispatcher.worker
-        conn = HttpConnection(self, step.origin)
-        try:
-            await asyncio.wait_for(
-                worker.loop.create_connection(
-                    lambda: conn,
-                    step.host,
-                    step.port,
-                    ssl=worker.ssl_context if step.scheme == "https" else None,
-                ),
-                worker.timeout_s,
-            )
-        except Exception as exc:  # any failure to connect is a failed sample, never a crash
-            now_ns = perf_counter_ns()
-            code, message = describe_connect_error(exc)
-            self.record_failure(step, code, message, now_ns, 0, 0, 0, now_ns - start_ns)
-            self.dispatcher.slot_free(self, now_ns)
-            return
-        finally:
-            self.connecting = None
-        if self.dispatcher.finished:
-            conn.close()
-            return
-        self.conn = conn
-        conn.send(step.payload, start_ns, step.is_head)
+    def abandon(self) -> None:
+        """The dispatcher finished: drop what is in flight and send nothing more."""
+        self.finished = True
+        self.drop_connection()
 
-    # -- ConnectionOwner ---------------------------------------------------------------------------
+    # -- StepSender --------------------------------------------------------------------------------
+
+    def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, str]:
+        # A sample starts at its intended time; Connect is the set-up itself, from the actual start.
+        intended_ns = self.intended_ns
+        connect_ms = (connect_ns - start_ns) // 1_000_000 if connect_ns else 0
+        return intended_ns, connect_ms, f",{(self.sent_ns - intended_ns) // 1_000_000}"
+
+    def after_failure(self, now_ns: int) -> None:
+        self.dispatcher.slot_free(self, now_ns)
+
+    # -- ConnectionOwner: the hot path ---------------------------------------------------------------
 
     def response_complete(self, conn: HttpConnection, now_ns: int) -> None:
+        # The closed model's VirtualUser.response_complete with another start (the intended time),
+        # Connect and trailing queueTime column; kept apart so neither hot path pays for the other.
         d = self.dispatcher
         worker = d.worker
         step = self.step
@@ -152,64 +128,6 @@ class Slot:
             self.conn = None
             conn.close()
         d.slot_free(self, now_ns)
-
-    def request_failed(self, conn: HttpConnection, code: str, message: str, now_ns: int) -> None:
-        step = self.step
-        assert step is not None
-        if conn is self.conn:
-            self.conn = None
-        if code == NO_RESPONSE and conn.requests_sent > 1 and not self.retried:
-            self.retried = True  # a keep-alive connection closed by the server as we reused it
-            self.connecting = self.dispatcher.worker.loop.create_task(self.connect(step, conn.start_ns))
-            return
-        first_byte_ns = conn.first_byte_ns if conn.received else 0
-        connect_ns = conn.connect_ns - conn.start_ns if conn.connect_ns else 0
-        self.record_failure(step, code, message, now_ns, conn.received, step.sent, first_byte_ns, connect_ns)
-        self.dispatcher.slot_free(self, now_ns)
-
-    def connection_closed(self, conn: HttpConnection) -> None:
-        if conn is self.conn:
-            self.conn = None
-
-    def record_failure(
-        self,
-        step: Step,
-        code: str,
-        message: str,
-        now_ns: int,
-        received: int,
-        sent: int,
-        first_byte_ns: int,
-        connect_duration_ns: int,
-    ) -> None:
-        d = self.dispatcher
-        off = d.worker.epoch_offset_ns
-        intended_ns = self.intended_ns
-        start_ms = (intended_ns + off) // 1_000_000
-        latency_ms = (first_byte_ns + off) // 1_000_000 - start_ms if first_byte_ns else 0
-        stats = step.stats
-        stats.append((now_ns - intended_ns) // 1000)
-        stats.errors += 1
-        stats.error_kinds[f"{non_http_code(code)} ({message})"] += 1
-        stats.received += received
-        stats.sent += sent
-        parts = step.parts
-        fields = f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}"
-        d.worker.rows_append(
-            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{parts.label_part}{fields}"
-            f"{parts.thread_part_err}false,,{received},{sent}{d.state.counts_text}"
-            f"{parts.url_part}{latency_ms},0,{connect_duration_ns // 1_000_000},"
-            f"{(self.sent_ns - intended_ns) // 1_000_000}\n"
-        )
-
-    def abandon(self) -> None:
-        if self.connecting is not None and not self.connecting.done():
-            self.connecting.cancel()
-        conn = self.conn
-        if conn is not None:
-            self.conn = None
-            conn.in_flight = False  # an abandoned request is not a sample
-            conn.close()
 
 
 class ArrivalDispatcher:

@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 class Step:
     """One request as one user makes it: prepared bytes, pre-quoted row pieces, label stats.
 
-    ``mid`` caches the row's middle (label, code, message, thread, dataType, success) for the last
-    status and reason seen, so a steady stream of ``200 OK`` costs one comparison per row.
+    What a request needs is copied from the ``PreparedRequest`` (one attribute lookup each in the
+    hot path); where to connect is read from ``prepared`` itself. ``mid`` caches the row's middle
+    (label, code, message, thread, dataType, success) for the last status and reason seen, so a
+    steady stream of ``200 OK`` costs one comparison per row.
     """
 
     __slots__ = (
-        "host",
         "is_head",
         "mid",
         "mid_error",
@@ -40,8 +41,7 @@ class Step:
         "origin",
         "parts",
         "payload",
-        "port",
-        "scheme",
+        "prepared",
         "sent",
         "sent_part",
         "stats",
@@ -49,10 +49,8 @@ class Step:
     )
 
     def __init__(self, prepared: PreparedRequest, parts: RowParts, stats: LabelStats) -> None:
+        self.prepared = prepared
         self.origin = prepared.origin
-        self.scheme = prepared.scheme
-        self.host = prepared.host
-        self.port = prepared.port
         self.payload = prepared.payload
         self.is_head = prepared.is_head
         self.sent = prepared.sent_bytes
@@ -92,26 +90,148 @@ class GroupState:
         self.counts_text = ",0,0"
 
 
-class VirtualUser:
+class StepSender:
+    """Owner of one keep-alive connection that sends ``Step``s: connects, retries, records failures.
+
+    Shared by the closed model's ``VirtualUser`` and the open model's ``Slot``. Each keeps its own
+    ``response_complete`` (the hot path, inlined), and says through ``failure_times`` when its
+    samples start and what its rows end with, and through ``after_failure`` what comes next.
+    """
+
+    __slots__ = ("conn", "connecting", "group", "retried", "step", "worker")
+
+    worker: Worker
+    group: GroupState
+    step: Step | None
+    conn: HttpConnection | None
+    connecting: asyncio.Task[None] | None
+    retried: bool
+    finished: bool
+
+    def send_step(self, step: Step, start_ns: int) -> None:
+        """Send on the open connection to the step's origin, else (re)connect first."""
+        conn = self.conn
+        if conn is not None and conn.origin is step.origin and conn.transport is not None:
+            conn.send(step.payload, start_ns, step.is_head)
+            return
+        if conn is not None:
+            self.conn = None
+            conn.close()
+        self.connecting = self.worker.loop.create_task(self.connect(step, start_ns))
+
+    async def connect(self, step: Step, start_ns: int) -> None:
+        worker = self.worker
+        prepared = step.prepared
+        conn = HttpConnection(self, step.origin)
+        try:
+            await asyncio.wait_for(
+                worker.loop.create_connection(
+                    lambda: conn,
+                    prepared.host,
+                    prepared.port,
+                    ssl=worker.ssl_context if prepared.scheme == "https" else None,
+                ),
+                worker.timeout_s,
+            )
+        except Exception as exc:  # any failure to connect is a failed sample, never a crash
+            self.connecting = None
+            now_ns = perf_counter_ns()
+            code, message = describe_connect_error(exc)
+            self.record_failure(step, code, message, start_ns, now_ns, None)
+            self.after_failure(now_ns)
+            return
+        self.connecting = None
+        if self.finished:
+            conn.close()
+            return
+        self.conn = conn
+        conn.send(step.payload, start_ns, step.is_head)
+
+    def drop_connection(self) -> None:
+        """Abandon the connection attempt or the request in flight (not recorded)."""
+        if self.connecting is not None and not self.connecting.done():
+            self.connecting.cancel()
+        conn = self.conn
+        if conn is not None:
+            self.conn = None
+            conn.in_flight = False  # an abandoned request is not a sample
+            conn.close()
+
+    def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, str]:
+        """(sample start ns, Connect ms, row's trailing columns) of a failed attempt begun at start_ns."""
+        raise NotImplementedError
+
+    def after_failure(self, now_ns: int) -> None:
+        raise NotImplementedError
+
+    # -- ConnectionOwner ----------------------------------------------------------------------------
+
+    def response_complete(self, conn: HttpConnection, now_ns: int) -> None:
+        raise NotImplementedError  # each model's own hot path
+
+    def request_failed(self, conn: HttpConnection, code: str, message: str, now_ns: int) -> None:
+        step = self.step
+        assert step is not None
+        if conn is self.conn:
+            self.conn = None
+        if code == NO_RESPONSE and conn.requests_sent > 1 and not self.retried:
+            # The server closed an idle keep-alive connection as we reused it: retry once on a new one.
+            self.retried = True
+            self.connecting = self.worker.loop.create_task(self.connect(step, conn.start_ns))
+            return
+        self.record_failure(step, code, message, conn.start_ns, now_ns, conn)
+        self.after_failure(now_ns)
+
+    def connection_closed(self, conn: HttpConnection) -> None:
+        if conn is self.conn:
+            self.conn = None
+
+    def record_failure(
+        self, step: Step, code: str, message: str, start_ns: int, now_ns: int, conn: HttpConnection | None
+    ) -> None:
+        """A failed sample; ``conn`` is None when connecting failed (Connect then lasts until now)."""
+        if conn is None:
+            received = sent = first_byte_ns = 0
+            connect_ns = now_ns
+        else:
+            received = conn.received
+            sent = step.sent
+            first_byte_ns = conn.first_byte_ns if received else 0
+            connect_ns = conn.connect_ns
+        base_ns, connect_ms, tail = self.failure_times(start_ns, connect_ns)
+        worker = self.worker
+        off = worker.epoch_offset_ns
+        start_ms = (base_ns + off) // 1_000_000
+        latency_ms = (first_byte_ns + off) // 1_000_000 - start_ms if first_byte_ns else 0
+        stats = step.stats
+        stats.append((now_ns - base_ns) // 1000)
+        stats.errors += 1
+        stats.error_kinds[f"{non_http_code(code)} ({message})"] += 1
+        stats.received += received
+        stats.sent += sent
+        parts = step.parts
+        fields = f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}"
+        worker.rows_append(
+            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{parts.label_part}{fields}"
+            f"{parts.thread_part_err}false,,{received},{sent}{self.group.counts_text}"
+            f"{parts.url_part}{latency_ms},0,{connect_ms}{tail}\n"
+        )
+
+
+class VirtualUser(StepSender):
     """A user looping over its steps on one keep-alive connection; the connection's owner."""
 
     __slots__ = (
-        "conn",
-        "connecting",
         "deadline_ns",
         "finished",
-        "group",
         "index",
         "iteration",
         "iterations",
         "n_steps",
-        "retried",
         "started",
-        "step",
         "steps",
         "think",
         "timer",
-        "worker",
     )
 
     def __init__(
@@ -127,7 +247,7 @@ class VirtualUser:
         self.group = group
         self.steps = steps
         self.n_steps = len(steps)
-        self.step = steps[0]
+        self.step: Step = steps[0]
         self.think: ThinkTime | None = None if think.is_zero else think
         self.iterations = iterations if iterations is not None else -1
         self.deadline_ns = deadline_ns
@@ -156,13 +276,7 @@ class VirtualUser:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        if self.connecting is not None and not self.connecting.done():
-            self.connecting.cancel()
-        conn = self.conn
-        if conn is not None:
-            self.conn = None
-            conn.in_flight = False  # an abandoned request is not a sample
-            conn.close()
+        self.drop_connection()
         self.worker.user_finished(self)
 
     def is_stuck(self) -> bool:
@@ -183,39 +297,7 @@ class VirtualUser:
         step = self.steps[self.index]
         self.step = step
         self.retried = False
-        conn = self.conn
-        if conn is not None and conn.origin is step.origin and conn.transport is not None:
-            conn.send(step.payload, start_ns, step.is_head)
-            return
-        if conn is not None:
-            self.conn = None
-            conn.close()
-        self.connecting = self.worker.loop.create_task(self.connect(step, start_ns))
-
-    async def connect(self, step: Step, start_ns: int) -> None:
-        worker = self.worker
-        conn = HttpConnection(self, step.origin)
-        try:
-            await asyncio.wait_for(
-                worker.loop.create_connection(
-                    lambda: conn,
-                    step.host,
-                    step.port,
-                    ssl=worker.ssl_context if step.scheme == "https" else None,
-                ),
-                worker.timeout_s,
-            )
-        except Exception as exc:  # any failure to connect is a failed sample, never a crash
-            now_ns = perf_counter_ns()
-            code, message = describe_connect_error(exc)
-            self.record_failure(step, code, message, start_ns, now_ns, 0, 0, 0, now_ns)
-            self.advance(now_ns)
-            return
-        if self.finished:
-            conn.close()
-            return
-        self.conn = conn
-        conn.send(step.payload, start_ns, step.is_head)
+        self.send_step(step, start_ns)
 
     def advance(self, now_ns: int) -> None:
         """Move to the next step (and iteration), then send it now or after the think time."""
@@ -285,60 +367,13 @@ class VirtualUser:
         self.retried = False
         conn.send(step.payload, perf_counter_ns(), step.is_head)
 
-    def request_failed(self, conn: HttpConnection, code: str, message: str, now_ns: int) -> None:
-        step = self.step
-        if conn is self.conn:
-            self.conn = None
-        if code == NO_RESPONSE and conn.requests_sent > 1 and not self.retried:
-            # The server closed an idle keep-alive connection as we reused it: retry once on a new one.
-            self.retried = True
-            self.connecting = self.worker.loop.create_task(self.connect(step, conn.start_ns))
-            return
-        first_byte_ns = conn.first_byte_ns if conn.received else 0
-        self.record_failure(
-            step,
-            code,
-            message,
-            conn.start_ns,
-            now_ns,
-            conn.received,
-            step.sent,
-            first_byte_ns,
-            conn.connect_ns,
-        )
+    # -- StepSender ----------------------------------------------------------------------------------
+
+    def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, str]:
+        # A sample starts when the attempt does; Connect is the difference of two epoch-ms readings.
+        off = self.worker.epoch_offset_ns
+        connect_ms = (connect_ns + off) // 1_000_000 - (start_ns + off) // 1_000_000 if connect_ns else 0
+        return start_ns, connect_ms, ""
+
+    def after_failure(self, now_ns: int) -> None:
         self.advance(now_ns)
-
-    def connection_closed(self, conn: HttpConnection) -> None:
-        if conn is self.conn:
-            self.conn = None
-
-    def record_failure(
-        self,
-        step: Step,
-        code: str,
-        message: str,
-        start_ns: int,
-        now_ns: int,
-        received: int,
-        sent: int,
-        first_byte_ns: int,
-        connect_ns: int,
-    ) -> None:
-        worker = self.worker
-        off = worker.epoch_offset_ns
-        start_ms = (start_ns + off) // 1_000_000
-        latency_ms = (first_byte_ns + off) // 1_000_000 - start_ms if first_byte_ns else 0
-        connect_ms = (connect_ns + off) // 1_000_000 - start_ms if connect_ns else 0
-        stats = step.stats
-        stats.append((now_ns - start_ns) // 1000)
-        stats.errors += 1
-        stats.error_kinds[f"{non_http_code(code)} ({message})"] += 1
-        stats.received += received
-        stats.sent += sent
-        parts = step.parts
-        fields = f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}"
-        worker.rows_append(
-            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{parts.label_part}{fields}"
-            f"{parts.thread_part_err}false,,{received},{sent}{self.group.counts_text}"
-            f"{parts.url_part}{latency_ms},0,{connect_ms}\n"
-        )
