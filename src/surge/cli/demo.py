@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from surge.errors import EXIT_INTERRUPTED, EXIT_OK
-from surge.serve.profiles import MODES
+from surge.serve.profiles import GUNICORN_MODES
 from surge.units import format_duration_s, parse_duration_s
 
 
@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--mode",
-        choices=[m for m in MODES if not m.startswith("flask")],
+        choices=GUNICORN_MODES,
         default="gevent",
         help="gunicorn mode to serve with (default gevent)",
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from surge.errors import SurgeError, UsageError
+from surge.serve.profiles import GUNICORN_MODES
 from surge.serve.runfiles import (
     is_alive,
     read_pid,
@@ -31,7 +32,6 @@ STOP_MARGIN_S = 5.0
 SCALE_STEP_TIMEOUT_S = 15.0
 # After a TTOU, wait this long at most for the retired worker to exit before the next signal.
 RETIRE_PAUSE_S = 3.0
-_GUNICORN_ONLY = ("sync", "gthread", "gevent")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def _worker_pids(master: psutil.Process) -> set[int]:
 
 def _require_gunicorn(pidfile: Path, action: str) -> None:
     state = read_state_if_any(pidfile)
-    if state is not None and state.mode not in _GUNICORN_ONLY:
+    if state is not None and state.mode not in GUNICORN_MODES:
         raise UsageError(f"{action} needs a gunicorn mode; this server runs --mode {state.mode}")
 
 

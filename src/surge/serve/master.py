@@ -47,8 +47,10 @@ def main(argv: list[str]) -> int:
         from gevent import monkey
 
         monkey.patch_all()
+    from surge.serve.profiles import GUNICORN_MODES  # like every import below: after the patch
+
     ready_fd = _ready_fd()
-    if state["mode"] in ("flask-threaded", "flask-processes"):
+    if state["mode"] not in GUNICORN_MODES:
         from surge.serve.devserver import run_dev_server
 
         return run_dev_server(state, ready_fd)

@@ -65,3 +65,4 @@ PROFILES: dict[str, Profile] = {
 }
 
 MODES = tuple(PROFILES)
+GUNICORN_MODES = tuple(mode for mode, profile in PROFILES.items() if profile.is_gunicorn)
