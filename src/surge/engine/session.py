@@ -22,8 +22,8 @@ from urllib.parse import urlencode, urljoin
 from surge.engine.client import NO_RESPONSE, HttpConnection, PreparedRequest, describe_connect_error
 from surge.engine.summary import LabelStats
 from surge.errors import UsageError
-from surge.results.jtl_write import quote_field, status_fields
-from surge.results.sample import non_http_code, non_http_message
+from surge.results.jtl_write import non_http_fields, quote_field, status_fields
+from surge.results.sample import non_http_error_kind
 
 if TYPE_CHECKING:
     from surge.engine.user import GroupState
@@ -404,9 +404,9 @@ class Session:
             response,
             stats,
             start_ms,
-            f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}",
+            non_http_fields(code, message),
             False,
-            f"{non_http_code(code)} ({message})",
+            non_http_error_kind(code, message),
             "",
             received,
             sent,

@@ -15,8 +15,8 @@ from surge.engine.client import NO_RESPONSE, HttpConnection, PreparedRequest, de
 from surge.engine.schedule import think_time_s
 from surge.engine.summary import LabelStats
 from surge.plan import ThinkTime
-from surge.results.jtl_write import RowParts, quote_field, status_fields
-from surge.results.sample import non_http_code, non_http_message
+from surge.results.jtl_write import RowParts, non_http_fields, status_fields
+from surge.results.sample import non_http_error_kind
 
 if TYPE_CHECKING:
     from surge.engine.worker import Worker
@@ -206,11 +206,11 @@ class StepSender:
         stats = step.stats
         stats.append((now_ns - base_ns) // 1000)
         stats.errors += 1
-        stats.error_kinds[f"{non_http_code(code)} ({message})"] += 1
+        stats.error_kinds[non_http_error_kind(code, message)] += 1
         stats.received += received
         stats.sent += sent
         parts = step.parts
-        fields = f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}"
+        fields = non_http_fields(code, message)
         worker.rows_append(
             f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{parts.label_part}{fields}"
             f"{parts.thread_part_err}false,,{received},{sent}{self.group.counts_text}"

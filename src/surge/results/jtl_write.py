@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from surge.results.columns import DEFAULT_HEADER, QUEUE_COLUMN
-from surge.results.sample import Sample
+from surge.results.sample import Sample, non_http_code, non_http_message
 
 
 def quote_field(text: str, delimiter: str = ",") -> str:
@@ -66,6 +66,11 @@ QUEUE_HEADER = f'{DEFAULT_HEADER},"{QUEUE_COLUMN}"'
 def status_fields(status: int, reason: str) -> str:
     """``responseCode,responseMessage`` for an HTTP response, quoted as needed."""
     return f"{status},{quote_field(reason)}"
+
+
+def non_http_fields(code: str, message: str) -> str:
+    """``responseCode,responseMessage`` for a failure without a response, in JMeter's words, quoted."""
+    return f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}"
 
 
 class JtlPartWriter:

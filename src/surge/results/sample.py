@@ -20,6 +20,11 @@ def non_http_message(message: str) -> str:
     return NON_HTTP_MESSAGE_PREFIX + message
 
 
+def non_http_error_kind(code: str, message: str) -> str:
+    """How a failure without a response counts among a run's errors: the code, then the text."""
+    return f"{NON_HTTP_CODE_PREFIX}{code} ({message})"
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
     """A row of a JTL file with JMeter's 17 default columns (spec/jmeter-dashboard.md §1.5).
