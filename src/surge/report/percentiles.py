@@ -39,10 +39,14 @@ def exact_fraction(p: float) -> Fraction:
     return Fraction(repr(float(p))) / 100
 
 
+def percent_text(p: float) -> str:
+    """A percent as JMeter prints its property: ``90`` → ``90``, ``99.9`` → ``99.9``."""
+    return str(int(p)) if float(p).is_integer() else repr(float(p))
+
+
 def percentile_label(p: float) -> str:
-    """JMeter's series label text for a percentile: ``90`` → ``90th percentile``, ``99.9`` → ``99.9th``."""
-    text = str(int(p)) if float(p).is_integer() else repr(float(p))
-    return f"{text}th percentile"
+    """JMeter's series label for a percentile: ``90`` → ``90th percentile``."""
+    return f"{percent_text(p)}th percentile"
 
 
 def histogram_percentiles_sql(hist: str, keys: Sequence[str], percents: Sequence[float], legacy: bool) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from surge.report.options import ReportOptions
+from surge.report.percentiles import percent_text
 from surge.report.tables.aggregate import Agg
 from surge.report.tables.java import LONG_MAX, LONG_MIN, java_float, jdiv, long_sub
 
@@ -22,8 +23,7 @@ TOTAL = "Total"
 
 def percentile_title(percent: float) -> str:
     """JMeter's header ``"%sth pct"`` with the property text (90 -> "90th pct", 99.9 -> "99.9th pct")."""
-    text = str(int(percent)) if float(percent).is_integer() else repr(float(percent))
-    return f"{text}th pct"
+    return f"{percent_text(percent)}th pct"
 
 
 def titles(options: ReportOptions) -> list[str]:
@@ -108,24 +108,6 @@ def statistics_table(
     return table
 
 
-_JSON_FIELDS = (
-    "transaction",
-    "sampleCount",
-    "errorCount",
-    "errorPct",
-    "meanResTime",
-    "minResTime",
-    "maxResTime",
-    "medianResTime",
-    "pct1ResTime",
-    "pct2ResTime",
-    "pct3ResTime",
-    "throughput",
-    "receivedKBytesPerSec",
-    "sentKBytesPerSec",
-)
-
-
 def _as_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -144,23 +126,25 @@ def statistics_json(tables: dict[str, Any]) -> dict[str, Any]:
     rows += stats["items"]
     result: dict[str, Any] = {}
     for row in rows:
-        data = row["data"]
-        values = dict(zip(_JSON_FIELDS, data, strict=True))
+        # a Statistics table row, in its column order (JMeter's JSON has the median before min/max)
+        label, count, errors, error_pct, mean, low, high, median, pct1, pct2, pct3, rate, received, sent = (
+            row["data"]
+        )
         entry = {
-            "transaction": values["transaction"],
-            "sampleCount": values["sampleCount"],
-            "errorCount": values["errorCount"],
-            "errorPct": None if values["errorPct"] is None else java_float(values["errorPct"]),
-            "meanResTime": _as_float(values["meanResTime"]),
-            "medianResTime": _as_float(values["medianResTime"]),
-            "minResTime": _as_float(values["minResTime"]),
-            "maxResTime": _as_float(values["maxResTime"]),
-            "pct1ResTime": _as_float(values["pct1ResTime"]),
-            "pct2ResTime": _as_float(values["pct2ResTime"]),
-            "pct3ResTime": _as_float(values["pct3ResTime"]),
-            "throughput": _as_float(values["throughput"]),
-            "receivedKBytesPerSec": _as_float(values["receivedKBytesPerSec"]),
-            "sentKBytesPerSec": _as_float(values["sentKBytesPerSec"]),
+            "transaction": label,
+            "sampleCount": count,
+            "errorCount": errors,
+            "errorPct": None if error_pct is None else java_float(error_pct),
+            "meanResTime": _as_float(mean),
+            "medianResTime": _as_float(median),
+            "minResTime": _as_float(low),
+            "maxResTime": _as_float(high),
+            "pct1ResTime": _as_float(pct1),
+            "pct2ResTime": _as_float(pct2),
+            "pct3ResTime": _as_float(pct3),
+            "throughput": _as_float(rate),
+            "receivedKBytesPerSec": _as_float(received),
+            "sentKBytesPerSec": _as_float(sent),
         }
         key = entry["transaction"]
         if row is not stats.get("overall") and key in result and row["isController"]:
