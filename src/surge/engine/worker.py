@@ -141,10 +141,9 @@ class Worker:
             prepared = [PreparedRequest(r, self.plan.client.user_agent) for r in group.requests]
             for p in prepared:
                 p.origin = origins.setdefault(p.origin, p.origin)  # one object per origin: `is` checks
-                if p.scheme == "https" and self.ssl_context is None:
-                    self.ssl_context = make_ssl_context(self.plan.client.insecure)
-                if p.label not in self.label_stats:
-                    self.label_stats[p.label] = LabelStats(p.label)
+                if p.scheme == "https":
+                    self.tls_context()  # made now: plain users read ssl_context as they connect
+                self.stats_for(p.label)
             prepared_by_group.append(prepared)
         latest_deadline = 0
         for group_index, group in enumerate(self.plan.groups):
@@ -171,7 +170,7 @@ class Worker:
                 for p in prepared_by_group[slot.group_index]
             ]
             load = group.load
-            deadline_ns = NEVER_NS if load.duration_s is None else t0_perf_ns + int(load.duration_s * 1e9)
+            deadline_ns = _deadline_ns(load.duration_s, t0_perf_ns)
             latest_deadline = max(latest_deadline, deadline_ns)
             user = VirtualUser(
                 self, self.groups[slot.group_index], steps, load.think_time, load.iterations, deadline_ns
@@ -193,7 +192,7 @@ class Worker:
             functions[slot.group_index] = user_function(group.behaviour, self)
         function, name, base_url = functions[slot.group_index]
         load = group.load
-        deadline_ns = NEVER_NS if load.duration_s is None else t0_perf_ns + int(load.duration_s * 1e9)
+        deadline_ns = _deadline_ns(load.duration_s, t0_perf_ns)
         state = self.groups[slot.group_index]
         session = Session(self, state, thread_name, slot.user_number, base_url, deadline_ns)
         return AsyncUser(self, state, session, function, name, load.iterations, deadline_ns, load.think_time)
@@ -367,6 +366,11 @@ class Worker:
             message += (tuple(by_label),)
         self.report(message)
         histogram.reset()
+
+
+def _deadline_ns(duration_s: float | None, t0_perf_ns: int) -> int:
+    """When a user sends its last request: the run's duration after t0, or never (iterations only)."""
+    return NEVER_NS if duration_s is None else t0_perf_ns + int(duration_s * 1e9)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
