@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from surge.errors import SurgeError, UsageError
+from surge.serve.options import state_path
 from surge.serve.profiles import GUNICORN_MODES
 from surge.serve.runfiles import (
     is_alive,
     read_pid,
     read_state_if_any,
     require_master,
-    state_path,
     workers_of,
 )
 

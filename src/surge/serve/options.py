@@ -86,6 +86,11 @@ class ServePlan:
         return self.log_dir / "error.log" if self.log_dir else None
 
 
+def state_path(pidfile: Path) -> Path:
+    """The state file beside a pidfile (serve.pid -> serve.json), written by the launcher, read by control."""
+    return pidfile.with_suffix(".json")
+
+
 def parse_bind(bind: str) -> tuple[str, int]:
     """Split ``HOST:PORT`` or ``[IPv6]:PORT`` into host and port."""
     text = bind.strip()
@@ -210,7 +215,7 @@ def plan_serve(options: ServeOptions, *, cpu_count: int | None = None, cwd: Path
         max_requests_jitter=jitter,
         run_dir=run_dir,
         pidfile=pidfile,
-        state_file=pidfile.with_suffix(".json"),
+        state_file=state_path(pidfile),
         log_dir=(base / log_dir).resolve() if log_dir else None,
         notes=tuple(notes),
     )

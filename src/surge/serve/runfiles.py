@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from surge.errors import SurgeError, UsageError
-from surge.serve.options import DEFAULT_RUN_DIR, PIDFILE_NAME
+from surge.serve.options import DEFAULT_RUN_DIR, PIDFILE_NAME, state_path
 
 if TYPE_CHECKING:
     import psutil
@@ -64,10 +64,6 @@ def locate_pidfile(run_dir: Path | None, pidfile: Path | None) -> Path:
     if pidfile is not None:
         return pidfile.resolve()
     return ((run_dir or DEFAULT_RUN_DIR) / PIDFILE_NAME).resolve()
-
-
-def state_path(pidfile: Path) -> Path:
-    return pidfile.with_suffix(".json")
 
 
 def boot_error_path(pidfile: Path) -> Path:
