@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin
 
 from surge.engine.client import NO_RESPONSE, HttpConnection, PreparedRequest, describe_connect_error
+from surge.engine.response import CapturingConnection, Response
 from surge.engine.summary import LabelStats
 from surge.errors import UsageError
 from surge.results.jtl_write import non_http_fields, quote_field, status_fields
 from surge.results.sample import non_http_error_kind
+
+__all__ = ["Response", "Session", "StopUser"]  # Response: where users have always found it
 
 if TYPE_CHECKING:
     from surge.engine.user import GroupState
@@ -32,108 +35,6 @@ if TYPE_CHECKING:
 
 class StopUser(Exception):
     """Raised inside a user function when the user must stop (end of the run, data exhausted)."""
-
-
-class CapturingConnection(HttpConnection):
-    """An HttpConnection that keeps the response's headers and body (httptools calls these)."""
-
-    __slots__ = ("body_parts", "header_list")
-
-    def __init__(self, owner: Any, origin: tuple[str, str, int]) -> None:
-        super().__init__(owner, origin)
-        self.header_list: list[tuple[bytes, bytes]] = []
-        self.body_parts: list[bytes] = []
-
-    def send(self, payload: bytes, start_ns: int, is_head: bool) -> None:
-        self.header_list = []
-        self.body_parts = []
-        super().send(payload, start_ns, is_head)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.header_list.append((name, value))
-
-    def on_body(self, body: bytes) -> None:
-        self.body_parts.append(body)
-
-    def on_message_complete(self) -> None:
-        super().on_message_complete()
-        if self.status == 0:  # a 1xx interim response: the final one follows
-            self.header_list = []
-            self.body_parts = []
-
-
-class Response:
-    """What a request returned. ``status`` is 0 and ``error`` set when no HTTP response came."""
-
-    __slots__ = (
-        "_failure",
-        "_headers",
-        "_json",
-        "_raw_headers",
-        "body",
-        "elapsed_ms",
-        "error",
-        "reason",
-        "status",
-        "status_accepted",
-        "url",
-    )
-
-    def __init__(
-        self,
-        url: str,
-        status: int,
-        reason: str,
-        headers: dict[str, str] | list[tuple[bytes, bytes]],
-        body: bytes,
-        elapsed_ms: int,
-        error: str | None,
-    ) -> None:
-        self.url = url
-        self.status = status
-        self.reason = reason
-        # Decoded on first use: most responses are never asked for their headers.
-        self._headers: dict[str, str] | None = headers if isinstance(headers, dict) else None
-        self._raw_headers = headers if isinstance(headers, list) else []
-        self.body = body
-        self.elapsed_ms = elapsed_ms
-        self.error = error
-        self._failure: str | None = None
-        self._json: Any = None
-        # Set by a status check that expects this status (say 404): the status alone no longer fails it.
-        self.status_accepted = False
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Response headers; names lower-cased, repeated headers joined with ", "."""
-        headers = self._headers
-        if headers is None:
-            headers = {}
-            for raw_name, raw_value in self._raw_headers:
-                name = raw_name.decode("latin-1").lower()
-                value = raw_value.decode("latin-1")
-                headers[name] = f"{headers[name]}, {value}" if name in headers else value
-            self._headers = headers
-        return headers
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        """The body parsed as JSON; raises ValueError if it is not JSON."""
-        if self._json is None:
-            self._json = jsonlib.loads(self.body)
-        return self._json
-
-    @property
-    def failure_message(self) -> str | None:
-        return self._failure
-
-    def fail(self, message: str) -> None:
-        """Mark this response's sample failed (the first message is kept, as JMeter's first assertion)."""
-        if self._failure is None:
-            self._failure = message
 
 
 class _Pending:

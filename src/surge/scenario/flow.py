@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urljoin
 
 from surge.engine.client import PreparedRequest
+from surge.engine.response import Response
 from surge.engine.schedule import think_time_s
-from surge.engine.session import Response, Session, StopUser
+from surge.engine.session import Session, StopUser
 from surge.scenario.checks import Template, json_has_template, render_json
 from surge.scenario.model import Feeder, Flow, FlowRequest
 
