@@ -146,6 +146,18 @@ def reload(pidfile: Path, timeout_s: float | None = None) -> ReloadReport:
     return ReloadReport(tuple(sorted(old)), tuple(sorted(now - old)), complete=False)
 
 
+def _kill(processes: list[psutil.Process]) -> list[int]:
+    """KILL each process; return the pids of those that were still there to kill."""
+    import psutil
+
+    killed: list[int] = []
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+            killed.append(process.pid)
+    return killed
+
+
 def stop_server(
     pidfile: Path, *, timeout_s: float | None = None, master_pid: int | None = None
 ) -> StopReport:
@@ -170,20 +182,10 @@ def stop_server(
         master.send_signal(signal.SIGTERM)
     killed: list[int] = []
     if wait_gone([master], limit_s):
-        for process in [master, *workers]:
-            try:
-                process.kill()
-                killed.append(process.pid)
-            except psutil.NoSuchProcess:
-                pass
+        killed += _kill([master, *workers])
         wait_gone([master], 5.0)
     # The master normally takes its workers down with it; any left are orphans and get KILL.
-    for process in wait_gone(workers, 2.0):
-        try:
-            process.kill()
-            killed.append(process.pid)
-        except psutil.NoSuchProcess:
-            pass
+    killed += _kill(wait_gone(workers, 2.0))
     wait_gone(workers, 5.0)
     if read_pid(pidfile) == master.pid:
         pidfile.unlink(missing_ok=True)
