@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from surge.report.charts.buckets import bucket_range, bucket_sql, granularity_ms
-from surge.report.charts.result import Point, clean
+from surge.report.charts.result import Point, Series, clean, graph
 from surge.report.options import ReportOptions
 
 # Per-(label, end bucket, status, kind) sums, computed in one pass over ``samples``; most over-time
@@ -36,6 +36,16 @@ class ChartContext:
         if self.compat or self.first_end_bucket is None or self.last_end_bucket is None:
             return None
         return fill_range(self.first_end_bucket, self.last_end_bucket, self.step_ms)
+
+    def time_graph(self, title: str, series: Sequence[Series], supports_controllers: bool) -> dict[str, Any]:
+        """A chart over this report's time buckets (its granularity is part of JMeter's graph entry)."""
+        return graph(
+            title,
+            series,
+            compat=self.compat,
+            supports_controllers=supports_controllers,
+            granularity_ms=self.step_ms,
+        )
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.con.execute(sql, list(params)).fetchall())
@@ -95,3 +105,13 @@ def as_points(
         return [[float(x), values[x]] for x in sorted(values)]
     keys = sorted(set(fill).union(values))
     return [[float(x), values.get(x, fill_value)] for x in keys]
+
+
+def column_series(names: Sequence[str], rows: Sequence[tuple[Any, ...]], fill: range | None) -> list[Series]:
+    """Rows ``(bucket, y1, y2, ...)`` → one series per y column, named by ``names``; missing buckets
+    are gaps (a statistic of no sample is unknown, not zero)."""
+    series = []
+    for i, name in enumerate(names, start=1):
+        values = {int(r[0]): (None if r[i] is None else float(r[i])) for r in rows}
+        series.append(Series(name, as_points(values, fill, None)))
+    return series

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from surge.report.charts.buckets import bucket_sql
-from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, group_points
-from surge.report.charts.result import Series, graph
+from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, column_series, group_points
+from surge.report.charts.result import Series
 from surge.report.percentiles import histogram_percentiles_sql, last_rows, percentile_label
 
 
@@ -36,7 +36,7 @@ def mean_over_time(ctx: ChartContext, sum_column: str, title: str) -> dict[str, 
         Series(label, as_points(values.get(label, {}), fill, None), is_controller=flags[label])
         for label in sorted(flags)
     ]
-    return graph(title, series, compat=ctx.compat, supports_controllers=True, granularity_ms=ctx.step_ms)
+    return ctx.time_graph(title, series, supports_controllers=True)
 
 
 def response_times_over_time(ctx: ChartContext) -> dict[str, Any]:
@@ -61,13 +61,7 @@ def active_threads_over_time(ctx: ChartContext) -> dict[str, Any]:
     )
     fill = ctx.end_buckets()
     series = [Series(str(group), as_points(values[group], fill, None)) for group in sorted(values)]
-    return graph(
-        "Active Threads Over Time",
-        series,
-        compat=ctx.compat,
-        supports_controllers=False,
-        granularity_ms=ctx.step_ms,
-    )
+    return ctx.time_graph("Active Threads Over Time", series, supports_controllers=False)
 
 
 def bytes_throughput_over_time(ctx: ChartContext) -> dict[str, Any]:
@@ -86,13 +80,7 @@ def bytes_throughput_over_time(ctx: ChartContext) -> dict[str, Any]:
             Series("Bytes received per second", as_points(received, fill, 0.0)),
             Series("Bytes sent per second", as_points(sent, fill, 0.0)),
         ]
-    return graph(
-        "Bytes Throughput Over Time",
-        series,
-        compat=ctx.compat,
-        supports_controllers=False,
-        granularity_ms=step,
-    )
+    return ctx.time_graph("Bytes Throughput Over Time", series, supports_controllers=False)
 
 
 def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
@@ -131,16 +119,7 @@ def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
         or int(ctx.rows("SELECT count(*) FROM samples WHERE in_label_filter AND NOT is_controller")[0][0]) > 0
     )
     names = ["Min", "Max", "Median", *(percentile_label(p) for p in opts.percentiles)]
-    fill = ctx.end_buckets()
-    series = []
-    if has_series:
-        for i, name in enumerate(names):
-            values = {int(r[0]): (None if r[i + 1] is None else float(r[i + 1])) for r in rows}
-            series.append(Series(name, as_points(values, fill, None)))
-    return graph(
-        "Response Time Percentiles Over Time (successful requests only)",
-        series,
-        compat=ctx.compat,
-        supports_controllers=False,
-        granularity_ms=ctx.step_ms,
+    series = column_series(names, rows, ctx.end_buckets()) if has_series else []
+    return ctx.time_graph(
+        "Response Time Percentiles Over Time (successful requests only)", series, supports_controllers=False
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from surge.report.charts.buckets import bucket_sql
-from surge.report.charts.context import ChartContext, as_points
-from surge.report.charts.result import Series, graph
+from surge.report.charts.context import ChartContext, column_series
 from surge.report.percentiles import histogram_percentiles_sql, percentile_label
 
 QUEUE_GRAPH_ID = "queueTimeOverTime"
@@ -34,16 +33,5 @@ def queue_time_over_time(ctx: ChartContext) -> dict[str, Any] | None:
         (r[0], means[int(r[0])], r[4], r[3])
         for r in ctx.rows(histogram_percentiles_sql(hist, ["t"], [top], False))
     ]
-    fill = ctx.end_buckets()
-    names = ("Mean", percentile_label(top), "Max")
-    series = []
-    for i, name in enumerate(names):
-        values = {int(r[0]): (None if r[i + 1] is None else float(r[i + 1])) for r in rows}
-        series.append(Series(name, as_points(values, fill, None)))
-    return graph(
-        "Queue Time Over Time (open model)",
-        series,
-        compat=False,
-        supports_controllers=False,
-        granularity_ms=ctx.step_ms,
-    )
+    series = column_series(("Mean", percentile_label(top), "Max"), rows, ctx.end_buckets())
+    return ctx.time_graph("Queue Time Over Time (open model)", series, supports_controllers=False)

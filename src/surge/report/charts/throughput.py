@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, fill_range, group_points
-from surge.report.charts.result import Series, graph
+from surge.report.charts.result import Series
 
 
 def _rate(count_sql: str, step_ms: int) -> str:
@@ -23,9 +23,7 @@ def hits_per_second(ctx: ChartContext) -> dict[str, Any]:
     if not ctx.compat and values:
         fill = fill_range(min(values), max(values), ctx.step_ms)
     series = [Series("hitsPerSecond", as_points(values, fill, 0.0))] if values or not ctx.compat else []
-    return graph(
-        "Hits Per Second", series, compat=ctx.compat, supports_controllers=False, granularity_ms=ctx.step_ms
-    )
+    return ctx.time_graph("Hits Per Second", series, supports_controllers=False)
 
 
 def codes_per_second(ctx: ChartContext) -> dict[str, Any]:
@@ -39,9 +37,7 @@ def codes_per_second(ctx: ChartContext) -> dict[str, Any]:
     )
     fill = ctx.end_buckets()
     series = [Series(str(c), as_points(values[c], fill, 0.0)) for c in sorted(values)]
-    return graph(
-        "Codes Per Second", series, compat=ctx.compat, supports_controllers=False, granularity_ms=ctx.step_ms
-    )
+    return ctx.time_graph("Codes Per Second", series, supports_controllers=False)
 
 
 def transactions_per_second(ctx: ChartContext) -> dict[str, Any]:
@@ -65,13 +61,7 @@ def transactions_per_second(ctx: ChartContext) -> dict[str, Any]:
     flags = {str(s): bool(f) for s, f in first}
     fill = ctx.end_buckets()
     series = [Series(s, as_points(values[s], fill, 0.0), is_controller=flags[s]) for s in sorted(values)]
-    return graph(
-        "Transactions Per Second",
-        series,
-        compat=ctx.compat,
-        supports_controllers=True,
-        granularity_ms=ctx.step_ms,
-    )
+    return ctx.time_graph("Transactions Per Second", series, supports_controllers=True)
 
 
 def total_tps(ctx: ChartContext) -> dict[str, Any]:
@@ -91,10 +81,4 @@ def total_tps(ctx: ChartContext) -> dict[str, Any]:
         Series("Transaction-success", as_points(values.get(True, {}), fill, 0.0)),
         Series("Transaction-failure", as_points(values.get(False, {}), fill, 0.0)),
     ]
-    return graph(
-        "Total Transactions Per Second",
-        series,
-        compat=ctx.compat,
-        supports_controllers=True,
-        granularity_ms=ctx.step_ms,
-    )
+    return ctx.time_graph("Total Transactions Per Second", series, supports_controllers=True)
