@@ -7,16 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from surge.cli.serve import int_arg
 from surge.errors import EXIT_INTERRUPTED, EXIT_OK
 from surge.serve.profiles import GUNICORN_MODES
 from surge.units import format_duration_s, parse_duration_s
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from exc
+    value = int_arg(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value

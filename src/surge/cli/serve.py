@@ -36,7 +36,8 @@ def add_locator_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _int(text: str) -> int:
+def int_arg(text: str) -> int:
+    """argparse type for a whole number (ranges are checked where the option is used)."""
     try:
         return int(text)
     except ValueError as exc:
@@ -44,7 +45,7 @@ def _int(text: str) -> int:
 
 
 def _workers(text: str) -> int | None:
-    return None if text == "auto" else _int(text)
+    return None if text == "auto" else int_arg(text)
 
 
 def register(subparsers: Any) -> None:
@@ -70,13 +71,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=_int,
+        type=int_arg,
         metavar="N",
         help=f"threads per worker, gthread only (default {PROFILES['gthread'].default_threads})",
     )
     parser.add_argument(
         "--worker-connections",
-        type=_int,
+        type=int_arg,
         metavar="N",
         help="simultaneous clients per worker, gevent and gthread (default 1000)",
     )
@@ -100,14 +101,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--max-requests",
-        type=_int,
+        type=int_arg,
         default=0,
         metavar="N",
         help="restart each worker after about N requests (default 0: never)",
     )
     parser.add_argument(
         "--max-requests-jitter",
-        type=_int,
+        type=int_arg,
         metavar="N",
         help="up to N extra requests per worker so they do not restart together (default N/10)",
     )
@@ -140,7 +141,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--log-backups",
-        type=_int,
+        type=int_arg,
         default=DEFAULT_LOG_BACKUPS,
         metavar="N",
         help=f"rotated files kept per log (default {DEFAULT_LOG_BACKUPS})",
