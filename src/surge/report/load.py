@@ -47,11 +47,12 @@ from typing import IO, Any, cast
 import duckdb
 
 from surge.errors import SurgeError, UsageError
-from surge.report.load_csv import MAX_BAD_LINES, FileLoad, TimestampRead, insert_csv, sql_string
+from surge.report.load_csv import TimestampRead, insert_csv, sql_string
 from surge.report.options import ReportOptions
 from surge.results import jtl_rewrite, xml_read
 from surge.results.date_format import COMMON_PATTERNS, java_to_strptime, pattern_has_zone
 from surge.results.jtl_read import HEAD_BYTES, CsvLayout, file_kind, is_gzip, sniff_csv
+from surge.results.read_counts import MAX_BAD_LINES, ReadCounts
 
 _SAMPLES_SCHEMA = """
     row_id BIGINT, start_ms BIGINT, end_ms BIGINT, elapsed_ms BIGINT, label VARCHAR,
@@ -83,7 +84,7 @@ class _Totals:
     warnings: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
 
-    def add(self, name: str, load: FileLoad) -> None:
+    def add(self, name: str, load: ReadCounts) -> None:
         self.rows += load.rows
         self.bad_rows += load.bad_rows
         room = MAX_BAD_LINES - len(self.bad_locations)
@@ -213,7 +214,7 @@ def _load_file(
         totals.unreadable.append(f"{path.name}: {exc}")
         totals.warnings.append(f"{name}: not read: {exc}")
         return
-    load = FileLoad()
+    load = ReadCounts()
     if note:
         load.warnings.append(note)
     drop_first = not layout.has_header and options.jmeter_compat
@@ -244,9 +245,7 @@ def _load_file(
             direct = False
     if not direct:
         got = _load_rewritten(con, path, layout, skip, timestamp, options, scratch, compressed)
-    load.rows, load.bad_rows, load.bad_lines = got.rows, got.bad_rows, got.bad_lines
-    load.warnings.extend(got.warnings)
-    totals.add(name, load)
+    totals.add(name, load.then(got))
 
 
 def _literal_path(path: Path, scratch: Path) -> Path:
@@ -275,7 +274,7 @@ def _load_rewritten(
     options: ReportOptions,
     scratch: Path,
     compressed: bool,
-) -> FileLoad:
+) -> ReadCounts:
     rewritten = jtl_rewrite.rewrite_csv(path, layout, skip, scratch, compressed)
     plain = CsvLayout("utf-8", ",", True, (jtl_rewrite.LINE_COLUMN, *layout.columns), ())
     got = insert_csv(
@@ -289,11 +288,10 @@ def _load_rewritten(
         options.end_ms,
         line_column=jtl_rewrite.LINE_COLUMN,
     )
-    lines = sorted(rewritten.bad_lines + got.bad_lines)[:MAX_BAD_LINES]
-    return FileLoad(got.rows, rewritten.bad_rows + got.bad_rows, lines, got.warnings)
+    return rewritten.then(got)
 
 
-def _load_xml(con: Any, path: Path, options: ReportOptions, scratch: Path, compressed: bool) -> FileLoad:
+def _load_xml(con: Any, path: Path, options: ReportOptions, scratch: Path, compressed: bool) -> ReadCounts:
     import gzip
 
     src = cast(IO[bytes], gzip.open(path, "rb") if compressed else open(path, "rb"))  # noqa: SIM115
@@ -311,8 +309,7 @@ def _load_xml(con: Any, path: Path, options: ReportOptions, scratch: Path, compr
         options.end_ms,
         line_column=xml_read.LINE_COLUMN,
     )
-    lines = sorted(parsed.bad_lines + got.bad_lines)[:MAX_BAD_LINES]
-    return FileLoad(got.rows, parsed.bad_rows + got.bad_rows, lines, parsed.warnings + got.warnings)
+    return parsed.then(got)
 
 
 def _file_timestamp(

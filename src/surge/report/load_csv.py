@@ -8,7 +8,7 @@ line numbers are taken. File order is kept because the table is filled with inse
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,8 @@ from surge.results.columns import (
     QUEUE_COLUMN,
 )
 from surge.results.jtl_read import CsvLayout
+from surge.results.read_counts import MAX_BAD_LINES, ReadCounts
 
-# First physical line numbers of bad rows kept per file.
-MAX_BAD_LINES = 10
 # Reject entries kept per file (storing them is slow and large); past it, bad rows are still skipped
 # and their number is found by counting the file's records in a second, slower pass.
 REJECTS_LIMIT = 1000
@@ -45,14 +44,6 @@ class TimestampRead:
     strptime: str | None = None
     has_zone: bool = False
     timezone: str = "UTC"
-
-
-@dataclass
-class FileLoad:
-    rows: int = 0
-    bad_rows: int = 0
-    bad_lines: list[int] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def sql_string(value: str) -> str:
@@ -204,7 +195,7 @@ def insert_csv(
     end_ms: int | None,
     compressed: bool = False,
     line_column: str | None = None,
-) -> FileLoad:
+) -> ReadCounts:
     """Append ``path`` to ``samples``; bad rows are counted with their physical line numbers.
 
     With ``line_column`` (a rewritten file whose first column holds the source line numbers), bad
@@ -218,7 +209,7 @@ def insert_csv(
         before = con.execute("SELECT count(*) FROM samples").fetchone()[0]
         con.execute(f"INSERT INTO samples {select}")
         after = con.execute("SELECT count(*) FROM samples").fetchone()[0]
-        result = FileLoad(rows=int(after - before))
+        result = ReadCounts(rows=int(after - before))
         truncated = _collect_rejects(con, path, compressed, line_column is not None, result)
     finally:
         _drop_rejects(con)
@@ -263,7 +254,7 @@ def _drop_rejects(con: Any) -> None:
     con.execute(f"DROP TABLE IF EXISTS {_ident(_REJECT_SCANS)}")
 
 
-def _collect_rejects(con: Any, path: Path, compressed: bool, numbered: bool, result: FileLoad) -> bool:
+def _collect_rejects(con: Any, path: Path, compressed: bool, numbered: bool, result: ReadCounts) -> bool:
     """Fill in the bad rows from the rejects table; True if it is full (the count is then too low)."""
     rejects = _ident(_REJECTS)
     count, stored = con.execute(

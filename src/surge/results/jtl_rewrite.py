@@ -9,20 +9,13 @@ from __future__ import annotations
 
 import csv
 import gzip
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from surge.results.jtl_read import CsvLayout
+from surge.results.read_counts import ReadCounts
 
 LINE_COLUMN = "sourceLine"
-
-
-@dataclass
-class RewriteResult:
-    rows: int = 0
-    bad_rows: int = 0
-    bad_lines: list[int] = field(default_factory=list)
 
 
 def _open_text(path: Path, encoding: str, compressed: bool) -> IO[str]:
@@ -34,9 +27,9 @@ def _open_text(path: Path, encoding: str, compressed: bool) -> IO[str]:
 
 def rewrite_csv(
     source: Path, layout: CsvLayout, skip_records: int, dest: Path, compressed: bool = False
-) -> RewriteResult:
+) -> ReadCounts:
     """Write the records of ``source`` after the first ``skip_records`` to ``dest``; count bad ones."""
-    result = RewriteResult()
+    result = ReadCounts()
     width = len(layout.columns)
     csv.field_size_limit(1 << 30)
     with (
@@ -54,7 +47,7 @@ def rewrite_csv(
             except StopIteration:
                 break
             except csv.Error:
-                _bad(result, first_line)
+                result.add_bad(first_line)
                 continue
             if not row:
                 continue  # blank line
@@ -64,17 +57,11 @@ def rewrite_csv(
             if first_line == 1:
                 row[0] = row[0].lstrip("\ufeff")
             if len(row) != width or any(_undecodable(value) for value in row):
-                _bad(result, first_line)
+                result.add_bad(first_line)
                 continue
             writer.writerow([first_line, *row])
             result.rows += 1
     return result
-
-
-def _bad(result: RewriteResult, line: int, keep: int = 10) -> None:
-    result.bad_rows += 1
-    if len(result.bad_lines) < keep:
-        result.bad_lines.append(line)
 
 
 def _undecodable(value: str) -> bool:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO
 from xml.parsers import expat
 
 from surge.results.columns import DEFAULT_COLUMNS
+from surge.results.read_counts import ReadCounts
 
 SAMPLE_TAGS = frozenset({"httpSample", "sample"})
 _CHUNK_BYTES = 1 << 20
@@ -39,14 +40,6 @@ class _Sample:
     assertion: _Assertion | None = None
 
 
-@dataclass
-class XmlReadResult:
-    rows: int = 0
-    bad_rows: int = 0
-    bad_lines: list[int] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
 class _Reader:
     """Expat callbacks: collects one top-level sample tree at a time, then writes it in pre-order."""
 
@@ -58,7 +51,7 @@ class _Reader:
         self._tree: list[_Sample] = []  # samples of the current top-level tree, in start order
         self._text: list[str] | None = None  # text being collected for the innermost element
         self.root: str | None = None
-        self.result = XmlReadResult()
+        self.result = ReadCounts()
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if self.root is None:
@@ -123,8 +116,7 @@ class _Reader:
     def _flush(self, unfinished: frozenset[int] | set[int] = frozenset()) -> None:
         for sample in self._tree:
             if id(sample) in unfinished:
-                self.result.bad_rows += 1
-                self.result.bad_lines.append(sample.line)
+                self.result.add_bad(sample.line)
             else:
                 self.result.rows += 1
                 self._emit(_row(sample))
@@ -156,7 +148,7 @@ def _row(sample: _Sample) -> list[str]:
     ]
 
 
-def xml_to_csv(source: IO[bytes], dest: IO[str]) -> XmlReadResult:
+def xml_to_csv(source: IO[bytes], dest: IO[str]) -> ReadCounts:
     """Write the samples of the XML results in ``source`` to ``dest`` as CSV with header ``COLUMNS``.
 
     Attribute values are written as they are (numbers are checked by whoever reads the CSV; the
