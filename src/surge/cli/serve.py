@@ -12,6 +12,7 @@ from surge.errors import EXIT_OK
 from surge.serve.options import (
     DEFAULT_ACCESS_LOG_FORMAT,
     DEFAULT_BIND,
+    DEFAULT_FORWARDED_ALLOW_IPS,
     DEFAULT_LOG_BACKUPS,
     DEFAULT_RUN_DIR,
     LOG_LEVELS,
@@ -79,7 +80,8 @@ def register(subparsers: Any) -> None:
         "--worker-connections",
         type=int_arg,
         metavar="N",
-        help="simultaneous clients per worker, gevent and gthread (default 1000)",
+        help="simultaneous clients per worker, gevent and gthread"
+        f" (default {PROFILES['gevent'].default_worker_connections})",
     )
     parser.add_argument(
         "--timeout",
@@ -125,7 +127,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--forwarded-allow-ips",
-        default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        default=os.environ.get("FORWARDED_ALLOW_IPS", DEFAULT_FORWARDED_ALLOW_IPS),
         metavar="IPS",
         help="proxies trusted for X-Forwarded-* (comma-separated, * for any)",
     )

@@ -11,6 +11,7 @@ from surge.errors import UsageError
 from surge.serve.profiles import MODES, PROFILES, Profile
 
 DEFAULT_BIND = "127.0.0.1:8000"
+DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
 DEFAULT_RUN_DIR = Path("surge-run")
 PIDFILE_NAME = "serve.pid"
 LOG_DIR_NAME = "logs"
@@ -39,7 +40,7 @@ class ServeOptions:
     preload: bool = False
     bind: str = DEFAULT_BIND
     reload: bool = False
-    forwarded_allow_ips: str = "127.0.0.1,::1"
+    forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
     log_dir: Path | None = None
     log_max_bytes: int = DEFAULT_LOG_MAX_BYTES
     log_backups: int = DEFAULT_LOG_BACKUPS
