@@ -21,6 +21,8 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 # Combined log format, but the first field is the real client (X-Forwarded-For from a trusted
 # proxy, see surge.serve.standalone.client_address) and the request duration in µs ends the line.
 DEFAULT_ACCESS_LOG_FORMAT = '%(client)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)sus'
+# A server bound to every address is reached from this machine through loopback.
+_LOOPBACK_FOR_WILDCARD = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,14 @@ class ServePlan:
     notes: tuple[str, ...] = field(default=())
 
     @property
+    def address(self) -> str:
+        """HOST:PORT as gunicorn binds it."""
+        return host_port(self.host, self.port)
+
+    @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        if self.host in ("0.0.0.0", "::"):
-            host = "127.0.0.1" if self.host == "0.0.0.0" else "[::1]"
-        return f"http://{host}:{self.port}"
+        """Where a client on this machine reaches the server: loopback when it binds every address."""
+        return f"http://{host_port(_LOOPBACK_FOR_WILDCARD.get(self.host, self.host), self.port)}"
 
     @property
     def access_log(self) -> Path | None:
@@ -85,6 +90,11 @@ class ServePlan:
     @property
     def error_log(self) -> Path | None:
         return self.log_dir / "error.log" if self.log_dir else None
+
+
+def host_port(host: str, port: int) -> str:
+    """``HOST:PORT``, with an IPv6 host in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def state_path(pidfile: Path) -> Path:
@@ -177,7 +187,7 @@ def plan_serve(options: ServeOptions, *, cpu_count: int | None = None, cwd: Path
         # Without jitter every worker reaches max_requests together and they all restart at once.
         jitter = options.max_requests // 10 if options.max_requests else 0
 
-    if host in ("0.0.0.0", "::"):
+    if host in _LOOPBACK_FOR_WILDCARD:
         notes.append(
             f"warning: binding to {host} accepts connections from other machines;"
             " use 127.0.0.1 unless this is what you want"

@@ -78,7 +78,7 @@ def gunicorn_settings(plan: ServePlan, *, standalone: bool = False) -> list[Sett
         add("wsgi_app", opts.app, "the app to serve; a MODULE:APP on gunicorn's command line overrides it")
     add(
         "bind",
-        [f"{plan.host}:{plan.port}" if ":" not in plan.host else f"[{plan.host}]:{plan.port}"],
+        [plan.address],
         "loopback only unless asked: a server is not exposed by accident",
     )
     add("worker_class", profile.worker_class, f"--mode {profile.mode}: {profile.summary}")
