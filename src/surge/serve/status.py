@@ -75,8 +75,8 @@ def server_status(pidfile: Path, *, interval_s: float = 0.25) -> ServerStatus:
 
 def format_bytes(count: int) -> str:
     value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
             return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
         value /= 1024
     return f"{value:.1f}GB"
@@ -84,8 +84,16 @@ def format_bytes(count: int) -> str:
 
 def format_tree(status: ServerStatus) -> str:
     """Render the status as a small table whose first column draws the process tree."""
-    header = f"{'PID':<12} {'ROLE':<8} {'AGE':>7} {'CPU%':>6} {'MEM':>9}"
-    rows = [header]
+    rows = []
+    state = status.state
+    if state is not None:
+        count = len(status.workers)
+        if state.mode == "flask-processes":
+            noun = "request process" if count == 1 else "request processes"
+        else:
+            noun = "worker" if count == 1 else "workers"
+        rows.append(f"{state.app} at {state.url} (--mode {state.mode}, {count} {noun})")
+    rows.append(f"{'PID':<12} {'ROLE':<8} {'AGE':>7} {'CPU%':>6} {'MEM':>9}")
 
     def row(prefix: str, info: ProcessInfo) -> str:
         pid = f"{prefix}{info.pid}"
@@ -98,13 +106,4 @@ def format_tree(status: ServerStatus) -> str:
     for index, worker in enumerate(status.workers):
         branch = "└─ " if index == len(status.workers) - 1 else "├─ "
         rows.append(row(branch, worker))
-    state = status.state
-    if state is not None:
-        count = len(status.workers)
-        noun = "request process" if state.mode == "flask-processes" else "worker"
-        noun += ("es" if noun.endswith("s") else "s") if count != 1 else ""
-        rows.insert(
-            0,
-            f"{state.app} at {state.url} (--mode {state.mode}, {count} {noun})",
-        )
     return "\n".join(rows)
