@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from surge.report.load import load_samples
+from surge.report.load import LoadResult, load_samples
 from surge.report.options import ReportOptions
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -32,10 +32,9 @@ ROWS = {
 }
 
 
-def _load(path: Path, **options: object) -> tuple[duckdb.DuckDBPyConnection, object]:
+def _load(path: Path, jmeter_compat: bool = False) -> tuple[duckdb.DuckDBPyConnection, LoadResult]:
     con = duckdb.connect()
-    result = load_samples(con, [path], ReportOptions(**options))  # type: ignore[arg-type]
-    return con, result
+    return con, load_samples(con, [path], ReportOptions(jmeter_compat=jmeter_compat))
 
 
 def test_every_fixture_is_listed() -> None:
@@ -46,8 +45,8 @@ def test_every_fixture_is_listed() -> None:
 def test_fixture_loads_every_row(name: str) -> None:
     rows, controllers = ROWS[name]
     con, result = _load(JMETER / name / "results.jtl")
-    assert result.rows_loaded == rows  # type: ignore[attr-defined]
-    assert result.bad_rows == 0  # type: ignore[attr-defined]
+    assert result.rows_loaded == rows
+    assert result.bad_rows == 0
     count, tc, first, last = con.execute(
         "SELECT count(*), count(*) FILTER (is_controller), min(row_id), max(row_id) FROM samples"
     ).fetchone()
@@ -85,15 +84,15 @@ def test_fixture_labels_match_jmeter_statistics(name: str) -> None:
 
 def test_headerless_default_mode_keeps_first_row() -> None:
     con, result = _load(JMETER / "alexdedyaev-headerless" / "results.jtl")
-    assert result.rows_loaded == 30  # type: ignore[attr-defined]
+    assert result.rows_loaded == 30
     first = con.execute("SELECT label, start_ms, elapsed_ms FROM samples WHERE row_id = 0").fetchone()
     assert first == ("Переход на главную страницу", 1762270523373, 480)
-    assert any("no header line" in w for w in result.warnings)  # type: ignore[attr-defined]
+    assert any("no header line" in w for w in result.warnings)
 
 
 def test_headerless_compat_mode_drops_first_row_like_jmeter() -> None:
     con, result = _load(JMETER / "alexdedyaev-headerless" / "results.jtl", jmeter_compat=True)
-    assert result.rows_loaded == 29  # type: ignore[attr-defined]
+    assert result.rows_loaded == 29
     first = con.execute("SELECT label FROM samples WHERE row_id = 0").fetchone()
     assert first == ("Переход на главную страницу-0",)
 

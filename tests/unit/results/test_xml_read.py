@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from surge.results.read_counts import ReadCounts
 from surge.results.xml_read import COLUMNS, xml_to_csv
 
 XML_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "jmeter-xml"
 
 
-def read(data: bytes) -> tuple[list[dict[str, str]], object]:
+def read(data: bytes) -> tuple[list[dict[str, str]], ReadCounts]:
     out = io.StringIO()
     result = xml_to_csv(io.BytesIO(data), out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
@@ -32,7 +33,7 @@ def read(data: bytes) -> tuple[list[dict[str, str]], object]:
 def test_fixtures(name: str, rows: int) -> None:
     got, result = read((XML_FIXTURES / name).read_bytes())
     assert len(got) == rows
-    assert result.bad_rows == 0  # type: ignore[attr-defined]
+    assert result.bad_rows == 0
 
 
 def test_nested_samples_come_after_their_parent_depth_first() -> None:
@@ -91,12 +92,12 @@ def test_attributes_and_first_failed_assertion() -> None:
     # A non-numeric time is passed on, with its line, for the CSV reader to reject.
     assert (got[1]["label"], got[1]["elapsed"], got[1]["sourceLine"]) == ("bad", "oops", "12")
     assert (got[2]["label"], got[2]["success"], got[2]["bytes"]) == ("plain", "true", "0")
-    assert result.bad_rows == 0  # type: ignore[attr-defined]
+    assert result.bad_rows == 0
 
 
 def test_truncated_file_keeps_finished_samples() -> None:
     data = SAMPLE.split(b'<sample t="oops"')[0] + b'<httpSample t="1" ts="5" lb="cut"><assertionRes'
     got, result = read(data)
     assert [r["label"] for r in got] == ["a & b"]
-    assert result.bad_rows == 1  # type: ignore[attr-defined]
-    assert result.warnings  # type: ignore[attr-defined]
+    assert result.bad_rows == 1
+    assert result.warnings
