@@ -259,13 +259,13 @@ def handle(args: argparse.Namespace) -> int:
     if plan.log_dir is not None:
         print(f"  logs {_shown(plan.log_dir)}/access.log and error.log")
     if plan.options.daemon:
-        locator = (
-            ""
-            if plan.run_dir == (Path.cwd() / DEFAULT_RUN_DIR).resolve()
-            else f" --run-dir {_shown(plan.run_dir)}"
-        )
+        # What the control commands need to find this server, when their defaults would not.
         if args.pidfile is not None:
             locator = f" --pidfile {_shown(plan.pidfile)}"
+        elif plan.run_dir != (Path.cwd() / DEFAULT_RUN_DIR).resolve():
+            locator = f" --run-dir {_shown(plan.run_dir)}"
+        else:
+            locator = ""
         print(f"  running in the background: surge ps{locator} / surge stop{locator}", flush=True)
         return EXIT_OK
     print("  ready; Ctrl-C stops it", flush=True)
