@@ -19,7 +19,6 @@ HEAD_BYTES = 256 * 1024
 # Data records parsed from the head, to recognise the timestamp format.
 SAMPLE_RECORDS = 20
 
-_UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -55,10 +54,6 @@ def file_kind(head: bytes) -> FileKind:
 
 def is_gzip(head: bytes) -> bool:
     return head.startswith(_GZIP_MAGIC)
-
-
-def bom_length(head: bytes) -> int:
-    return len(_UTF8_BOM) if head.startswith(_UTF8_BOM) else 0
 
 
 def sniff_csv(head: bytes, complete: bool) -> CsvLayout:
