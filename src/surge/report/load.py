@@ -67,13 +67,17 @@ _SAMPLES_SCHEMA = """
 class LoadResult:
     rows_loaded: int
     bad_rows: int
-    bad_row_lines: tuple[int, ...]  # first few physical line numbers of skipped rows
     sources: tuple[str, ...]
-    # (file, physical line) of the same skipped rows: line numbers alone are ambiguous across files.
+    # (file, physical line) of the first few skipped rows
     bad_row_locations: tuple[tuple[str, int], ...] = ()
     # One line each, for stderr and the report: assumptions made (no header line, guessed date
     # format), files that could not be read, the first row dropped in JMeter-compatible mode.
     warnings: tuple[str, ...] = ()
+
+    @property
+    def bad_row_lines(self) -> tuple[int, ...]:
+        """Physical line numbers of the first few skipped rows (ambiguous across several files)."""
+        return tuple(line for _, line in self.bad_row_locations)
 
 
 @dataclass
@@ -127,7 +131,6 @@ def load_samples(con: Any, paths: Sequence[Path], options: ReportOptions) -> Loa
     return LoadResult(
         rows_loaded=totals.rows,
         bad_rows=totals.bad_rows,
-        bad_row_lines=tuple(line for _, line in totals.bad_locations),
         sources=tuple(str(p) for p in paths),
         bad_row_locations=tuple(totals.bad_locations),
         warnings=tuple(totals.warnings),

@@ -87,11 +87,13 @@ def test_human_formats() -> None:
     assert format_span_ms(59_000) == "59 s"
     assert format_span_ms(3_725_000) == "1 h 02 min 05 s"
     assert format_span_ms(90_061_000) == "1 d 01 h 01 min 01 s"
-    one_file = LoadResult(rows_loaded=5, bad_rows=3, bad_row_lines=(4, 9), sources=("a.jtl",))
+    one_file = LoadResult(
+        rows_loaded=5, bad_rows=3, sources=("a.jtl",), bad_row_locations=(("a.jtl", 4), ("a.jtl", 9))
+    )
     assert bad_rows_text(one_file) == "3 (lines 4, 9, …)"
     two_files = LoadResult(
-        rows_loaded=5, bad_rows=2, bad_row_lines=(4, 2), sources=("/x/a.jtl", "/x/b.jtl"),
+        rows_loaded=5, bad_rows=2, sources=("/x/a.jtl", "/x/b.jtl"),
         bad_row_locations=(("/x/a.jtl", 4), ("/x/b.jtl", 2)),
     )  # fmt: skip
     assert bad_rows_text(two_files) == "2 (lines a.jtl:4, b.jtl:2)"
-    assert bad_rows_text(LoadResult(rows_loaded=5, bad_rows=0, bad_row_lines=(), sources=())) == "0"
+    assert bad_rows_text(LoadResult(rows_loaded=5, bad_rows=0, sources=())) == "0"
