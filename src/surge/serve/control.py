@@ -13,6 +13,7 @@ from surge.errors import SurgeError, UsageError
 from surge.serve.options import state_path
 from surge.serve.profiles import GUNICORN_MODES
 from surge.serve.runfiles import (
+    ServerState,
     is_alive,
     read_pid,
     read_state_if_any,
@@ -70,15 +71,20 @@ def _worker_pids(master: psutil.Process) -> set[int]:
     return {p.pid for p in workers_of(master)}
 
 
-def _require_gunicorn(pidfile: Path, action: str) -> None:
+def _gunicorn_state(pidfile: Path, action: str) -> ServerState | None:
+    """The server's state file, if any; ``action`` is refused for Flask's development server."""
     state = read_state_if_any(pidfile)
     if state is not None and state.mode not in GUNICORN_MODES:
         raise UsageError(f"{action} needs a gunicorn mode; this server runs --mode {state.mode}")
+    return state
 
 
-def _graceful_timeout_s(pidfile: Path) -> float:
-    state = read_state_if_any(pidfile)
-    return state.graceful_timeout_s if state is not None else DEFAULT_GRACEFUL_TIMEOUT_S
+def _wait_limit_s(timeout_s: float | None, state: ServerState | None) -> float:
+    """How long reload and stop wait: ``timeout_s`` if given, else the graceful timeout plus a margin."""
+    if timeout_s is not None:
+        return timeout_s
+    graceful_s = state.graceful_timeout_s if state is not None else DEFAULT_GRACEFUL_TIMEOUT_S
+    return graceful_s + STOP_MARGIN_S
 
 
 def scale(pidfile: Path, delta: int) -> ScaleReport:
@@ -91,7 +97,7 @@ def scale(pidfile: Path, delta: int) -> ScaleReport:
     """
     if delta == 0:
         raise UsageError("scale by a non-zero number, for example +2 or -1")
-    _require_gunicorn(pidfile, "surge scale")
+    state = _gunicorn_state(pidfile, "surge scale")
     master = require_master(pidfile)
     before = len(_worker_pids(master))
     if before + delta < 1:
@@ -113,28 +119,25 @@ def scale(pidfile: Path, delta: int) -> ScaleReport:
             if delta > 0:
                 raise SurgeError(f"the master did not start a worker within {SCALE_STEP_TIMEOUT_S:g}s")
     target = before + delta
-    _record_workers(pidfile, target)
+    if state is not None:
+        _record_workers(pidfile, state, target)
     after = len(_worker_pids(master))
     return ScaleReport(before=before, after=target, retiring=max(0, after - target))
 
 
-def _record_workers(pidfile: Path, workers: int) -> None:
+def _record_workers(pidfile: Path, state: ServerState, workers: int) -> None:
     """Write the new count into the state file, which the master re-reads on HUP, so a reload keeps it."""
-    state = read_state_if_any(pidfile)
-    if state is None:
-        return
     settings = {**state.settings, "workers": workers}
     replace(state, workers=workers, settings=settings).write(state_path(pidfile))
 
 
 def reload(pidfile: Path, timeout_s: float | None = None) -> ReloadReport:
     """HUP: gunicorn re-reads its configuration, boots new workers (new code) and retires the old ones."""
-    _require_gunicorn(pidfile, "surge reload")
+    state = _gunicorn_state(pidfile, "surge reload")
     master = require_master(pidfile)
     old = _worker_pids(master)
     master.send_signal(signal.SIGHUP)
-    limit_s = timeout_s if timeout_s is not None else _graceful_timeout_s(pidfile) + STOP_MARGIN_S
-    deadline = time.monotonic() + limit_s
+    deadline = time.monotonic() + _wait_limit_s(timeout_s, state)
     now = old
     while time.monotonic() < deadline:
         now = _worker_pids(master)
@@ -175,7 +178,7 @@ def stop_server(
             return StopReport(master_pid=master_pid, graceful=True, killed_pids=(), waited_s=0.0)
     else:
         master = require_master(pidfile)
-    limit_s = timeout_s if timeout_s is not None else _graceful_timeout_s(pidfile) + STOP_MARGIN_S
+    limit_s = _wait_limit_s(timeout_s, read_state_if_any(pidfile))
     workers = workers_of(master)
     started = time.monotonic()
     with contextlib.suppress(psutil.NoSuchProcess):
