@@ -32,6 +32,8 @@ from surge.serve.runfiles import CONSOLE_LOG_NAME, ServerState, boot_error_path,
 from surge.serve.settings import gunicorn_settings, settings_dict
 
 _POLL_S = 0.05
+# How a server that was stopped on request (Ctrl-C, TERM) exits.
+_STOPPED_EXITS = (0, -signal.SIGINT, -signal.SIGTERM)
 _ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)(: .*)?$")
 
 
@@ -121,7 +123,7 @@ class RunningServer:
             return SurgeError(f"a worker failed to boot, so gunicorn stopped{detail}{where}")
         if code == EXIT_APP_LOAD_ERROR:
             return SurgeError(f"the app failed to load in the server process{detail}{where}")
-        if code in (0, -signal.SIGINT, -signal.SIGTERM):
+        if code in _STOPPED_EXITS:
             return SurgeError(f"the server stopped before it was ready{where}")
         if code < 0:
             return SurgeError(f"the server was killed by signal {signal.Signals(-code).name}{where}")
@@ -149,7 +151,7 @@ class RunningServer:
             code = self.process.wait()
         finally:
             self.restore_signals()
-        if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+        if code not in _STOPPED_EXITS:
             raise self.failure(code)
         return 0
 
@@ -203,10 +205,9 @@ def _wait_until_ready(server: RunningServer, ready_fd: int, deadline: float) -> 
         if code is not None:
             raise server.failure(code)
         if plan.profile.is_gunicorn:
-            readable = select.select([ready_fd], [], [], _POLL_S * 4)[0] if pipe_open else []
             if not pipe_open:
-                time.sleep(_POLL_S)
-            if readable:
+                time.sleep(_POLL_S)  # every writer is gone: the exit code is what is left to see
+            elif select.select([ready_fd], [], [], _POLL_S * 4)[0]:
                 pids = _read_pids(ready_fd, buffer)
                 if pids is None:
                     pipe_open = False
