@@ -96,6 +96,17 @@ def test_surge_patches_nothing_when_imported() -> None:
     assert result.stdout.strip() == "False"
 
 
+def test_serve_commands_do_not_import_psutil_until_they_run() -> None:
+    # Every surge command builds the whole parser, so these modules' imports are paid by all of them.
+    code = (
+        "import sys, surge.cli.serve, surge.cli.ps, surge.cli.scale, surge.cli.reload, surge.cli.stop,"
+        " surge.cli.demo, surge.serve.master\n"
+        "print('psutil' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
 @pytest.mark.parametrize(
     ("mode", "count", "header"),
     [
