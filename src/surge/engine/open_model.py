@@ -62,7 +62,7 @@ class Slot(StepSender):
         if step is None:
             d = self.dispatcher
             p = d.prepared[index]
-            thread_name = f"{d.group_name} {d.state.index + 1}-{self.number}"
+            thread_name = f"{d.group_name} {self.group.index + 1}-{self.number}"
             step = Step(p, RowParts(p.label, thread_name, p.url), d.stats[index])
             self.steps[index] = step
         return step
@@ -97,8 +97,7 @@ class Slot(StepSender):
     def response_complete(self, conn: HttpConnection, now_ns: int) -> None:
         # The closed model's VirtualUser.response_complete with another start (the intended time),
         # Connect and trailing queueTime column; kept apart so neither hot path pays for the other.
-        d = self.dispatcher
-        worker = d.worker
+        worker = self.worker
         step = self.step
         assert step is not None
         off = worker.epoch_offset_ns
@@ -121,13 +120,13 @@ class Slot(StepSender):
             stats.error_kinds[step.mid_error] += 1
         worker.rows_append(
             f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{step.mid}{received}{step.sent_part}"
-            f"{d.state.counts_text}{step.url_part}{(conn.first_byte_ns + off) // 1_000_000 - start_ms},0,"
+            f"{self.group.counts_text}{step.url_part}{(conn.first_byte_ns + off) // 1_000_000 - start_ms},0,"
             f"{connect_ms},{(self.sent_ns - intended_ns) // 1_000_000}\n"
         )
         if not conn.keep_alive:
             self.conn = None
             conn.close()
-        d.slot_free(self, now_ns)
+        self.dispatcher.slot_free(self, now_ns)
 
 
 class ArrivalDispatcher:
