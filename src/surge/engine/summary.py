@@ -76,15 +76,28 @@ def top_errors(totals: Iterable[LabelTotals], limit: int = 5) -> tuple[tuple[str
     return tuple(counts.most_common(limit))
 
 
+def empty_summary(label: str) -> LabelSummary:
+    """The figures of a label without samples: all zero."""
+    return LabelSummary(label, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def percentiles_ms(histogram: Any, max_us: int) -> dict[int, float]:
+    """p50, p90, p95 and p99 of an HDR histogram of µs, in ms, keyed 50, 90, 95, 99."""
+    # HDR reports a bucket's highest equivalent value; never above the exact maximum.
+    return {
+        k: min(v, max_us) / 1000.0
+        for k, v in histogram.get_percentile_to_value_dict([50, 90, 95, 99]).items()
+    }
+
+
 def _summary(label: str, parts: list[LabelTotals], duration_s: float) -> LabelSummary:
     samples = sum(p.samples for p in parts)
     errors = sum(p.errors for p in parts)
     if samples == 0:
-        return LabelSummary(label, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        return empty_summary(label)
     histogram = merge_encoded(p.histogram for p in parts if p.samples)
     max_us = max(p.max_us for p in parts)
-    # HDR reports a bucket's highest equivalent value; never above the exact maximum.
-    pct = {k: min(v, max_us) for k, v in histogram.get_percentile_to_value_dict([50, 90, 95, 99]).items()}
+    pct = percentiles_ms(histogram, max_us)
     per_s = 1.0 / duration_s if duration_s > 0 else 0.0
     return LabelSummary(
         label=label,
@@ -93,10 +106,10 @@ def _summary(label: str, parts: list[LabelTotals], duration_s: float) -> LabelSu
         error_pct=100.0 * errors / samples,
         mean_ms=sum(p.sum_us for p in parts) / samples / 1000.0,
         min_ms=min(p.min_us for p in parts if p.samples) / 1000.0,
-        p50_ms=pct[50] / 1000.0,
-        p90_ms=pct[90] / 1000.0,
-        p95_ms=pct[95] / 1000.0,
-        p99_ms=pct[99] / 1000.0,
+        p50_ms=pct[50],
+        p90_ms=pct[90],
+        p95_ms=pct[95],
+        p99_ms=pct[99],
         max_ms=max_us / 1000.0,
         rate_per_s=samples * per_s,
         received_kb_per_s=sum(p.received_bytes for p in parts) / 1024.0 * per_s,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from surge.engine.histogram import PROGRESS_DIGITS, new_histogram
-from surge.engine.summary import TOTAL_LABEL, LabelSummary
+from surge.engine.summary import TOTAL_LABEL, LabelSummary, empty_summary, percentiles_ms
 from surge.verdict.thresholds import Threshold, ThresholdResult, evaluate
 
 WARMUP_S = 5.0
@@ -78,11 +78,9 @@ def _judged_live(threshold: Threshold) -> bool:
 
 def _summary(label: str, live: _Live, elapsed_s: float) -> LabelSummary:
     if not live.samples:
-        return LabelSummary(label, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        return empty_summary(label)
     h = live.histogram
-    pct = {
-        k: min(v, live.max_us) / 1000.0 for k, v in h.get_percentile_to_value_dict([50, 90, 95, 99]).items()
-    }
+    pct = percentiles_ms(h, live.max_us)
     return LabelSummary(
         label=label,
         samples=live.samples,
