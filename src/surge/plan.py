@@ -145,6 +145,8 @@ def parse_stages(text: str) -> tuple[Stage, ...]:
 
 
 DEFAULT_MAX_IN_FLIGHT = 1000
+# A run given neither a duration nor iterations (nor stages) lasts this long.
+DEFAULT_DURATION_S = 10.0
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from surge.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from surge.plan import (
+    DEFAULT_DURATION_S,
     DEFAULT_MAX_IN_FLIGHT,
     ClientOptions,
     LoadModel,
@@ -20,8 +21,6 @@ from surge.plan import (
     parse_stages,
 )
 from surge.units import parse_duration_s
-
-DEFAULT_DURATION_S = 10.0
 
 
 def register(subparsers: Any) -> None:

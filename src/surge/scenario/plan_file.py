@@ -17,6 +17,7 @@ from typing import Any
 
 from surge.errors import UsageError
 from surge.plan import (
+    DEFAULT_DURATION_S,
     DEFAULT_MAX_IN_FLIGHT,
     ClientOptions,
     LoadModel,
@@ -32,8 +33,6 @@ from surge.scenario.file_requests import parse_request
 from surge.scenario.model import EXHAUSTED_MODES, FEEDER_MODES, Feeder, Flow, FlowRequest
 from surge.scenario.toml_lines import Path as KeyPath
 from surge.verdict.thresholds import parse_threshold
-
-DEFAULT_DURATION_S = 10.0
 
 _TOP_KEYS = {"base_url", "duration", "timeout", "ok_status", "insecure", "thresholds", "abort_on_fail",
              "variables", "feeders", "requests", "groups", "user_agent"}  # fmt: skip
