@@ -221,8 +221,8 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def describe(plan: ServePlan) -> list[str]:
-    """The lines that say what is being started, before it starts."""
+def describe(plan: ServePlan) -> str:
+    """The line that says what is being started, before it starts."""
     opts = plan.options
     if plan.profile.is_gunicorn:
         per_worker = ""
@@ -236,7 +236,7 @@ def describe(plan: ServePlan) -> list[str]:
         sizing = f"up to {plan.workers} request processes ({plan.workers_reason})"
     else:
         sizing = "one thread per request"
-    return [f"surge serve: {opts.app} on {plan.url} --mode {opts.mode}: {sizing}"]
+    return f"surge serve: {opts.app} on {plan.url} --mode {opts.mode}: {sizing}"
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -250,8 +250,7 @@ def handle(args: argparse.Namespace) -> int:
     preflight(plan, Path.cwd())
     for note in plan.notes:
         print(f"surge serve: {note}", file=sys.stderr)
-    for line in describe(plan):
-        print(line, flush=True)
+    print(describe(plan), flush=True)
     server = start_server(plan, background=plan.options.daemon)
     workers = " ".join(str(pid) for pid in server.worker_pids)
     print(f"  master pid {server.master_pid}" + (f", workers {workers}" if workers else ""))

@@ -8,6 +8,7 @@ import textwrap
 from typing import Any
 
 from surge import __version__
+from surge.errors import UsageError
 from surge.serve import standalone
 from surge.serve.options import ServePlan
 from surge.serve.settings import HANDLER_CLASS, LOGGER_CLASS, gunicorn_settings
@@ -40,8 +41,6 @@ def render_config(plan: ServePlan) -> str:
     """The gunicorn.conf.py text; ``gunicorn -c gunicorn.conf.py MODULE:APP`` runs the same server."""
     opts = plan.options
     if not plan.profile.is_gunicorn:
-        from surge.errors import UsageError
-
         raise UsageError(f"--print-config needs a gunicorn mode; --mode {opts.mode} is Flask's dev server")
     parts = [
         f"# gunicorn.conf.py for {opts.app}, written by `surge serve --print-config` (surge {__version__}).",
