@@ -7,7 +7,7 @@ from typing import Any
 
 from surge.cli.serve import add_locator_options
 from surge.errors import EXIT_FAILURE, EXIT_OK
-from surge.serve.control import reload
+from surge.serve.control import STOP_MARGIN_S, reload
 from surge.serve.runfiles import locate_pidfile
 from surge.units import parse_duration_s
 
@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--timeout",
         metavar="DURATION",
-        help="how long to wait for the old workers to go (default: graceful timeout + 5s)",
+        help=f"how long to wait for the old workers to go (default: graceful timeout + {STOP_MARGIN_S:g}s)",
     )
     parser.set_defaults(handler=handle)
 
