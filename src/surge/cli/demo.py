@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from surge.cli.serve import int_arg
+from surge.cli.argtypes import int_arg
 from surge.errors import EXIT_INTERRUPTED, EXIT_OK
 from surge.serve.profiles import GUNICORN_MODES
 from surge.units import format_duration_s, parse_duration_s

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from surge.cli.argtypes import int_arg
 from surge.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from surge.plan import (
     DEFAULT_DURATION_S,
@@ -39,7 +40,9 @@ def register(subparsers: Any) -> None:
     source.add_argument(
         "-s", "--script", metavar="SCENARIO.py", help="Python module with an async user function"
     )
-    parser.add_argument("-u", "--users", type=_int, default=1, metavar="N", help="virtual users (default 1)")
+    parser.add_argument(
+        "-u", "--users", type=int_arg, default=1, metavar="N", help="virtual users (default 1)"
+    )
     parser.add_argument(
         "--ramp-up", default="0", metavar="DURATION", help="start users evenly over this time"
     )
@@ -52,7 +55,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-n",
         "--iterations",
-        type=_int,
+        type=int_arg,
         metavar="N",
         help="passes over the URLs per user (with -d: whichever ends first)",
     )
@@ -89,7 +92,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-p",
         "--processes",
-        type=_int,
+        type=int_arg,
         metavar="N",
         help="worker processes (default: one per core, at most one per user)",
     )
@@ -118,7 +121,7 @@ def register(subparsers: Any) -> None:
     )
     open_model.add_argument(
         "--max-in-flight",
-        type=_int,
+        type=int_arg,
         metavar="N",
         help=f"cap on requests outstanding at once (default {DEFAULT_MAX_IN_FLIGHT}); the rest queue, late",
     )
@@ -136,13 +139,6 @@ def register(subparsers: Any) -> None:
     verdict.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (one case per threshold)")
     verdict.add_argument("--summary-json", metavar="FILE", help="write a machine-readable summary")
     parser.set_defaults(handler=handle)
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from exc
 
 
 def build_plan(args: argparse.Namespace) -> Plan:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from surge.cli.argtypes import int_arg
 from surge.errors import EXIT_OK
 from surge.serve.options import (
     DEFAULT_ACCESS_LOG_FORMAT,
@@ -35,14 +36,6 @@ def add_locator_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pidfile", type=Path, metavar="PATH", help="pidfile of the server (overrides --run-dir)"
     )
-
-
-def int_arg(text: str) -> int:
-    """argparse type for a whole number (ranges are checked where the option is used)."""
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from exc
 
 
 def _workers(text: str) -> int | None:
