@@ -1,25 +1,15 @@
-"""Fixtures for engine integration tests: the misbehaving local HTTP server on a free port."""
+"""Fixtures for engine integration tests: the local test server over TLS (the plain one is shared)."""
 
 from __future__ import annotations
 
 import shutil
 import ssl
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for the servers package
-
 from servers.http_server import LocalHttpServer
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalHttpServer]:
-    with LocalHttpServer() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
