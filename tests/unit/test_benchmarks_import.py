@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import sys
 from pathlib import Path
@@ -11,28 +10,17 @@ from types import ModuleType
 
 import pytest
 
-BENCHMARKS_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from benchmark_modules import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def peers() -> ModuleType:
-    return _load("engine_vs_peers")
+    return load_benchmark("engine_vs_peers")
 
 
 @pytest.fixture(scope="module")
 def common() -> ModuleType:
-    _load("engine_vs_peers")  # puts benchmarks/ on sys.path for its sibling import
+    load_benchmark("engine_vs_peers")  # puts benchmarks/ on sys.path for its sibling import
     return sys.modules["_common"]
 
 
@@ -148,8 +136,8 @@ def test_marginal_cpu_cancels_fixed_costs(peers: ModuleType) -> None:
 
 
 def test_py_spy_stacks_fold_into_self_and_inclusive_time() -> None:
-    _load("engine_vs_peers")
-    prof = _load("profile_surge")
+    load_benchmark("engine_vs_peers")
+    prof = load_benchmark("profile_surge")
     raw = [
         "run (/x/site-packages/surge/engine/worker.py:10);send (/x/src/surge/engine/client.py:50) 3\n",
         "run (/x/site-packages/surge/engine/worker.py:12) 1\n",
@@ -179,8 +167,8 @@ def test_surge_summary_gives_sub_ms_percentiles(peers: ModuleType) -> None:
 
 
 def test_slow_samples_are_split_by_new_connection(tmp_path: Path) -> None:
-    _load("engine_vs_peers")
-    c10k = _load("connections_10k")
+    load_benchmark("engine_vs_peers")
+    c10k = load_benchmark("connections_10k")
     jtl = tmp_path / "r.jtl"
     jtl.write_text(
         "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,"
@@ -200,7 +188,7 @@ def test_slow_samples_are_split_by_new_connection(tmp_path: Path) -> None:
 
 
 def test_accept_queue_is_read_from_the_listen_row() -> None:
-    c10k = _load("connections_10k")
+    c10k = load_benchmark("connections_10k")
     proc_net_tcp = (
         "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
         "   0: 0100007F:1F90 00000000:0000 0A 00000000:0000002A 00:00000000 00000000     0        0 1\n"

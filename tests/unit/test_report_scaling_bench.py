@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from benchmark_modules import load_benchmark
 from surge.results.columns import CONTROLLER_MESSAGE_PREFIX, DEFAULT_COLUMNS
-
-BENCHMARKS_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    name = "report_scaling"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("report_scaling")
 
 
 def test_parse_rows(bench: ModuleType) -> None:
