@@ -89,6 +89,9 @@ class AsyncUser:
         finally:
             self._finished()
 
+    def connect_timed_out(self, now_ns: int) -> None:
+        """Never called: a session connects with its own timeout (no ``send_when_connected``)."""
+
     def is_stuck(self) -> bool:
         return False  # its task is always waiting for something, and the sweep enforces timeouts
 

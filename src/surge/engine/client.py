@@ -115,6 +115,7 @@ class HttpConnection(asyncio.Protocol):
 
     __slots__ = (
         "chunk",
+        "closed",
         "connect_ns",
         "first_byte_ns",
         "head_chunk",
@@ -126,6 +127,7 @@ class HttpConnection(asyncio.Protocol):
         "origin",
         "owner",
         "parser",
+        "pending",
         "reason",
         "received",
         "requests_sent",
@@ -140,6 +142,8 @@ class HttpConnection(asyncio.Protocol):
         self.transport: Any = None
         self.parser: Any = None
         self.chunk = b""
+        self.pending = b""  # the first request, written as soon as the connection is made
+        self.closed = False
         self.connect_ns = 0  # when the connection was established; 0 once a request has used it
         self.requests_sent = 0
         self.in_flight = False
@@ -157,9 +161,21 @@ class HttpConnection(asyncio.Protocol):
     # -- asyncio.Protocol -------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.closed:  # abandoned while connecting
+            transport.close()
+            return
         self.transport = transport
         self.parser = httptools.HttpResponseParser(self)
-        self.connect_ns = perf_counter_ns()
+        now_ns = self.connect_ns = perf_counter_ns()
+        payload = self.pending
+        if payload:
+            # Sent right here rather than when create_connection's caller resumes: with thousands
+            # of connections that is several loop turns (each of them long) later.
+            self.pending = b""
+            self.last_io_ns = now_ns
+            self.in_flight = True
+            self.requests_sent += 1
+            transport.write(payload)  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
         now_ns = perf_counter_ns()
@@ -249,6 +265,25 @@ class HttpConnection(asyncio.Protocol):
         self.requests_sent += 1
         self.transport.write(payload)
 
+    def send_when_connected(self, payload: bytes, start_ns: int, is_head: bool) -> None:
+        """Like ``send`` on a connection being made: the request goes out from ``connection_made``.
+
+        Until then ``in_flight`` is False and ``last_io_ns`` is when connecting began (for the
+        owner's connect timeout, see ``connect_timed_out``).
+        """
+        self.start_ns = start_ns
+        self.last_io_ns = perf_counter_ns()
+        self.received = 0
+        self.status = 0
+        self.reason = b""
+        self.headers_done = False
+        self.is_head = is_head
+        self.pending = payload
+
+    def connect_timed_out(self, now_ns: int, timeout_ns: int) -> bool:
+        """Whether the connection is still being made ``timeout_ns`` after ``send_when_connected``."""
+        return bool(self.pending) and now_ns - self.last_io_ns > timeout_ns
+
     def check_timeout(self, now_ns: int, timeout_ns: int) -> None:
         """Fail the request in flight if nothing arrived for ``timeout_ns`` (a read timeout)."""
         if self.in_flight and now_ns - self.last_io_ns > timeout_ns:
@@ -256,6 +291,8 @@ class HttpConnection(asyncio.Protocol):
             self.close()
 
     def close(self) -> None:
+        self.closed = True
+        self.pending = b""
         transport = self.transport
         if transport is not None:
             self.transport = None

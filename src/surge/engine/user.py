@@ -11,7 +11,13 @@ import asyncio
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
-from surge.engine.client import NO_RESPONSE, HttpConnection, PreparedRequest, describe_connect_error
+from surge.engine.client import (
+    NO_RESPONSE,
+    TIMEOUT,
+    HttpConnection,
+    PreparedRequest,
+    describe_connect_error,
+)
 from surge.engine.schedule import think_time_s
 from surge.engine.summary import LabelStats
 from surge.plan import ThinkTime
@@ -117,35 +123,56 @@ class StepSender:
         if conn is not None:
             self.conn = None
             conn.close()
-        self.connecting = self.worker.loop.create_task(self.connect(step, start_ns))
+        self.connect_and_send(step, start_ns)
 
-    async def connect(self, step: Step, start_ns: int) -> None:
+    def connect_and_send(self, step: Step, start_ns: int) -> None:
+        """Open a new connection that sends the step's request from its ``connection_made``.
+
+        ``self.conn`` is the new connection from now on (its ``transport`` is None until made).
+        There is no ``wait_for`` (a task and a timer more per connection, and two more loop turns
+        before the request goes out): the worker's sweep ends attempts that take longer than the
+        timeout (``connect_timed_out``).
+        """
+        conn = HttpConnection(self, step.origin)
+        conn.send_when_connected(step.payload, start_ns, step.is_head)
+        self.conn = conn
+        self.connecting = self.worker.loop.create_task(self.connect(conn, step))
+
+    async def connect(self, conn: HttpConnection, step: Step) -> None:
         worker = self.worker
         prepared = step.prepared
-        conn = HttpConnection(self, step.origin)
         try:
-            await asyncio.wait_for(
-                worker.loop.create_connection(
-                    lambda: conn,
-                    prepared.host,
-                    prepared.port,
-                    ssl=worker.ssl_context if prepared.scheme == "https" else None,
-                ),
-                worker.timeout_s,
+            await worker.loop.create_connection(
+                lambda: conn,
+                prepared.host,
+                prepared.port,
+                ssl=worker.ssl_context if prepared.scheme == "https" else None,
             )
         except Exception as exc:  # any failure to connect is a failed sample, never a crash
-            self.connecting = None
+            if conn is not self.conn or conn.in_flight:
+                return  # abandoned meanwhile, or the request went out: the connection reports it
+            self.conn = None
+            conn.close()
             now_ns = perf_counter_ns()
             code, message = describe_connect_error(exc)
-            self.record_failure(step, code, message, start_ns, now_ns, None)
+            self.record_failure(step, code, message, conn.start_ns, now_ns, None)
             self.after_failure(now_ns)
             return
-        self.connecting = None
         if self.finished:
             conn.close()
-            return
-        self.conn = conn
-        conn.send(step.payload, start_ns, step.is_head)
+
+    def connect_timed_out(self, now_ns: int) -> None:
+        """The sweep found the connection still being made after the timeout: a failed sample."""
+        conn = self.conn
+        step = self.step
+        assert conn is not None and step is not None
+        self.conn = None
+        conn.close()
+        if self.connecting is not None:
+            self.connecting.cancel()
+            self.connecting = None
+        self.record_failure(step, TIMEOUT, "Connect timed out", conn.start_ns, now_ns, None)
+        self.after_failure(now_ns)
 
     def drop_connection(self) -> None:
         """Abandon the connection attempt or the request in flight (not recorded)."""
@@ -177,7 +204,7 @@ class StepSender:
         if code == NO_RESPONSE and conn.requests_sent > 1 and not self.retried:
             # The server closed an idle keep-alive connection as we reused it: retry once on a new one.
             self.retried = True
-            self.connecting = self.worker.loop.create_task(self.connect(step, conn.start_ns))
+            self.connect_and_send(step, conn.start_ns)
             return
         self.record_failure(step, code, message, conn.start_ns, now_ns, conn)
         self.after_failure(now_ns)

@@ -156,3 +156,33 @@ def test_journey_across_two_origins_reconnects_per_origin(tmp_path: Path, server
         assert [r["URL"] for r in rows] == urls * 2
         # One connection per origin switch: 2 to each server.
         assert (server.connections - before[0], other.connections - before[1]) == (2, 2)
+
+
+def test_connect_timeout_is_a_failed_sample(tmp_path: Path) -> None:
+    import socket
+
+    # A listener that never accepts, its accept queue already full: the kernel drops further SYNs,
+    # so the user's connect hangs until the worker's sweep gives up on it.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        address = listener.getsockname()
+        fillers = []
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(address)
+            fillers.append(filler)
+        time.sleep(0.05)
+        try:
+            url = f"http://127.0.0.1:{address[1]}/x"
+            _, rows, _ = run(tmp_path, [url], LoadModel(users=1, iterations=1), ClientOptions(timeout_s=0.3))
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["responseCode"] == "Non HTTP response code: TimeoutError"
+    assert row["responseMessage"] == "Non HTTP response message: Connect timed out"
+    assert row["success"] == "false" and row["bytes"] == "0" and row["sentBytes"] == "0"
+    assert int(row["elapsed"]) >= 300 and int(row["Connect"]) >= 300
