@@ -269,7 +269,7 @@ class HttpConnection(asyncio.Protocol):
         """Like ``send`` on a connection being made: the request goes out from ``connection_made``.
 
         Until then ``in_flight`` is False and ``last_io_ns`` is when connecting began (for the
-        owner's connect timeout, see ``connect_timed_out``).
+        owner's connect timeout, see ``check_timeout``).
         """
         self.start_ns = start_ns
         self.last_io_ns = perf_counter_ns()
@@ -280,15 +280,18 @@ class HttpConnection(asyncio.Protocol):
         self.is_head = is_head
         self.pending = payload
 
-    def connect_timed_out(self, now_ns: int, timeout_ns: int) -> bool:
-        """Whether the connection is still being made ``timeout_ns`` after ``send_when_connected``."""
-        return bool(self.pending) and now_ns - self.last_io_ns > timeout_ns
+    def check_timeout(self, now_ns: int, timeout_ns: int) -> bool:
+        """Fail the request in flight if nothing arrived for ``timeout_ns`` (a read timeout).
 
-    def check_timeout(self, now_ns: int, timeout_ns: int) -> None:
-        """Fail the request in flight if nothing arrived for ``timeout_ns`` (a read timeout)."""
-        if self.in_flight and now_ns - self.last_io_ns > timeout_ns:
-            self._fail(TIMEOUT, "Read timed out", now_ns)
-            self.close()
+        Returns True when the connection is instead still being made ``timeout_ns`` after
+        ``send_when_connected``: failing that attempt (its connect timeout) is the owner's job.
+        """
+        if self.in_flight:
+            if now_ns - self.last_io_ns > timeout_ns:
+                self._fail(TIMEOUT, "Read timed out", now_ns)
+                self.close()
+            return False
+        return bool(self.pending) and now_ns - self.last_io_ns > timeout_ns
 
     def close(self) -> None:
         self.closed = True

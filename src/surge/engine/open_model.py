@@ -246,11 +246,8 @@ class ArrivalDispatcher:
         """Read timeouts; at the end of the run stop queuing, after the graceful stop abandon all."""
         for slot in self.slots:
             conn = slot.conn
-            if conn is not None:
-                if conn.in_flight:
-                    conn.check_timeout(now_ns, timeout_ns)
-                elif conn.connect_timed_out(now_ns, timeout_ns):
-                    slot.connect_timed_out(now_ns)
+            if conn is not None and conn.check_timeout(now_ns, timeout_ns):
+                slot.connect_timed_out(now_ns)
         if now_ns >= self.deadline_ns and self.pending:
             # Queued past the end of the run: they will never be sent; say so rather than drop them.
             self.late += len(self.pending)

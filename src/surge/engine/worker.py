@@ -315,11 +315,8 @@ class Worker:
             if user.finished:
                 continue
             conn = user.conn
-            if conn is not None:
-                if conn.in_flight:
-                    conn.check_timeout(now_ns, timeout_ns)
-                elif conn.connect_timed_out(now_ns, timeout_ns):
-                    user.connect_timed_out(now_ns)
+            if conn is not None and conn.check_timeout(now_ns, timeout_ns):
+                user.connect_timed_out(now_ns)
             if now_ns >= user.deadline_ns and (user.timer is not None or now_ns >= self.end_ns):
                 user.finish()  # thinking past the end, or in flight past the graceful stop
             elif user.started and user.is_stuck():
