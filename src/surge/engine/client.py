@@ -35,6 +35,9 @@ NO_RESPONSE = "RemoteDisconnected"  # closed before any response byte
 INCOMPLETE = "IncompleteRead"  # closed in the middle of a response
 TIMEOUT = "TimeoutError"
 
+# Distinct response lengths a connection remembers for the fast path (see ``HttpConnection._learn``).
+_KNOWN_RESPONSES = 8
+
 
 class ConnectionOwner(Protocol):
     """What a connection calls back; implemented by the worker's virtual user and by ``fetch``."""
@@ -123,6 +126,7 @@ class HttpConnection(asyncio.Protocol):
         "in_flight",
         "is_head",
         "keep_alive",
+        "known",
         "last_io_ns",
         "origin",
         "owner",
@@ -157,6 +161,8 @@ class HttpConnection(asyncio.Protocol):
         self.headers_done = False
         self.head_chunk = b""
         self.keep_alive = True
+        # Responses seen whole in one read, by length: (head bytes up to the blank line, status, reason).
+        self.known: dict[int, tuple[bytes, int, bytes]] = {}
 
     # -- asyncio.Protocol -------------------------------------------------------------------------
 
@@ -184,21 +190,38 @@ class HttpConnection(asyncio.Protocol):
             self.transport.abort()
             return
         self.last_io_ns = now_ns
+        size = len(data)
         if not self.received:
             self.first_byte_ns = now_ns
-        self.received += len(data)
+            known = self.known.get(size)
+            if known is not None and data.startswith(known[0]) and not self.is_head:
+                # The fast path (see ``_learn``): the same head as a response of this very length seen
+                # before, so the same status, reason, keep-alive and Content-Length, and the body is
+                # all here. The parser, idle between responses, is not needed.
+                self.received = size
+                self.status = known[1]
+                self.reason = known[2]
+                self.keep_alive = True
+                self.in_flight = False
+                self.owner.response_complete(self, now_ns)
+                return
+        self.received += size
         self.chunk = data
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
-            self._fail(type(exc).__name__, str(exc) or "malformed response", now_ns)
-            return
+            if self.status <= 0:
+                self._fail(type(exc).__name__, str(exc) or "malformed response", now_ns)
+                return
+            self.keep_alive = False  # garbage after a complete response: never reuse the connection
         if self.status > 0:
             self.in_flight = False
             if self.is_head:
                 # httptools cannot tell llhttp that a HEAD response has no body; a fresh parser
                 # forgets the Content-Length it would otherwise wait for.
                 self.parser = httptools.HttpResponseParser(self)
+            elif self.received == size and self.keep_alive and self.learns:
+                self._learn(data)
             self.owner.response_complete(self, now_ns)
 
     def eof_received(self) -> bool | None:
@@ -227,6 +250,11 @@ class HttpConnection(asyncio.Protocol):
     # -- httptools callbacks (names are httptools' protocol) ---------------------------------------
 
     def on_status(self, reason: bytes) -> None:
+        if self.status:
+            # A second response in the same read, which nobody asked for: the connection is out
+            # of sync, so the complete one is kept and the connection is not reused.
+            self.keep_alive = False
+            return
         self.reason += reason
 
     def on_headers_complete(self) -> None:
@@ -306,6 +334,40 @@ class HttpConnection(asyncio.Protocol):
         return self.transport is not None and not self.transport.is_closing()
 
     # -- internals ---------------------------------------------------------------------------------
+
+    # Whether responses may take the fast path; a connection that hands headers and body to its
+    # owner (``CapturingConnection``) needs httptools' callbacks for every response.
+    learns = True
+
+    def _learn(self, data: bytes) -> None:
+        """Remember a keep-alive response that llhttp just parsed whole from exactly ``data``.
+
+        A later read of the same length that starts with the same head bytes (everything up to
+        and including the blank line) is then the same response: status, reason, keep-alive and
+        framing all come from those bytes, and the Content-Length checked here says the body is
+        exactly the rest of the read. Reading that costs a dict lookup and a ``startswith``
+        instead of llhttp and three Python callbacks. Only a plain Content-Length response whose
+        status line is the final one (no 1xx before it) is learned. Headers that change (a new
+        ``Date`` each second) make a miss, which parses normally and is learned again.
+        """
+        end = data.find(b"\r\n\r\n") + 4
+        if end < 4 or not data.startswith(b"HTTP/1.") or data[9:12] != b"%d" % self.status:
+            return
+        head = data[:end]
+        lower = head.lower()
+        start = lower.find(b"\r\ncontent-length:") + 17
+        if start < 17 or b"\r\ncontent-length:" in lower[start:] or b"\r\ntransfer-encoding:" in lower:
+            return
+        try:
+            length = int(lower[start : lower.index(b"\r\n", start)])
+        except ValueError:
+            return
+        if end + length != len(data):
+            return
+        known = self.known
+        if len(known) >= _KNOWN_RESPONSES:
+            known.clear()
+        known[len(data)] = (head, self.status, self.reason)
 
     def _body_ends_at_eof(self) -> bool:
         """Whether the response in flight is delimited by the end of the connection (rare path).

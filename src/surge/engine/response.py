@@ -18,6 +18,8 @@ class CapturingConnection(HttpConnection):
 
     __slots__ = ("body_parts", "header_list")
 
+    learns = False  # every response's headers and body are needed
+
     def __init__(self, owner: Any, origin: tuple[str, str, int]) -> None:
         super().__init__(owner, origin)
         self.header_list: list[tuple[bytes, bytes]] = []

@@ -381,10 +381,16 @@ class VirtualUser(StepSender):
             self.advance(now_ns)
             return
         # advance() and send_next() inlined for the common case: same connection, no think time.
-        index = self.index + 1
-        if index == self.n_steps or self.think is not None or now_ns >= self.deadline_ns:
+        if self.think is not None or now_ns >= self.deadline_ns:
             self.advance(now_ns)
             return
+        index = self.index + 1
+        if index == self.n_steps:
+            if self.iteration + 1 == self.iterations:
+                self.advance(now_ns)
+                return
+            self.iteration += 1
+            index = 0
         self.index = index
         step = self.steps[index]
         self.step = step

@@ -1,0 +1,150 @@
+"""The connection's fast path: a response whose head and length it has seen whole before skips llhttp.
+
+Each test checks the figures the owner gets against what the bytes say, and whether the parser
+was used, by swapping in a parser that fails the test when fed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from surge.engine.client import HttpConnection
+from surge.engine.response import CapturingConnection
+from unit.engine.test_response_parser import FakeTransport, Owner, connect, feed
+
+
+class ForbiddenParser:
+    """Stands in for httptools' parser where the fast path must not need it."""
+
+    def feed_data(self, data: bytes) -> None:
+        raise AssertionError(f"the parser was fed {data[:40]!r}")
+
+
+def head(status: str = "200 OK", date: str = "Thu, 26 Nov 2026 16:16:54 GMT", extra: str = "") -> bytes:
+    return f"HTTP/1.1 {status}\r\nDate: {date}\r\nContent-Length: 5\r\n{extra}\r\n".encode()
+
+
+OK = head() + b"hello"
+
+
+def exchange(conn: HttpConnection, data: bytes) -> None:
+    conn.send(b"GET / HTTP/1.1\r\n\r\n", 1, False)
+    feed(conn, data)
+
+
+def without_parser(conn: HttpConnection) -> Any:
+    real = conn.parser
+    conn.parser = ForbiddenParser()
+    return real
+
+
+def test_a_repeated_response_skips_the_parser_with_the_same_figures() -> None:
+    conn, owner, transport = connect()
+    feed(conn, OK)
+    without_parser(conn)
+    exchange(conn, OK)
+    exchange(conn, OK)
+    assert owner.completed == [(200, b"OK", len(OK), True)] * 3
+    assert owner.failed == []
+    assert len(transport.written) == 3
+
+
+def test_a_changed_header_of_the_same_length_is_parsed_again() -> None:
+    conn, owner, _ = connect()
+    feed(conn, OK)
+    later = head(date="Thu, 26 Nov 2026 16:16:55 GMT") + b"hello"
+    assert len(later) == len(OK)
+    exchange(conn, later)
+    exchange(conn, later)  # learned again: the parser is not needed for the next one
+    without_parser(conn)
+    exchange(conn, later)
+    assert owner.completed == [(200, b"OK", len(OK), True)] * 4
+
+
+def test_another_status_of_the_same_length_is_reported() -> None:
+    conn, owner, _ = connect()
+    feed(conn, OK)
+    error = head(status="500 No") + b"hello"
+    assert len(error) == len(OK)
+    exchange(conn, error)
+    assert [c[:2] for c in owner.completed] == [(200, b"OK"), (500, b"No")]
+
+
+def test_the_same_head_with_a_longer_read_goes_to_the_parser() -> None:
+    conn, owner, _ = connect()
+    feed(conn, OK)
+    exchange(conn, head() + b"hello")
+    longer = head().replace(b"Length: 5", b"Length: 7") + b"hello!!"
+    exchange(conn, longer)
+    assert owner.completed == [(200, b"OK", len(OK), True)] * 2 + [(200, b"OK", len(longer), True)]
+
+
+def test_bytes_after_a_complete_response_keep_it_and_end_the_connection() -> None:
+    for junk in (b"HTTP/1.1 200 OK\r\n", b"garbage"):
+        conn, owner, _ = connect()
+        feed(conn, OK)
+        # A known head, but more bytes than Content-Length: not the fast path; the parser reads
+        # the extra bytes, and the connection must not be reused.
+        exchange(conn, OK + junk)
+        assert owner.completed == [(200, b"OK", len(OK), True), (200, b"OK", len(OK) + len(junk), False)]
+        assert owner.failed == []
+
+
+def test_a_response_split_over_reads_is_not_learned() -> None:
+    conn, owner, _ = connect()
+    feed(conn, OK[:10])
+    feed(conn, OK[10:])
+    assert conn.known == {}
+    exchange(conn, OK)
+    assert owner.completed == [(200, b"OK", len(OK), True)] * 2
+    assert len(conn.known) == 1
+
+
+def test_responses_that_are_not_plain_content_length_are_never_learned() -> None:
+    for response in (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+        b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        b"HTTP/1.1 100 Continue\r\n\r\n" + OK,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+    ):
+        conn, owner, _ = connect()
+        feed(conn, response)
+        assert conn.known == {}, response
+        assert len(owner.completed) + len(owner.failed) == 1, response
+
+
+def test_an_interim_response_before_a_known_one_is_still_skipped() -> None:
+    conn, owner, _ = connect()
+    feed(conn, OK)
+    exchange(conn, b"HTTP/1.1 100 Continue\r\n\r\n" + OK)
+    assert owner.completed == [(200, b"OK", len(OK), True), (200, b"OK", 25 + len(OK), True)]
+
+
+def test_head_requests_use_the_parser() -> None:
+    conn, owner, _ = connect(is_head=True)
+    feed(conn, head())
+    assert conn.known == {}
+    assert owner.completed == [(200, b"OK", len(head()), True)]
+
+
+def test_the_parser_still_works_after_fast_responses() -> None:
+    conn, owner, _ = connect()
+    feed(conn, OK)
+    exchange(conn, OK)
+    chunked = b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
+    exchange(conn, chunked)
+    assert [c[:3] for c in owner.completed] == [(200, b"OK", len(OK))] * 2 + [(201, b"Created", len(chunked))]
+
+
+def test_a_capturing_connection_parses_every_response() -> None:
+    owner = Owner()
+    conn = CapturingConnection(owner, ("http", "127.0.0.1", 80))
+    conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+    for _ in range(3):
+        conn.send(b"GET / HTTP/1.1\r\n\r\n", 1, False)
+        feed(conn, OK)
+        assert conn.body_parts == [b"hello"]
+        assert (b"Content-Length", b"5") in conn.header_list
+    assert conn.known == {}
+    assert len(owner.completed) == 3
