@@ -269,7 +269,10 @@ events {{
 http {{
     access_log off;
     default_type text/plain;
+    # Debian's default nginx.conf: with sendfile but without tcp_nopush, nginx sends a response's
+    # headers and its file in two TCP segments.
     sendfile on;
+    tcp_nopush on;
     tcp_nodelay on;
     # Connections stay open for the whole run, for wrk and surge alike.
     keepalive_requests 100000000;

@@ -5,6 +5,8 @@ can talk to it over real sockets. Endpoints (query parameters in brackets):
 
 - ``/fast``: 200, body ``ok``
 - ``/slow[?ms=N]``: 200 after N ms (default 200)
+- ``/trickle[?ms=N]``: 200 with a 10-byte body: the head and 5 bytes at once, the rest N ms later
+  (default 200)
 - ``/status/N[?reason=TEXT]``: status N with the standard or the given reason phrase
 - ``/bytes/N``: 200 with an N-byte body
 - ``/chunked[?n=K]``: 200, chunked body of K chunks ``chunk-i`` with chunk extensions and a trailer
@@ -144,6 +146,13 @@ class LocalHttpServer:
         elif path == "/slow":
             await asyncio.sleep(int(query.get("ms", "200")) / 1000)
             send(200, b"slow")
+        elif path == "/trickle":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n" + (b"" if head_only else b"first"))
+            if head_only:
+                return True
+            await writer.drain()
+            await asyncio.sleep(int(query.get("ms", "200")) / 1000)
+            writer.write(b"later")
         elif path.startswith("/status/"):
             send(int(path.rsplit("/", 1)[1]), b"status", query.get("reason"))
         elif path.startswith("/bytes/"):

@@ -189,7 +189,6 @@ class HttpConnection(asyncio.Protocol):
             # Bytes nobody asked for: the connection is out of sync, never reuse it.
             self.transport.abort()
             return
-        self.last_io_ns = now_ns
         size = len(data)
         if not self.received:
             self.first_byte_ns = now_ns
@@ -205,6 +204,12 @@ class HttpConnection(asyncio.Protocol):
                 self.in_flight = False
                 self.owner.response_complete(self, now_ns)
                 return
+            # A response begins: forget the last one (done here rather than in ``send``, which the
+            # fast path keeps short).
+            self.status = 0
+            self.reason = b""
+            self.headers_done = False
+        self.last_io_ns = now_ns
         self.received += size
         self.chunk = data
         try:
@@ -233,7 +238,7 @@ class HttpConnection(asyncio.Protocol):
             self.owner.connection_closed(self)
             return
         now_ns = perf_counter_ns()
-        if exc is None and self.headers_done and self._body_ends_at_eof():
+        if exc is None and self.received and self.headers_done and self._body_ends_at_eof():
             # A body delimited by the end of the connection (no Content-Length, not chunked).
             self.status = self.parser.get_status_code()
             self.keep_alive = False
@@ -281,13 +286,14 @@ class HttpConnection(asyncio.Protocol):
     # -- used by the owner -------------------------------------------------------------------------
 
     def send(self, payload: bytes, start_ns: int, is_head: bool) -> None:
-        """Send one request; ``start_ns`` is when the sample started (before connecting, if new)."""
+        """Send one request; ``start_ns`` is when the sample started (before connecting, if new).
+
+        The hot path: the last response's status, reason and parser flags are reset when the next
+        response's first bytes arrive (``data_received``), and the read timeout counts from
+        ``start_ns`` until then (``check_timeout``).
+        """
         self.start_ns = start_ns
-        self.last_io_ns = start_ns
         self.received = 0
-        self.status = 0
-        self.reason = b""
-        self.headers_done = False
         self.is_head = is_head
         self.in_flight = True
         self.requests_sent += 1
@@ -302,9 +308,6 @@ class HttpConnection(asyncio.Protocol):
         self.start_ns = start_ns
         self.last_io_ns = perf_counter_ns()
         self.received = 0
-        self.status = 0
-        self.reason = b""
-        self.headers_done = False
         self.is_head = is_head
         self.pending = payload
 
@@ -315,7 +318,10 @@ class HttpConnection(asyncio.Protocol):
         ``send_when_connected``: failing that attempt (its connect timeout) is the owner's job.
         """
         if self.in_flight:
-            if now_ns - self.last_io_ns > timeout_ns:
+            # Since the last byte read, or since the request went out if none came yet (``send``
+            # leaves ``last_io_ns`` at an earlier exchange's last read; a new connection sets it
+            # when made, after ``start_ns``).
+            if now_ns - max(self.last_io_ns, self.start_ns) > timeout_ns:
                 self._fail(TIMEOUT, "Read timed out", now_ns)
                 self.close()
             return False

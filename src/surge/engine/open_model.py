@@ -103,14 +103,20 @@ class Slot(StepSender):
         off = worker.epoch_offset_ns
         intended_ns = self.intended_ns
         start_ms = (intended_ns + off) // 1_000_000
-        if conn.status != step.mid_status or conn.reason != step.mid_reason:
-            step.cache_status(conn.status, conn.reason, worker.ok_by_status[conn.status])
+        received = conn.received
+        counts_text = self.group.counts_text
+        if (
+            received != step.tail_received
+            or counts_text is not step.tail_counts
+            or conn.status != step.mid_status
+            or conn.reason != step.mid_reason
+        ):
+            step.cache_row(conn.status, conn.reason, worker.ok_by_status[conn.status], received, counts_text)
         connect_ns = conn.connect_ns
         connect_ms = 0
         if connect_ns:
             conn.connect_ns = 0
             connect_ms = (connect_ns - conn.start_ns) // 1_000_000
-        received = conn.received
         stats = step.stats
         stats.append((now_ns - intended_ns) // 1000)
         stats.received += received
@@ -119,9 +125,9 @@ class Slot(StepSender):
             stats.errors += 1
             stats.error_kinds[step.mid_error] += 1
         worker.rows_append(
-            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{step.mid}{received}{step.sent_part}"
-            f"{self.group.counts_text}{step.url_part}{(conn.first_byte_ns + off) // 1_000_000 - start_ms},0,"
-            f"{connect_ms},{(self.sent_ns - intended_ns) // 1_000_000}\n"
+            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{step.tail}"
+            f"{(conn.first_byte_ns + off) // 1_000_000 - start_ms},0,{connect_ms},"
+            f"{(self.sent_ns - intended_ns) // 1_000_000}\n"
         )
         if not conn.keep_alive:
             self.conn = None

@@ -65,6 +65,22 @@ def test_iterations_cycle_urls_in_order(tmp_path: Path, server: LocalHttpServer)
         assert 1 <= int(r["allThreads"]) <= 3
 
 
+def test_latency_is_the_first_byte_and_elapsed_the_last(tmp_path: Path, server: LocalHttpServer) -> None:
+    # The head and half the body come at once, the rest 300 ms later; then fast whole responses.
+    urls = [f"{server.base_url}/trickle?ms=300", f"{server.base_url}/fast"]
+    _, rows, _ = run(tmp_path, urls, LoadModel(users=1, iterations=3))
+    assert [r["label"] for r in rows] == ["GET /trickle", "GET /fast"] * 3
+    for row in rows:
+        assert row["responseCode"] == "200" and row["success"] == "true"
+        if row["label"] == "GET /trickle":
+            assert int(row["elapsed"]) >= 300 > 150 > int(row["Latency"])
+            assert int(row["bytes"]) == len(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n") + 10
+        else:
+            assert int(row["elapsed"]) < 150 and int(row["Latency"]) <= int(row["elapsed"])
+    now_ms = time.time_ns() // 1_000_000
+    assert all(now_ms - 10_000 < int(r["timeStamp"]) <= now_ms for r in rows)
+
+
 def test_ok_status_makes_404_a_success(tmp_path: Path, server: LocalHttpServer) -> None:
     client = ClientOptions(timeout_s=2.0, ok_statuses=frozenset({200, 404}))
     result, rows, _ = run(
