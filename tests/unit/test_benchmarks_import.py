@@ -196,3 +196,13 @@ def test_accept_queue_is_read_from_the_listen_row() -> None:
     )
     assert c10k.listen_queue_length(8080, proc_net_tcp) == 42
     assert c10k.listen_queue_length(8081, proc_net_tcp) is None
+
+
+def test_hot_path_cost_runs_both_generators_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    hot = load_benchmark("hot_path_cost")
+    args = hot.build_parser().parse_args(["--tool", "time", "--requests", "50"])
+    assert (args.tool, args.requests, args.rounds) == ("time", 50, 30)
+    for generator in hot.GENERATORS:
+        hot.run_child(generator, 200, 2)
+        label, value = capsys.readouterr().out.split()
+        assert label == "ns_per_request" and float(value) > 0

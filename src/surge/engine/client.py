@@ -161,8 +161,9 @@ class HttpConnection(asyncio.Protocol):
         self.headers_done = False
         self.head_chunk = b""
         self.keep_alive = True
-        # Responses seen whole in one read, by length: (head bytes up to the blank line, status, reason).
-        self.known: dict[int, tuple[bytes, int, bytes]] = {}
+        # Responses seen whole in one read, by length: (head bytes up to the blank line, status, reason,
+        # the whole response).
+        self.known: dict[int, tuple[bytes, int, bytes, bytes]] = {}
 
     # -- asyncio.Protocol -------------------------------------------------------------------------
 
@@ -193,10 +194,11 @@ class HttpConnection(asyncio.Protocol):
         if not self.received:
             self.first_byte_ns = now_ns
             known = self.known.get(size)
-            if known is not None and data.startswith(known[0]) and not self.is_head:
+            if known is not None and (data == known[3] or data.startswith(known[0])) and not self.is_head:
                 # The fast path (see ``_learn``): the same head as a response of this very length seen
                 # before, so the same status, reason, keep-alive and Content-Length, and the body is
-                # all here. The parser, idle between responses, is not needed.
+                # all here. The parser, idle between responses, is not needed. (Comparing the whole
+                # response first is cheaper than ``startswith`` when nothing changed at all.)
                 self.received = size
                 self.status = known[1]
                 self.reason = known[2]
@@ -373,7 +375,7 @@ class HttpConnection(asyncio.Protocol):
         known = self.known
         if len(known) >= _KNOWN_RESPONSES:
             known.clear()
-        known[len(data)] = (head, self.status, self.reason)
+        known[len(data)] = (head, self.status, self.reason, data)
 
     def _body_ends_at_eof(self) -> bool:
         """Whether the response in flight is delimited by the end of the connection (rare path).

@@ -49,6 +49,14 @@ def test_a_repeated_response_skips_the_parser_with_the_same_figures() -> None:
     assert len(transport.written) == 3
 
 
+def test_another_body_of_the_same_length_after_the_same_head_skips_the_parser() -> None:
+    conn, owner, _ = connect()
+    feed(conn, OK)
+    without_parser(conn)
+    exchange(conn, head() + b"world")
+    assert owner.completed == [(200, b"OK", len(OK), True)] * 2
+
+
 def test_a_changed_header_of_the_same_length_is_parsed_again() -> None:
     conn, owner, _ = connect()
     feed(conn, OK)
