@@ -35,8 +35,30 @@ NO_RESPONSE = "RemoteDisconnected"  # closed before any response byte
 INCOMPLETE = "IncompleteRead"  # closed in the middle of a response
 TIMEOUT = "TimeoutError"
 
-# Distinct response lengths a connection remembers for the fast path (see ``HttpConnection._learn``).
-_KNOWN_RESPONSES = 8
+
+class ResponseCache:
+    """Responses learned for the fast path (``HttpConnection._learn``), shared by a worker's connections.
+
+    The fast path depends on the bytes alone, so one cache serves every connection of a worker:
+    a response is learned once, not once per connection. It is bounded in entries and in size,
+    and learning is rationed (``learns_left``, refilled by the worker every second): a server whose
+    responses never repeat (a body of changing length) stops costing a learning attempt per
+    response after the first few each second.
+    """
+
+    __slots__ = ("by_length", "learns_left")
+
+    MAX_ENTRIES = 64
+    MAX_BYTES = 64 * 1024  # larger responses are not learned: their parsing is cheap next to their size
+    LEARNS_PER_SECOND = 64
+
+    def __init__(self) -> None:
+        # length of the whole response -> (head up to the blank line, status, reason, whole response)
+        self.by_length: dict[int, tuple[bytes, int, bytes, bytes]] = {}
+        self.learns_left = self.LEARNS_PER_SECOND
+
+    def refill(self) -> None:
+        self.learns_left = self.LEARNS_PER_SECOND
 
 
 class ConnectionOwner(Protocol):
@@ -135,12 +157,18 @@ class HttpConnection(asyncio.Protocol):
         "reason",
         "received",
         "requests_sent",
+        "response_cache",
         "start_ns",
         "status",
         "transport",
     )
 
-    def __init__(self, owner: ConnectionOwner, origin: tuple[str, str, int]) -> None:
+    def __init__(
+        self,
+        owner: ConnectionOwner,
+        origin: tuple[str, str, int],
+        response_cache: ResponseCache | None = None,
+    ) -> None:
         self.owner = owner
         self.origin = origin
         self.transport: Any = None
@@ -161,9 +189,10 @@ class HttpConnection(asyncio.Protocol):
         self.headers_done = False
         self.head_chunk = b""
         self.keep_alive = True
-        # Responses seen whole in one read, by length: (head bytes up to the blank line, status, reason,
-        # the whole response).
-        self.known: dict[int, tuple[bytes, int, bytes, bytes]] = {}
+        # Responses learned for the fast path (see ``_learn``); ``known`` is the cache's dict, read
+        # directly by the hot path.
+        self.response_cache = response_cache if response_cache is not None else ResponseCache()
+        self.known = self.response_cache.by_length
 
     # -- asyncio.Protocol -------------------------------------------------------------------------
 
@@ -356,8 +385,13 @@ class HttpConnection(asyncio.Protocol):
         exactly the rest of the read. Reading that costs a dict lookup and a ``startswith``
         instead of llhttp and three Python callbacks. Only a plain Content-Length response whose
         status line is the final one (no 1xx before it) is learned. Headers that change (a new
-        ``Date`` each second) make a miss, which parses normally and is learned again.
+        ``Date`` each second) make a miss, which parses normally and is learned again. The cache's
+        bounds and learning ration are in ``ResponseCache``.
         """
+        cache = self.response_cache
+        if cache.learns_left <= 0 or len(data) > cache.MAX_BYTES:
+            return
+        cache.learns_left -= 1
         end = data.find(b"\r\n\r\n") + 4
         if end < 4 or not data.startswith(b"HTTP/1.") or data[9:12] != b"%d" % self.status:
             return
@@ -372,8 +406,8 @@ class HttpConnection(asyncio.Protocol):
             return
         if end + length != len(data):
             return
-        known = self.known
-        if len(known) >= _KNOWN_RESPONSES:
+        known = cache.by_length
+        if len(known) >= cache.MAX_ENTRIES and len(data) not in known:
             known.clear()
         known[len(data)] = (head, self.status, self.reason, data)
 

@@ -152,7 +152,7 @@ class StepSender:
         before the request goes out): the worker's sweep ends attempts that take longer than the
         timeout (``connect_timed_out``).
         """
-        conn = HttpConnection(self, step.origin)
+        conn = HttpConnection(self, step.origin, self.worker.response_cache)
         conn.send_when_connected(step.payload, start_ns, step.is_head)
         self.conn = conn
         self.connecting = self.worker.loop.create_task(self.connect(conn, step))

@@ -23,7 +23,7 @@ from pathlib import Path
 from time import perf_counter_ns, time_ns
 from typing import TYPE_CHECKING, Any
 
-from surge.engine.client import PreparedRequest, make_ssl_context
+from surge.engine.client import PreparedRequest, ResponseCache, make_ssl_context
 from surge.engine.histogram import PROGRESS_DIGITS, encode, new_histogram
 from surge.engine.schedule import UserSlot
 from surge.engine.summary import LabelStats, LabelTotals
@@ -105,6 +105,7 @@ class Worker:
         self.done: asyncio.Future[None] | None = None
         self.handles: list[asyncio.TimerHandle] = []
         self.end_ns = NEVER_NS  # when requests still in flight are abandoned
+        self.response_cache = ResponseCache()  # the connections' fast path, refilled every second
 
     # -- setup ---------------------------------------------------------------------------------------
 
@@ -354,6 +355,7 @@ class Worker:
     def _tick(self, second: int) -> None:
         """Flush the part file and report the second that just ended."""
         self.writer.flush()
+        self.response_cache.refill()
         histogram = self.second_histogram
         samples = errors = 0
         by_label: list[tuple[str, int, int, int, bytes]] | None = [] if self.live_labels else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from surge.engine.client import HttpConnection
+from surge.engine.client import HttpConnection, ResponseCache
 from surge.engine.response import CapturingConnection
 from unit.engine.test_response_parser import FakeTransport, Owner, connect, feed
 
@@ -156,3 +156,52 @@ def test_a_capturing_connection_parses_every_response() -> None:
         assert (b"Content-Length", b"5") in conn.header_list
     assert conn.known == {}
     assert len(owner.completed) == 3
+
+
+def test_connections_sharing_a_cache_learn_a_response_once() -> None:
+    cache = ResponseCache()
+    first, first_owner, _ = connect()
+    first.response_cache = cache
+    first.known = cache.by_length
+    feed(first, OK)
+    other = HttpConnection(Owner(), ("http", "127.0.0.1", 80), cache)
+    other.connection_made(FakeTransport())  # type: ignore[arg-type]
+    without_parser(other)
+    exchange(other, OK)
+    assert first_owner.completed == [(200, b"OK", len(OK), True)]
+    assert other.owner.completed == [(200, b"OK", len(OK), True)]  # type: ignore[attr-defined]
+    assert cache.learns_left == ResponseCache.LEARNS_PER_SECOND - 1
+
+
+def test_learning_is_rationed_until_the_refill() -> None:
+    conn, owner, _ = connect()
+    conn.response_cache.learns_left = 2
+    # Two responses that cannot be learned use up the ration...
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
+    feed(conn, chunked)
+    exchange(conn, chunked)
+    # ... so a learnable one is not learned, until the worker's next second refills it.
+    exchange(conn, OK)
+    assert conn.known == {}
+    conn.response_cache.refill()
+    exchange(conn, OK)
+    assert list(conn.known) == [len(OK)]
+    assert len(owner.completed) == 4
+
+
+def test_large_responses_are_not_learned() -> None:
+    conn, owner, _ = connect()
+    body = b"x" * ResponseCache.MAX_BYTES
+    big = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+    feed(conn, big)
+    assert conn.known == {}
+    assert owner.completed == [(200, b"OK", len(big), True)]
+
+
+def test_the_cache_is_bounded_in_entries() -> None:
+    conn, owner, _ = connect()
+    for n in range(ResponseCache.MAX_ENTRIES + 1):
+        body = b"y" * (n + 1)
+        exchange(conn, f"HTTP/1.1 200 OK\r\nContent-Length: {n + 1}\r\n\r\n".encode() + body)
+    assert 1 <= len(conn.known) <= ResponseCache.MAX_ENTRIES
+    assert len(owner.completed) == ResponseCache.MAX_ENTRIES + 1
