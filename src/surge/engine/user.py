@@ -375,30 +375,36 @@ class VirtualUser(StepSender):
         worker = self.worker
         step = self.step
         start_ns = conn.start_ns
+        received = conn.received
+        status = conn.status
+        reason = conn.reason
+        first_byte_ns = conn.first_byte_ns
+        connect_ns = conn.connect_ns
+        if connect_ns:
+            conn.connect_ns = 0
+        # The same request again on this connection: it goes out before this response's row and
+        # statistics are written, so the server works on it meanwhile (its sample starts now).
+        again = self.repeat_step and conn.keep_alive and now_ns < self.deadline_ns
+        if again:
+            self.retried = False
+            conn.send(step.payload, perf_counter_ns(), step.is_head)
         start_ms = start_ns // 1_000_000
         if start_ms != worker.stamp_ms:
             worker.stamp_ms = start_ms
             worker.stamp = str(start_ms + worker.epoch_offset_ms)
-        received = conn.received
         counts_text = self.group.counts_text
         if (
             received != step.tail_received
             or counts_text is not step.tail_counts
-            or conn.status != step.mid_status
-            or conn.reason != step.mid_reason
+            or status != step.mid_status
+            or reason != step.mid_reason
         ):
-            step.cache_row(conn.status, conn.reason, worker.ok_by_status[conn.status], received, counts_text)
+            step.cache_row(status, reason, worker.ok_by_status[status], received, counts_text)
         elapsed_ms = now_ns // 1_000_000 - start_ms
         elapsed_text = MS_TEXT[elapsed_ms] if elapsed_ms < MS_TEXT_COUNT else str(elapsed_ms)
         # A response read whole in one go had its first byte when it ended: no second division.
-        first_byte_ns = conn.first_byte_ns
         latency_text = elapsed_text if first_byte_ns == now_ns else str(first_byte_ns // 1_000_000 - start_ms)
-        connect_ns = conn.connect_ns
-        if connect_ns:
-            conn.connect_ns = 0
-            end_text = f",0,{connect_ns // 1_000_000 - start_ms}\n"
-        else:
-            end_text = ",0,0\n"
+        end_text = f",0,{connect_ns // 1_000_000 - start_ms}\n" if connect_ns else ",0,0\n"
         stats = step.stats
         stats.append((now_ns - start_ns) // 1000)
         stats.received += received
@@ -407,16 +413,14 @@ class VirtualUser(StepSender):
             stats.errors += 1
             stats.error_kinds[step.mid_error] += 1
         worker.rows_append(f"{worker.stamp},{elapsed_text}{step.tail}{latency_text}{end_text}")
+        if again:
+            return
         if not conn.keep_alive:
             self.conn = None
             conn.close()
             self.advance(now_ns)
             return
         # advance() and send_next() inlined for the common case: same connection, no think time.
-        if self.repeat_step and now_ns < self.deadline_ns:
-            self.retried = False
-            conn.send(step.payload, perf_counter_ns(), step.is_head)
-            return
         if self.think is not None or now_ns >= self.deadline_ns:
             self.advance(now_ns)
             return
