@@ -6,7 +6,7 @@ import asyncio
 import socket
 
 from servers.http_server import LocalHttpServer
-from surge.engine.client import FetchResult, fetch
+from surge.engine.fetch import FetchResult, fetch
 from surge.plan import Request
 
 
