@@ -35,6 +35,10 @@ INCOMPLETE = "IncompleteRead"  # closed in the middle of a response
 TIMEOUT = "TimeoutError"
 
 
+class OutOfSync(Exception):
+    """Raised from a parser callback when a response begins that nobody asked for."""
+
+
 class ResponseCache:
     """Responses learned for the fast path (``HttpConnection._learn``), shared by a worker's connections.
 
@@ -248,7 +252,7 @@ class HttpConnection(asyncio.Protocol):
             if self.status <= 0:
                 self._fail(type(exc).__name__, str(exc) or "malformed response", now_ns)
                 return
-            self.keep_alive = False  # garbage after a complete response: never reuse the connection
+            self.keep_alive = False  # bytes after a complete response: never reuse the connection
         if self.status > 0:
             self.in_flight = False
             if self.is_head:
@@ -284,12 +288,14 @@ class HttpConnection(asyncio.Protocol):
 
     # -- httptools callbacks (names are httptools' protocol) ---------------------------------------
 
-    def on_status(self, reason: bytes) -> None:
+    def on_message_begin(self) -> None:
         if self.status:
-            # A second response in the same read, which nobody asked for: the connection is out
-            # of sync, so the complete one is kept and the connection is not reused.
-            self.keep_alive = False
-            return
+            # Bytes after the complete response, in the same read: nobody asked for them, so the
+            # connection is out of sync. Stop parsing (``data_received`` keeps the complete
+            # response and the connection is not reused).
+            raise OutOfSync
+
+    def on_status(self, reason: bytes) -> None:
         self.reason += reason
 
     def on_headers_complete(self) -> None:

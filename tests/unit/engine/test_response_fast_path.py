@@ -88,7 +88,14 @@ def test_the_same_head_with_a_longer_read_goes_to_the_parser() -> None:
 
 
 def test_bytes_after_a_complete_response_keep_it_and_end_the_connection() -> None:
-    for junk in (b"HTTP/1.1 200 OK\r\n", b"garbage"):
+    for junk in (
+        b"HTTP/1.1 200 OK\r\n",
+        b"garbage",
+        b"H",
+        b"HTTP/1.1 2",
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno",  # a whole second response
+        b"HTTP/1.1 100 Continue\r\n\r\n",
+    ):
         conn, owner, _ = connect()
         feed(conn, OK)
         # A known head, but more bytes than Content-Length: not the fast path; the parser reads
@@ -96,6 +103,13 @@ def test_bytes_after_a_complete_response_keep_it_and_end_the_connection() -> Non
         exchange(conn, OK + junk)
         assert owner.completed == [(200, b"OK", len(OK), True), (200, b"OK", len(OK) + len(junk), False)]
         assert owner.failed == []
+
+
+def test_a_response_followed_by_bytes_is_not_learned() -> None:
+    conn, owner, _ = connect()
+    feed(conn, b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\nHTTP/")
+    assert owner.completed == [(304, b"Not Modified", 53, False)]
+    assert conn.known == {}
 
 
 def test_a_response_split_over_reads_is_not_learned() -> None:
