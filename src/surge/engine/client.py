@@ -387,11 +387,12 @@ class HttpConnection(asyncio.Protocol):
         A later read of the same length that starts with the same head bytes (everything up to
         and including the blank line) is then the same response: status, reason, keep-alive and
         framing all come from those bytes, and the Content-Length checked here says the body is
-        exactly the rest of the read. Reading that costs a dict lookup and a ``startswith``
-        instead of llhttp and three Python callbacks. Only a plain Content-Length response whose
-        status line is the final one (no 1xx before it) is learned. Headers that change (a new
-        ``Date`` each second) make a miss, which parses normally and is learned again. The cache's
-        bounds and learning ration are in ``ResponseCache``.
+        exactly the rest of the read. Reading that costs a dict lookup and a bytes comparison
+        (``startswith`` when only the body changed) instead of llhttp and its Python callbacks.
+        Only a plain Content-Length response whose status line is the final one (no 1xx before
+        it) is learned. Headers that change (a new ``Date`` each second) make a miss, which
+        parses normally and is learned again. The cache's bounds and learning ration are in
+        ``ResponseCache``.
         """
         cache = self.response_cache
         if cache.learns_left <= 0 or len(data) > cache.MAX_BYTES:
