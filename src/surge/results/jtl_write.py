@@ -11,11 +11,11 @@ the worker joins with the changing numbers in one f-string.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
 from surge.results.columns import DEFAULT_HEADER, QUEUE_COLUMN
 from surge.results.sample import Sample, non_http_code, non_http_message
@@ -76,31 +76,71 @@ def non_http_fields(code: str, message: str) -> str:
 class JtlPartWriter:
     """A part file written by one worker: header first, then rows appended in batches.
 
-    Only whole rows are ever written, so the file is a valid JTL after any ``flush``, including
-    when the process is interrupted between flushes.
+    Only whole rows ever stay in the file, so it is a valid JTL after any ``flush``, including
+    when the process is interrupted between flushes. When a write fails (disk full, a file-size
+    limit), the torn row is cut off, the error is kept in ``error`` and the rows that could not
+    be written are counted in ``rows_lost``; nothing is raised, and later rows are counted lost
+    too (the caller stops the run).
     """
 
     def __init__(self, path: Path, header: str = DEFAULT_HEADER) -> None:
         self.path = path
-        self._file: TextIO = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        self._file.write(header + "\n")
-        self._file.flush()
         self.rows: list[str] = []
         self.rows_written = 0
+        self.rows_lost = 0
+        self.error: OSError | None = None
+        self._size = 0  # bytes of whole rows in the file
+        self._torn = 0  # bytes of the last failed write that went in
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            self._write((header + "\n").encode())
+        except OSError:
+            os.close(self._fd)
+            raise
 
     def flush(self) -> None:
-        """Write the buffered rows and push them to the OS (at least once a second)."""
+        """Write the buffered rows (at least once a second); unbuffered, so the OS has them at once."""
         rows = self.rows
-        if rows:
-            self._file.write("".join(rows))
-            self.rows_written += len(rows)
+        if not rows:
+            return
+        if self.error is not None or self._fd < 0:
+            self.rows_lost += len(rows)
             rows.clear()
-        self._file.flush()
+            return
+        data = "".join(rows).encode()
+        try:
+            self._write(data)
+        except OSError as exc:
+            self.error = exc
+            whole = data.rfind(b"\n", 0, self._torn) + 1  # the rows that made it in full
+            written_rows = data.count(b"\n", 0, whole)
+            self.rows_written += written_rows
+            self.rows_lost += len(rows) - written_rows
+            self._size += whole
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._size)  # drop the torn row: the file stays a valid JTL
+        else:
+            self.rows_written += len(rows)
+        rows.clear()
 
     def close(self) -> None:
-        if not self._file.closed:
+        if self._fd >= 0:
             self.flush()
-            self._file.close()
+            os.close(self._fd)
+            self._fd = -1
+
+    def _write(self, data: bytes) -> None:
+        """Write all of ``data``; on failure ``_torn`` says how many of its bytes went in."""
+        view = memoryview(data)
+        done = 0
+        self._torn = 0
+        try:
+            while done < len(data):
+                done += os.write(self._fd, view[done:])
+        except OSError:
+            self._torn = done
+            raise
+        self._size += done
 
 
 def merge_parts(parts: Sequence[Path], out_path: Path, *, remove: bool = True) -> int:
@@ -141,8 +181,9 @@ def merge_parts(parts: Sequence[Path], out_path: Path, *, remove: bool = True) -
                     out.write(block)
                     rows += block.count(b"\n")
                     remaining -= len(block)
-            if remove:
-                part.unlink()
+    if remove:  # only once the whole merge is written: a failed merge keeps every part
+        for part in existing:
+            part.unlink()
     return rows
 
 
