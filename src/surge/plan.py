@@ -147,6 +147,7 @@ def parse_stages(text: str) -> tuple[Stage, ...]:
 DEFAULT_MAX_IN_FLIGHT = 1000
 # A run given neither a duration nor iterations (nor stages) lasts this long.
 DEFAULT_DURATION_S = 10.0
+DEFAULT_GRACEFUL_STOP_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -303,14 +304,17 @@ class Plan:
 
     groups: tuple[UserGroup, ...]
     client: ClientOptions = ClientOptions()
-    # After the duration ends, requests in flight get this long to finish before they are abandoned.
-    graceful_stop_s: float = 5.0
+    # After the duration ends, requests still waiting get this long to finish; those still waiting
+    # then are recorded as failed samples ("Non HTTP response code: RunEnded").
+    graceful_stop_s: float = DEFAULT_GRACEFUL_STOP_S
     thresholds: tuple[Threshold, ...] = ()
     abort_on_fail: bool = False  # stop the run as soon as a threshold has failed for good (verdict.live)
 
     def __post_init__(self) -> None:
         if not self.groups:
             raise UsageError("a plan needs at least one user group")
+        if not 0 <= self.graceful_stop_s < float("inf"):
+            raise UsageError(f"graceful stop must be 0 or more seconds (got {self.graceful_stop_s:g})")
         if len({group.load.is_open for group in self.groups}) > 1:
             # The results file has a queueTime column or not: one model per run.
             raise UsageError("user groups must all have users (closed model) or all an arrival rate (open)")

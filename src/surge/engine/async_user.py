@@ -95,8 +95,14 @@ class AsyncUser:
     def is_stuck(self) -> bool:
         return False  # its task is always waiting for something, and the sweep enforces timeouts
 
+    def end_run(self, now_ns: int, interrupted: bool) -> bool:
+        """The run ends: record the request still waiting (True if there was one), then finish."""
+        recorded = self.session.record_waiting(now_ns, interrupted)
+        self.finish()
+        return recorded
+
     def finish(self) -> None:
-        """Stop now: a request in flight is abandoned (not recorded)."""
+        """Stop now: a request in flight is dropped (``end_run`` records it first)."""
         if self.finished:
             return
         task = self.task

@@ -33,6 +33,16 @@ from surge.plan import Request
 NO_RESPONSE = "RemoteDisconnected"  # closed before any response byte
 INCOMPLETE = "IncompleteRead"  # closed in the middle of a response
 TIMEOUT = "TimeoutError"
+# A request still waiting (for its response, or for its connection) when the run ended: recorded
+# as a failed sample rather than dropped, so a server that hangs cannot look healthy.
+RUN_ENDED = "RunEnded"
+
+
+def run_ended_message(interrupted: bool, connecting: bool) -> str:
+    """The message of a ``RUN_ENDED`` sample: why the run ended, and what the request waited for."""
+    how = "The run was interrupted" if interrupted else "The run ended"
+    what = "its connection" if connecting else "its response"
+    return f"{how} while the request was waiting for {what}"
 
 
 class OutOfSync(Exception):

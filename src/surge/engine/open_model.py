@@ -41,7 +41,7 @@ _BATCH_NS = 500_000
 class Slot(StepSender):
     """One connection of an open group: sends one arrival at a time, then goes back to the pool."""
 
-    __slots__ = ("dispatcher", "finished", "intended_ns", "number", "sent_ns", "steps")
+    __slots__ = ("dispatcher", "finished", "intended_ns", "number", "sent_ns", "start_ns", "steps")
 
     def __init__(self, dispatcher: ArrivalDispatcher, number: int) -> None:
         self.dispatcher = dispatcher
@@ -52,10 +52,12 @@ class Slot(StepSender):
         self.step = None
         self.intended_ns = 0
         self.sent_ns = 0
+        self.start_ns = 0
         self.retried = False
         self.finished = False
         self.connecting = None
         self.conn = None
+        self.connect_failures = 0
 
     def step_for(self, index: int) -> Step:
         step = self.steps.get(index)
@@ -71,23 +73,32 @@ class Slot(StepSender):
         step = self.step_for(index)
         self.step = step
         self.intended_ns = intended_ns
-        # A batch may send an arrival up to _BATCH_NS early: its queueing delay is then 0, not negative.
-        self.sent_ns = now_ns if now_ns > intended_ns else intended_ns
+        # A batch may send an arrival up to _BATCH_NS early: its queueing delay is then 0, not
+        # negative, and its sample starts when it was sent, so that a response faster than the
+        # head start never has a negative elapsed time.
+        if now_ns > intended_ns:
+            self.sent_ns = now_ns
+            self.start_ns = intended_ns
+        else:
+            self.sent_ns = intended_ns
+            self.start_ns = now_ns
         self.retried = False
         self.send_step(step, now_ns)
 
-    def abandon(self) -> None:
-        """The dispatcher finished: drop what is in flight and send nothing more."""
+    def abandon(self, now_ns: int, interrupted: bool) -> bool:
+        """The dispatcher finished: record the request still waiting (True if one was), send nothing more."""
         self.finished = True
+        recorded = self.record_waiting(now_ns, interrupted)
         self.drop_connection()
+        return recorded
 
     # -- StepSender --------------------------------------------------------------------------------
 
     def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, str]:
-        # A sample starts at its intended time; Connect is the set-up itself, from the actual start.
-        intended_ns = self.intended_ns
+        # A sample starts at its intended time (or when sent, if earlier); Connect is the set-up
+        # itself, from the actual start.
         connect_ms = (connect_ns - start_ns) // 1_000_000 if connect_ns else 0
-        return intended_ns, connect_ms, f",{(self.sent_ns - intended_ns) // 1_000_000}"
+        return self.start_ns, connect_ms, f",{(self.sent_ns - self.intended_ns) // 1_000_000}"
 
     def after_failure(self, now_ns: int) -> None:
         self.dispatcher.slot_free(self, now_ns)
@@ -101,8 +112,8 @@ class Slot(StepSender):
         step = self.step
         assert step is not None
         off = worker.epoch_offset_ns
-        intended_ns = self.intended_ns
-        start_ms = (intended_ns + off) // 1_000_000
+        start_ns = self.start_ns
+        start_ms = (start_ns + off) // 1_000_000
         received = conn.received
         counts_text = self.group.counts_text
         if (
@@ -118,7 +129,7 @@ class Slot(StepSender):
             conn.connect_ns = 0
             connect_ms = (connect_ns - conn.start_ns) // 1_000_000
         stats = step.stats
-        stats.append((now_ns - intended_ns) // 1000)
+        stats.append((now_ns - start_ns) // 1000)
         stats.received += received
         stats.sent += step.sent
         if not step.mid_ok:
@@ -127,7 +138,7 @@ class Slot(StepSender):
         worker.rows_append(
             f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{step.tail}"
             f"{(conn.first_byte_ns + off) // 1_000_000 - start_ms},0,{connect_ms},"
-            f"{(self.sent_ns - intended_ns) // 1_000_000}\n"
+            f"{(self.sent_ns - self.intended_ns) // 1_000_000}\n"
         )
         if not conn.keep_alive:
             self.conn = None
@@ -263,7 +274,8 @@ class ArrivalDispatcher:
         if now_ns >= end_ns:
             self.finish()
 
-    def finish(self) -> None:
+    def finish(self, interrupted: bool = False) -> None:
+        """End the group's arrivals; requests still waiting are recorded as failed samples."""
         if self.finished:
             return
         self.finished = True
@@ -274,8 +286,10 @@ class ArrivalDispatcher:
         self.unsent += len(self.pending)
         self.late += len(self.pending)
         self.pending.clear()
+        now_ns = perf_counter_ns()
         for slot in self.slots:
-            slot.abandon()
+            if slot.abandon(now_ns, interrupted):
+                self.worker.waiting_at_end += 1
         self.worker.local_active -= len(self.slots)
         self.state.local -= len(self.slots)
         self.worker.counts_changed()

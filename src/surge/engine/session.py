@@ -19,9 +19,17 @@ from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin
 
-from surge.engine.client import NO_RESPONSE, HttpConnection, PreparedRequest, describe_connect_error
+from surge.engine.client import (
+    NO_RESPONSE,
+    RUN_ENDED,
+    HttpConnection,
+    PreparedRequest,
+    describe_connect_error,
+    run_ended_message,
+)
 from surge.engine.response import CapturingConnection, Response
 from surge.engine.summary import LabelStats
+from surge.engine.user import reconnect_pause_s
 from surge.errors import UsageError
 from surge.results.jtl_write import non_http_fields, quote_field, status_fields
 from surge.results.sample import non_http_error_kind
@@ -98,6 +106,10 @@ class Session:
         self._pending: _Pending | None = None
         self._last: Response | None = None
         self._retried = False
+        self._connect_failures = 0  # in a row: the pause before the next attempt grows with them
+        # The request being sent or waited for: (url, label, stats, start ns, bytes sent), for
+        # ``record_waiting`` when the run ends meanwhile.
+        self._waiting: tuple[str, str, LabelStats, int, int] | None = None
         self._codes: dict[tuple[int, str], str] = {}  # "200,OK" per status and reason seen
         self._quotes: dict[str, str] = {}  # labels and URLs, quoted for the JTL once
 
@@ -186,6 +198,9 @@ class Session:
         loop = worker.loop
         start_ns = perf_counter_ns()
         self._retried = False
+        # Cleared on every way out below; left set only when the task is cancelled, which
+        # ``record_waiting`` has cleared first.
+        self._waiting = (url, prepared.label, stats, start_ns, prepared.sent_bytes)
         conn = self.conn
         if conn is None or conn.origin != prepared.origin or conn.transport is None:
             if conn is not None:
@@ -194,7 +209,10 @@ class Session:
             error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
             if error is not None:
                 now_ns = perf_counter_ns()
-                return self._record_failure(url, prepared.label, stats, error, start_ns, now_ns, None, 0)
+                self._waiting = None
+                response = self._record_failure(url, prepared.label, stats, error, start_ns, now_ns, None, 0)
+                await self._pause_after_connect_failure()
+                return response
         while True:
             conn = self.conn
             assert conn is not None
@@ -209,10 +227,14 @@ class Session:
                 error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
                 if error is None:
                     continue
-                return self._record_failure(
+                self._waiting = None
+                response = self._record_failure(
                     url, prepared.label, stats, error, start_ns, perf_counter_ns(), None, 0
                 )
+                await self._pause_after_connect_failure()
+                return response
             break
+        self._waiting = None
         if code is not None:
             return self._record_failure(
                 url, prepared.label, stats, (code, message), start_ns, now_ns, conn, prepared.sent_bytes
@@ -234,9 +256,40 @@ class Session:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # any failure to connect is a failed sample, never a crash
+            conn.close()
             return describe_connect_error(exc)
         self.conn = conn
+        self._connect_failures = 0
         return None
+
+    async def _pause_after_connect_failure(self) -> None:
+        """Wait before the user's next attempt, as a plain user does (``user.reconnect_pause_s``)."""
+        self._connect_failures += 1
+        remaining_s = (self.deadline_ns - perf_counter_ns()) / 1e9
+        await asyncio.sleep(max(0.0, min(reconnect_pause_s(self._connect_failures), remaining_s)))
+
+    def record_waiting(self, now_ns: int, interrupted: bool) -> bool:
+        """The run ends: record the request being sent or waited for as a failed ``RunEnded`` sample.
+
+        Returns True when there was one. The caller then cancels the user's task, which drops it.
+        """
+        waiting = self._waiting
+        if waiting is None:
+            return False
+        self._waiting = None
+        url, label, stats, start_ns, sent = waiting
+        conn = self.conn
+        in_flight = conn is not None and conn.in_flight
+        if conn is not None:
+            conn.in_flight = False  # recorded here: the connection must not report it again
+        message = run_ended_message(interrupted, connecting=not in_flight)
+        self.flush()
+        self._record_failure(
+            url, label, stats, (RUN_ENDED, message), start_ns, now_ns, conn if in_flight else None,
+            sent if in_flight else 0,
+        )  # fmt: skip
+        self.flush()
+        return True
 
     def _record_response(
         self,

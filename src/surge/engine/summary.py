@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from surge.engine.histogram import encode, merge_encoded, new_histogram, record_counts
+from surge.results.sample import NON_HTTP_CODE_PREFIX
 
 TOTAL_LABEL = "TOTAL"
 NO_MIN_US = 1 << 62
@@ -74,6 +75,13 @@ def top_errors(totals: Iterable[LabelTotals], limit: int = 5) -> tuple[tuple[str
         for kind, count in item.error_kinds:
             counts[kind] += count
     return tuple(counts.most_common(limit))
+
+
+def no_response_samples(totals: Iterable[LabelTotals]) -> int:
+    """Samples that got no HTTP response at all: the non-HTTP error kinds (refused, timed out...)."""
+    return sum(
+        count for item in totals for kind, count in item.error_kinds if kind.startswith(NON_HTTP_CODE_PREFIX)
+    )
 
 
 def empty_summary(label: str) -> LabelSummary:

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 
 from surge.engine.client import (
     NO_RESPONSE,
+    RUN_ENDED,
     TIMEOUT,
     HttpConnection,
     PreparedRequest,
     describe_connect_error,
+    run_ended_message,
 )
 from surge.engine.schedule import think_time_s
 from surge.engine.summary import LabelStats
@@ -31,6 +33,17 @@ if TYPE_CHECKING:
 # an int per row.
 MS_TEXT = tuple(str(ms) for ms in range(10_000))
 MS_TEXT_COUNT = len(MS_TEXT)
+
+# A user whose connection attempt failed (refused, unreachable, timed out) waits before the next
+# attempt: 10 ms, doubling up to 1 s, until a connection succeeds. Without it, a target that refuses
+# at once turns every user into a busy loop of failed samples (100k a second, a core at 100 %).
+RECONNECT_PAUSE_FIRST_S = 0.01
+RECONNECT_PAUSE_MAX_S = 1.0
+
+
+def reconnect_pause_s(failures: int) -> float:
+    """The pause after ``failures`` connection attempts in a row have failed (``failures`` >= 1)."""
+    return min(RECONNECT_PAUSE_MAX_S, RECONNECT_PAUSE_FIRST_S * float(1 << min(failures - 1, 30)))
 
 
 class Step:
@@ -123,7 +136,7 @@ class StepSender:
     samples start and what its rows end with, and through ``after_failure`` what comes next.
     """
 
-    __slots__ = ("conn", "connecting", "group", "retried", "step", "worker")
+    __slots__ = ("conn", "connect_failures", "connecting", "group", "retried", "step", "worker")
 
     worker: Worker
     group: GroupState
@@ -132,6 +145,7 @@ class StepSender:
     connecting: asyncio.Task[None] | None
     retried: bool
     finished: bool
+    connect_failures: int  # connection attempts failed in a row (VirtualUser's reconnect pause)
 
     def send_step(self, step: Step, start_ns: int) -> None:
         """Send on the open connection to the step's origin, else (re)connect first."""
@@ -175,8 +189,9 @@ class StepSender:
             now_ns = perf_counter_ns()
             code, message = describe_connect_error(exc)
             self.record_failure(step, code, message, conn.start_ns, now_ns, None)
-            self.after_failure(now_ns)
+            self.after_connect_failure(now_ns)
             return
+        self.connect_failures = 0
         if self.finished:
             conn.close()
 
@@ -191,7 +206,29 @@ class StepSender:
             self.connecting.cancel()
             self.connecting = None
         self.record_failure(step, TIMEOUT, "Connect timed out", conn.start_ns, now_ns, None)
-        self.after_failure(now_ns)
+        self.after_connect_failure(now_ns)
+
+    def record_waiting(self, now_ns: int, interrupted: bool) -> bool:
+        """The run ends: record the request still waiting, if any, as a failed ``RunEnded`` sample.
+
+        Waiting means sent and not yet answered (in full), or its connection not yet made. Its
+        elapsed time is the time waited so far. Returns True when a sample was recorded; the
+        caller then drops the connection.
+        """
+        conn = self.conn
+        step = self.step
+        if conn is None or step is None or conn.closed:
+            return False
+        if conn.in_flight:
+            conn.in_flight = False  # recorded here: the connection must not report it again
+            message = run_ended_message(interrupted, connecting=False)
+            self.record_failure(step, RUN_ENDED, message, conn.start_ns, now_ns, conn)
+        elif conn.pending:
+            message = run_ended_message(interrupted, connecting=True)
+            self.record_failure(step, RUN_ENDED, message, conn.start_ns, now_ns, None)
+        else:
+            return False
+        return True
 
     def drop_connection(self) -> None:
         """Abandon the connection attempt or the request in flight (not recorded)."""
@@ -209,6 +246,10 @@ class StepSender:
 
     def after_failure(self, now_ns: int) -> None:
         raise NotImplementedError
+
+    def after_connect_failure(self, now_ns: int) -> None:
+        """After a failed connection attempt; by default as after any failure."""
+        self.after_failure(now_ns)
 
     # -- ConnectionOwner ----------------------------------------------------------------------------
 
@@ -274,6 +315,7 @@ class VirtualUser(StepSender):
         "iteration",
         "iterations",
         "n_steps",
+        "pause_s",
         "repeat_step",
         "started",
         "steps",
@@ -308,6 +350,8 @@ class VirtualUser(StepSender):
         self.started = False
         self.finished = False
         self.retried = False
+        self.connect_failures = 0
+        self.pause_s = 0.0  # before the next request: the reconnect pause after a failed connection
 
     # -- life cycle --------------------------------------------------------------------------------
 
@@ -327,6 +371,12 @@ class VirtualUser(StepSender):
             self.timer = None
         self.drop_connection()
         self.worker.user_finished(self)
+
+    def end_run(self, now_ns: int, interrupted: bool) -> bool:
+        """The run ends: record the request still waiting (True if there was one), then finish."""
+        recorded = self.record_waiting(now_ns, interrupted)
+        self.finish()
+        return recorded
 
     def is_stuck(self) -> bool:
         """True if the user waits for nothing: no response, no think timer, no connection attempt."""
@@ -360,12 +410,14 @@ class VirtualUser(StepSender):
         if now_ns >= self.deadline_ns or self.worker.stopping:
             self.finish()
             return
-        if self.think is None:
+        pause_s = self.pause_s
+        if self.think is None and not pause_s:
             self.send_next()
-        else:
-            self.timer = self.worker.loop.call_later(
-                think_time_s(self.think, self.worker.rng), self.send_next
-            )
+            return
+        if self.think is not None:
+            pause_s += think_time_s(self.think, self.worker.rng)
+        self.pause_s = 0.0
+        self.timer = self.worker.loop.call_later(pause_s, self.send_next)
 
     # -- ConnectionOwner: the hot path ------------------------------------------------------------
 
@@ -449,4 +501,9 @@ class VirtualUser(StepSender):
         return start_ns, connect_ms, ""
 
     def after_failure(self, now_ns: int) -> None:
+        self.advance(now_ns)
+
+    def after_connect_failure(self, now_ns: int) -> None:
+        self.connect_failures += 1
+        self.pause_s = reconnect_pause_s(self.connect_failures)
         self.advance(now_ns)

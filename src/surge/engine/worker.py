@@ -65,6 +65,10 @@ class WorkerResult:
     late_arrivals: int = 0
     unsent_arrivals: int = 0
     max_queue_ms: int = 0  # longest wait of an open-model arrival for a connection
+    # Requests still waiting when the run ended (after the graceful stop, or at once when
+    # interrupted), recorded as failed RunEnded samples.
+    waiting_at_end: int = 0
+    rows_lost: int = 0  # recorded but not written: the part file could not be written (disk full)
 
 
 class Worker:
@@ -92,6 +96,7 @@ class Worker:
         self.local_active = 0
         self.stopping = False
         self.interrupted = False
+        self.write_failed = False  # the part file could not be written (see _tick)
         self.users: list[VirtualUser | AsyncUser] = []
         self._prepared: dict[tuple[str, str, tuple[tuple[str, str], ...], bytes, str], PreparedRequest] = {}
         self._origins: dict[tuple[str, str, int], tuple[str, str, int]] = {}
@@ -100,6 +105,8 @@ class Worker:
         # Per-label snapshots in each tick, for live threshold checks (--abort-on-fail) only.
         self.live_labels = self.plan.abort_on_fail and bool(self.plan.thresholds)
         self.unfinished = 0
+        self.waiting_at_end = 0  # requests recorded as RunEnded samples (see WorkerResult)
+        self._waiting_reported = 0  # of which already counted in a tick
         self.label_stats: dict[str, LabelStats] = {}
         self.second_histogram = new_histogram(PROGRESS_DIGITS)
         self.done: asyncio.Future[None] | None = None
@@ -239,12 +246,13 @@ class Worker:
                 handle.cancel()
             self._sweep_handle.cancel()
             self._tick_handle.cancel()
-        self._tick(self._next_second)  # the last, partial second
+        self._tick(self._next_second, last=True)  # the last, partial second
         self.writer.close()
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return WorkerResult(
             label_totals=tuple(s.totals() for s in self.label_stats.values()),
             rows_written=self.writer.rows_written,
+            rows_lost=self.writer.rows_lost,
             # The run's own CPU, without the process's start-up (imports, fork): saturation checks use it.
             cpu_s=usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime,
             interrupted=self.interrupted,
@@ -252,18 +260,21 @@ class Worker:
             late_arrivals=sum(d.late for d in self.dispatchers),
             unsent_arrivals=sum(d.unsent for d in self.dispatchers),
             max_queue_ms=max((d.max_queue_ns for d in self.dispatchers), default=0) // 1_000_000,
+            waiting_at_end=self.waiting_at_end,
         )
 
     def request_stop(self) -> None:
-        """Stop now (Ctrl-C, SIGTERM): requests in flight are abandoned, recorded rows are kept."""
+        """Stop now (Ctrl-C, SIGTERM): requests still waiting are recorded as failed samples."""
         if self.stopping:
             return
         self.stopping = True
         self.interrupted = True
+        now_ns = perf_counter_ns()
         for user in self.users:
-            user.finish()
+            if not user.finished and user.end_run(now_ns, interrupted=True):
+                self.waiting_at_end += 1
         for dispatcher in self.dispatchers:
-            dispatcher.finish()
+            dispatcher.finish(interrupted=True)
         self._check_done()
 
     def counts_changed(self) -> None:
@@ -333,7 +344,9 @@ class Worker:
             if conn is not None and conn.check_timeout(now_ns, timeout_ns):
                 user.connect_timed_out(now_ns)
             if now_ns >= user.deadline_ns and (user.timer is not None or now_ns >= self.end_ns):
-                user.finish()  # thinking past the end, or in flight past the graceful stop
+                # Thinking past the end, or still waiting past the graceful stop: recorded.
+                if user.end_run(now_ns, interrupted=False):
+                    self.waiting_at_end += 1
             elif user.started and user.is_stuck():
                 # Not waiting for anything (a bug raised inside a callback): end the user rather
                 # than let the run hang.
@@ -352,9 +365,20 @@ class Worker:
         self._tick(second)
         self._schedule_tick(loop_t0, second + 1)
 
-    def _tick(self, second: int) -> None:
-        """Flush the part file and report the second that just ended."""
-        self.writer.flush()
+    def _tick(self, second: int, last: bool = False) -> None:
+        """Flush the part file and report the second that just ended.
+
+        The run's ``last``, partial second is not reported when nothing happened in it: it would
+        show as an all-zero progress line.
+        """
+        writer = self.writer
+        writer.flush()
+        if writer.error is not None and not self.write_failed:
+            # Disk full, or a file-size limit: say so once, and stop (the runner stops the others).
+            self.write_failed = True
+            error = writer.error
+            self.report(("write_failed", self.spec.worker_index, f"{error.strerror or error}"))
+            self.request_stop()
         self.response_cache.refill()
         histogram = self.second_histogram
         samples = errors = 0
@@ -369,6 +393,12 @@ class Worker:
                 n, e = stats.roll(histogram)
             samples += n
             errors += e
+        # Requests recorded as RunEnded samples since the last tick (all of them in the final one).
+        waiting = self.waiting_at_end - self._waiting_reported
+        self._waiting_reported = self.waiting_at_end
+        if last and not samples and not errors and not waiting:
+            histogram.reset()
+            return
         message: Message = (
             "tick",
             self.spec.worker_index,
@@ -377,9 +407,9 @@ class Worker:
             errors,
             self.local_active,
             encode(histogram),
+            tuple(by_label) if by_label is not None else None,
+            waiting,
         )
-        if by_label is not None:
-            message += (tuple(by_label),)
         self.report(message)
         histogram.reset()
 
@@ -425,15 +455,25 @@ def run_worker_in_loop(
 def worker_process_main(spec: WorkerSpec, control: Any, shared_counts: Sequence[int] | None) -> None:
     """Entry point of a worker process started by the runner; ``control`` is its end of a Pipe.
 
-    Protocol: send ("ready",); receive ("start", t0_epoch_ns) or ("stop",); send ("tick", ...)
-    each second; receive ("stop",) at any time (EOF counts as stop); finally send ("done", result).
+    Protocol: send ("ready",); receive ("start", t0_epoch_ns) or ("stop",); send ("tick", index,
+    second, samples, errors, active users, histogram, per-label snapshots or None, requests recorded
+    as still waiting at the end) each second; ("write_failed", index, reason) if the part file
+    cannot be written; receive ("stop",) at any time (EOF counts as stop); finally send ("done", result).
     """
     # Ctrl-C reaches every process of the terminal's group: the runner alone decides, and tells us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A file-size limit (ulimit -f) then fails the write with EFBIG, which is reported, instead
+    # of killing the process.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     raise_open_files_limit(len(spec.users) + 256)
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
-    worker = Worker(spec, control.send, shared_counts)
+    try:
+        worker = Worker(spec, control.send, shared_counts)
+    except OSError as exc:  # the part file cannot even be created (disk full)
+        control.send(("write_failed", spec.worker_index, f"{exc.strerror or exc}"))
+        control.send(("done", WorkerResult((), 0, 0.0, True)))
+        return
     control.send(("ready",))
     message = control.recv()
     if message[0] != "start":
