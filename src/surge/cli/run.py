@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from surge.cli.argtypes import int_arg
-from surge.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from surge.errors import EXIT_OK, UsageError
 from surge.plan import (
     DEFAULT_DURATION_S,
+    DEFAULT_GRACEFUL_STOP_S,
     DEFAULT_MAX_IN_FLIGHT,
     ClientOptions,
     LoadModel,
@@ -103,6 +104,15 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="results file, JMeter JTL CSV (default results.jtl)",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite the results file (-o) if it exists (default: refuse)"
+    )
+    parser.add_argument(
+        "--graceful-stop",
+        metavar="DURATION",
+        help=f"after the duration, how long requests still waiting may take before they are recorded "
+        f"as failed (default {DEFAULT_GRACEFUL_STOP_S:g}s)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no live line and no summary table")
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     parser.add_argument(
@@ -153,7 +163,10 @@ def build_plan(args: argparse.Namespace) -> Plan:
     from surge.verdict.thresholds import parse_thresholds
 
     thresholds = plan.thresholds + parse_thresholds(args.threshold)
-    return replace(plan, thresholds=thresholds, abort_on_fail=plan.abort_on_fail or args.abort_on_fail)
+    plan = replace(plan, thresholds=thresholds, abort_on_fail=plan.abort_on_fail or args.abort_on_fail)
+    if args.graceful_stop is not None:
+        plan = replace(plan, graceful_stop_s=parse_duration_s(args.graceful_stop))
+    return plan
 
 
 def _plan_from_source(args: argparse.Namespace) -> Plan:
@@ -273,29 +286,51 @@ def _parse_header(text: str) -> tuple[str, str]:
 def handle(args: argparse.Namespace) -> int:
     # Imported here so that `surge --help` and the other commands do not pay for the engine.
     from surge.cli.run_display import LiveLine, print_summary
-    from surge.cli.run_verdict import judge, print_verdict, write_ci_reports
+    from surge.cli.run_verdict import judge, print_verdict, waiting_at_end_text, write_ci_reports
     from surge.engine.runner import run_plan
+    from surge.verdict.outcome import Status
 
     plan = build_plan(args)
+    _check_new_file(args.out, args.force)
     _check_writable(args.junit, "JUnit report")
     _check_writable(args.summary_json, "summary")
     live = None if args.quiet else LiveLine(sys.stderr)
     result = run_plan(
-        plan, Path(args.out), processes=args.processes, on_progress=live.show if live is not None else None
+        plan,
+        Path(args.out),
+        processes=args.processes,
+        on_progress=live.show if live is not None else None,
+        on_notice=live.notice if live is not None else _print_notice,
     )
     if live is not None:
         live.close()
     verdict = judge(plan, result)
     # Exit codes 3 and 4 are for runs that asked to be judged; a plain run that turns out invalid
-    # (the generator saturated its cores) says so and still exits 0, as wrk and k6 would.
+    # (the generator saturated its cores) says so and still exits 0, as wrk and k6 would. An
+    # interrupted run (130) and one whose target never answered (1) never exit 0.
     judged = bool(plan.thresholds) or args.junit is not None or args.summary_json is not None
     if not args.quiet:
-        print_summary(result, sys.stdout)
+        headline = f"No response: {verdict.cause}" if verdict.status is Status.NO_RESPONSE else ""
+        waiting = waiting_at_end_text(result)
+        print_summary(result, sys.stdout, headline=headline, notes=(waiting,) if waiting else ())
         print_verdict(plan, result, verdict, sys.stdout, judged=judged)
     write_ci_reports(result, verdict, junit=args.junit, summary_json=args.summary_json)
-    if result.interrupted:
-        return EXIT_INTERRUPTED
+    if verdict.status in (Status.INTERRUPTED, Status.NO_RESPONSE):
+        return verdict.exit_code
     return verdict.exit_code if judged else EXIT_OK
+
+
+def _print_notice(text: str) -> None:
+    print(f"surge run: {text}", file=sys.stderr, flush=True)
+
+
+def _check_new_file(path: str, force: bool) -> None:
+    """Refuse to overwrite an existing results file unless --force (as ``surge report -o`` refuses)."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"cannot write results to {path}: it is a directory")
+    if (target.exists() or target.is_symlink()) and not force:
+        raise UsageError(f"{path} exists: choose another -o, or add --force to overwrite it")
 
 
 def _check_writable(path: str | None, what: str) -> None:

@@ -17,10 +17,18 @@ def format_progress(p: Progress) -> str:
         clock = f"{format_duration_s(p.elapsed_s):>6}  {p.total_samples}/{p.planned_samples} samples"
     else:
         clock = f"{format_duration_s(p.elapsed_s):>6}"
+    if p.after_end:
+        # Not a whole second: what finished in the graceful stop, and what was still waiting then.
+        waiting = f", {p.waiting_at_end} still waiting at the end" if p.waiting_at_end else ""
+        return (
+            f"{clock}  after the end  samples {p.samples}  p50 {_ms(p.p50_ms)} p95 {_ms(p.p95_ms)} "
+            f"p99 {_ms(p.p99_ms)}  errors {p.errors}{waiting} (total {p.total_errors})"
+        )
+    waiting = f"  still waiting at the end {p.waiting_at_end}" if p.waiting_at_end else ""
     return (
         f"{clock}  users {p.active_users}  req/s {p.samples}  "
         f"p50 {_ms(p.p50_ms)} p95 {_ms(p.p95_ms)} p99 {_ms(p.p99_ms)}  "
-        f"errors {p.errors} (total {p.total_errors})"
+        f"errors {p.errors} (total {p.total_errors}){waiting}"
     )
 
 
@@ -48,6 +56,14 @@ class LiveLine:
             self.width = len(text)
         else:
             self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def notice(self, text: str) -> None:
+        """Something went wrong during the run: a line of its own, at once, above the live line."""
+        if self.tty and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.width = 0
+        self.stream.write(f"surge run: {text}\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -94,7 +110,12 @@ def summary_rows(result: RunResult) -> list[tuple[str, ...]]:
     return [row(s) for s in result.labels] + [row(result.total)]
 
 
-def print_summary(result: RunResult, stream: TextIO) -> None:
+def print_summary(
+    result: RunResult, stream: TextIO, *, headline: str = "", notes: tuple[str, ...] = ()
+) -> None:
+    """The per-label table; ``headline`` (the run's main problem) comes first, ``notes`` after it."""
+    if headline:
+        stream.write(headline + "\n")
     rows = [_COLUMNS, *summary_rows(result)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
 
@@ -113,5 +134,7 @@ def print_summary(result: RunResult, stream: TextIO) -> None:
         stream.write(line(cells) + "\n")
     for kind, count in result.top_errors:
         stream.write(f"Errors: {count} x {kind}\n")
+    for note in notes:
+        stream.write(note + "\n")
     stream.write(f"Results: {result.out_path} ({result.rows_written} samples)\n")
     stream.flush()

@@ -9,11 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from surge.engine.summary import LabelSummary
-from surge.verdict.outcome import Verdict
+from surge.verdict.outcome import Status, Verdict
 
 
 def write_junit(path: Path, verdict: Verdict, duration_s: float) -> None:
-    """One ``testcase`` per threshold; an invalid run adds a failing ``run is valid`` case."""
+    """One ``testcase`` per threshold; an invalid, interrupted or unanswered run adds a failing case.
+
+    The extra cases: ``run is valid`` (InvalidRun), ``run completed`` (Interrupted: a slice of
+    the plan must not pass CI), ``target responded`` (NoResponse).
+    """
     cases: list[ET.Element] = []
     for result in verdict.thresholds:
         case = ET.Element("testcase", name=result.threshold.text, classname="surge.thresholds", time="0")
@@ -24,10 +28,11 @@ def write_junit(path: Path, verdict: Verdict, duration_s: float) -> None:
             ET.SubElement(case, "system-out").text = result.reason
         cases.append(case)
     if verdict.invalid_reasons:
-        case = ET.Element("testcase", name="run is valid", classname="surge.run", time="0")
-        message = "; ".join(verdict.invalid_reasons)
-        ET.SubElement(case, "failure", message=message, type="InvalidRun").text = message
-        cases.append(case)
+        cases.append(_failing_case("run is valid", "InvalidRun", "; ".join(verdict.invalid_reasons)))
+    if verdict.status is Status.INTERRUPTED:
+        cases.append(_failing_case("run completed", "Interrupted", verdict.cause))
+    elif verdict.status is Status.NO_RESPONSE:
+        cases.append(_failing_case("target responded", "NoResponse", verdict.cause))
     failures = sum(1 for case in cases if case.find("failure") is not None)
     suite = ET.Element(
         "testsuite",
@@ -45,6 +50,12 @@ def write_junit(path: Path, verdict: Verdict, duration_s: float) -> None:
     Path(path).write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n")
 
 
+def _failing_case(name: str, kind: str, message: str) -> ET.Element:
+    case = ET.Element("testcase", name=name, classname="surge.run", time="0")
+    ET.SubElement(case, "failure", message=message, type=kind).text = message
+    return case
+
+
 def summary_document(
     verdict: Verdict,
     *,
@@ -56,8 +67,9 @@ def summary_document(
 ) -> dict[str, Any]:
     """The machine-readable summary of a run (what ``--summary-json`` writes)."""
     return {
-        "verdict": verdict.status,
+        "verdict": verdict.status.value,
         "exit_code": verdict.exit_code,
+        "cause": verdict.cause or None,
         "results_file": str(results_file),
         "duration_s": duration_s,
         "interrupted": interrupted,

@@ -1,12 +1,39 @@
-"""The verdict of a run: passed, thresholds failed, or invalid (the generator was the bottleneck)."""
+"""The verdict of a run: passed, thresholds failed, invalid (the generator was the bottleneck),
+no response from the target, or interrupted."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
-from surge.errors import EXIT_INVALID_RUN, EXIT_OK, EXIT_THRESHOLDS_FAILED
+from surge.errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID_RUN,
+    EXIT_OK,
+    EXIT_THRESHOLDS_FAILED,
+)
 from surge.verdict.thresholds import ThresholdResult
+
+
+class Status(StrEnum):
+    """How a run is judged, most serious last; the value is what ``--summary-json`` writes."""
+
+    PASSED = "passed"
+    THRESHOLDS_FAILED = "thresholds_failed"
+    INVALID = "invalid"
+    NO_RESPONSE = "no_response"  # not one request got an HTTP response: the target is down
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM: a slice of the plan says nothing about all of it
+
+
+EXIT_CODES = {
+    Status.PASSED: EXIT_OK,
+    Status.THRESHOLDS_FAILED: EXIT_THRESHOLDS_FAILED,
+    Status.INVALID: EXIT_INVALID_RUN,
+    Status.NO_RESPONSE: EXIT_FAILURE,
+    Status.INTERRUPTED: EXIT_INTERRUPTED,
+}
 
 # Above this share of one core per worker process the generator itself limits the load, so its
 # latencies include its own queueing and cannot be trusted.
@@ -17,10 +44,12 @@ MIN_JUDGED_DURATION_S = 1.0
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str  # "passed", "thresholds_failed" or "invalid"
+    status: Status
     exit_code: int
     thresholds: tuple[ThresholdResult, ...]
     invalid_reasons: tuple[str, ...]
+    # Interrupted or no response: what happened, in one sentence (empty otherwise).
+    cause: str = ""
 
     @property
     def failed_thresholds(self) -> tuple[ThresholdResult, ...]:
@@ -59,10 +88,32 @@ def late_arrival_reasons(
     )
 
 
-def decide(thresholds: Sequence[ThresholdResult], invalid_reasons: Sequence[str]) -> Verdict:
-    """An invalid run outranks failed thresholds: its numbers say nothing about the server."""
+def decide(
+    thresholds: Sequence[ThresholdResult],
+    invalid_reasons: Sequence[str],
+    *,
+    interrupted: str = "",
+    no_response: str = "",
+) -> Verdict:
+    """The most serious outcome wins: interrupted, then no response, then invalid, then thresholds.
+
+    ``interrupted`` and ``no_response`` say what happened when it did (empty otherwise). An
+    invalid run outranks failed thresholds: its numbers say nothing about the server. A run whose
+    target never answered is not judged invalid: its CPU use says nothing about the generator.
+    """
+    thresholds = tuple(thresholds)
+    if interrupted:
+        return _verdict(Status.INTERRUPTED, thresholds, tuple(invalid_reasons), interrupted)
+    if no_response:
+        return _verdict(Status.NO_RESPONSE, thresholds, (), no_response)
     if invalid_reasons:
-        return Verdict("invalid", EXIT_INVALID_RUN, tuple(thresholds), tuple(invalid_reasons))
+        return _verdict(Status.INVALID, thresholds, tuple(invalid_reasons))
     if any(not r.passed for r in thresholds):
-        return Verdict("thresholds_failed", EXIT_THRESHOLDS_FAILED, tuple(thresholds), ())
-    return Verdict("passed", EXIT_OK, tuple(thresholds), ())
+        return _verdict(Status.THRESHOLDS_FAILED, thresholds, ())
+    return _verdict(Status.PASSED, thresholds, ())
+
+
+def _verdict(
+    status: Status, thresholds: tuple[ThresholdResult, ...], invalid: tuple[str, ...], cause: str = ""
+) -> Verdict:
+    return Verdict(status, EXIT_CODES[status], thresholds, invalid, cause)
