@@ -41,7 +41,9 @@ def test_thresholds_pass_and_fail_with_reports(tmp_path: Path, server: LocalHttp
     assert [t["passed"] for t in document["thresholds"]] == [True, False, True]
     assert document["results_file"] == str(out)
 
-    passed = surge(urls[0], "-n", "5", "-p", "1", "-o", str(out), "-q", "--threshold", "error_rate<1%")
+    passed = surge(
+        urls[0], "-n", "5", "-p", "1", "-o", str(out), "--force", "-q", "--threshold", "error_rate<1%"
+    )
     assert passed.returncode == 0, passed.stderr
     assert passed.stdout == ""
 

@@ -16,6 +16,10 @@ can talk to it over real sockets. Endpoints (query parameters in brackets):
 - ``/reset``: announces 1000 bytes, sends 100, then resets the connection (RST)
 - ``/truncate``: announces 1000 bytes, sends 100, then closes cleanly (FIN)
 - ``/never``: reads the request and never answers
+- ``/hang[?every=N]``: 200 ``ok``, except that every Nth request (default 50, counted over the
+  server's /hang requests) is never answered: the connection stays open, silent
+- ``/drip[?ms=N]``: 200 announcing 1000 bytes, then one byte every N ms (default 100): a
+  slowloris-like response that never times out and ends only after 1000 × N ms
 - ``/drop``: closes without answering
 - ``/garbage``: answers bytes that are not HTTP
 - ``/stall[?every_ms=5000&stall_ms=1000]``: 200 ``ok``, except during the last ``stall_ms`` of every
@@ -52,6 +56,7 @@ class LocalHttpServer:
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._stall_t0: float | None = None
+        self._hang_count = 0
 
     @property
     def base_url(self) -> str:
@@ -210,6 +215,17 @@ class LocalHttpServer:
             send(200, raw, extra=f"X-Echo-Header: {echo}\r\n")
         elif path == "/never":
             await asyncio.sleep(3600)
+        elif path == "/hang":
+            self._hang_count += 1
+            if self._hang_count % int(query.get("every", "50")) == 0:
+                await asyncio.sleep(3600)
+            send(200, b"ok")
+        elif path == "/drip":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            for _ in range(1000):
+                await writer.drain()
+                await asyncio.sleep(int(query.get("ms", "100")) / 1000)
+                writer.write(b"d")
         elif path == "/drop":
             return False
         elif path == "/garbage":

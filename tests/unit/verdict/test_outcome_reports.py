@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from surge.engine.summary import LabelSummary
-from surge.errors import EXIT_INVALID_RUN, EXIT_OK, EXIT_THRESHOLDS_FAILED
+from surge.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_INVALID_RUN, EXIT_OK, EXIT_THRESHOLDS_FAILED
 from surge.verdict.ci_reports import summary_document, write_junit, write_summary_json
-from surge.verdict.outcome import decide, generator_saturation_reasons
+from surge.verdict.outcome import Status, decide, generator_saturation_reasons
 from surge.verdict.thresholds import evaluate, parse_threshold
 
 TOTAL = LabelSummary("TOTAL", 100, 2, 2.0, 50.0, 1.0, 40.0, 90.0, 120.0, 300.0, 400.0, 100.0, 5.0, 1.0)
@@ -63,3 +63,36 @@ def test_summary_json(tmp_path: Path) -> None:
     assert loaded["exit_code"] == EXIT_THRESHOLDS_FAILED
     assert loaded["thresholds"][0]["actual"] == 100.0
     assert loaded["total"]["p95_ms"] == 120.0
+
+
+def test_interrupted_and_no_response_outrank_everything(tmp_path: Path) -> None:
+    passed = evaluate([parse_threshold("p95<200ms")], [], TOTAL)
+    interrupted = decide(passed, (), interrupted="the run was interrupted after 4s of 1m30s")
+    assert interrupted.status == "interrupted" and interrupted.exit_code == EXIT_INTERRUPTED
+    # Interrupted outranks no response, which outranks an invalid run.
+    both = decide(passed, ("generator saturated",), interrupted="cut", no_response="refused")
+    assert both.status is Status.INTERRUPTED
+    unanswered = decide(passed, ("generator saturated",), no_response="every connection was refused")
+    assert unanswered.status is Status.NO_RESPONSE and unanswered.exit_code == EXIT_FAILURE
+    assert unanswered.invalid_reasons == ()  # never blames the generator for the target
+    path = tmp_path / "junit.xml"
+    write_junit(path, interrupted, duration_s=4.0)
+    root = ET.parse(path).getroot()
+    cases = root.findall("./testsuite/testcase")
+    assert [c.get("name") for c in cases] == ["p95<200ms", "run completed"]
+    failure = cases[1].find("failure")
+    assert failure is not None and failure.get("type") == "Interrupted"
+    assert root.get("failures") == "1"
+    write_junit(path, unanswered, duration_s=4.0)
+    names = [c.get("name") for c in ET.parse(path).getroot().findall("./testsuite/testcase")]
+    assert names == ["p95<200ms", "target responded"]
+    document = summary_document(
+        interrupted,
+        results_file=Path("r.jtl"),
+        duration_s=4.0,
+        labels=(TOTAL,),
+        total=TOTAL,
+        interrupted=True,
+    )
+    assert document["verdict"] == "interrupted" and document["exit_code"] == 130
+    assert document["cause"] == "the run was interrupted after 4s of 1m30s"
