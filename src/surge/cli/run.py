@@ -31,9 +31,10 @@ def register(subparsers: Any) -> None:
         help="generate HTTP load and record every sample (JMeter JTL)",
         description="Generate HTTP load with virtual users (closed model) or at an arrival rate (open "
         "model) and write every sample to a JMeter JTL CSV file. Load comes from URLs and options, a "
-        "scenario file (-f) or a Python module (-s). Exit codes: 0 passed, 2 bad input, 3 thresholds "
-        "failed, 4 invalid run (the generator was the bottleneck; only when thresholds, --junit or "
-        "--summary-json ask for a verdict), 130 interrupted.",
+        "scenario file (-f) or a Python module (-s). Exit codes: 0 passed, 1 no request got a response "
+        "(or the run could not go on), 2 bad input, 3 thresholds failed, 4 invalid run (the generator "
+        "was the bottleneck; only when thresholds, --junit or --summary-json ask for a verdict), "
+        "130 interrupted.",
     )
     parser.add_argument("urls", nargs="*", metavar="URL", help="http:// or https:// URL (several: a journey)")
     source = parser.add_mutually_exclusive_group()
