@@ -18,14 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from surge.errors import UsageError
 from surge.units import parse_duration_s
-
-if TYPE_CHECKING:
-    from surge.verdict.thresholds import Threshold
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token: methods and header names
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -228,27 +224,19 @@ class LoadModel:
 
 
 @dataclass(frozen=True)
-class ScriptBehaviour:
-    """Users run ``function`` of the Python module at ``path`` once per iteration (``surge run -s``)."""
-
-    path: str
-    function: str = "user"
-    base_url: str = ""
-
-
-@dataclass(frozen=True)
 class UserGroup:
     """Users that run the same journey; ``name`` becomes the threadName prefix in the results.
 
     ``behaviour``, when set, replaces the plain request loop: a scenario-file flow
-    (``surge.scenario.model.Flow``) or a ``ScriptBehaviour``, run by ``surge.engine.async_user``.
+    (``surge.scenario.flow.Flow``) or a Python module (``surge.scenario.script.ScriptBehaviour``),
+    anything with the ``bind`` method of ``surge.engine.unit.Behaviour``, run by
+    ``surge.engine.async_user``.
     ``requests`` then lists the requests the flow may send (for labels), possibly none.
     """
 
     requests: tuple[Request, ...]
     load: LoadModel
     name: str = "surge"
-    weight: float = 1.0  # reserved for scenario files that split users between groups by weight
     behaviour: object | None = None
 
     def __post_init__(self) -> None:
@@ -296,6 +284,24 @@ class ClientOptions:
                 raise UsageError(f"invalid status range {part.strip()!r} (statuses are 100-999)")
             statuses.update(range(first, last + 1))
         return frozenset(statuses)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One pass/fail criterion of a run; ``value`` is in the metric's unit (ms, %, per second, count).
+
+    Parsed and checked by ``surge.verdict.thresholds`` (``p95<300ms``, ``GET /api:rps>50``).
+    """
+
+    text: str
+    metric: str
+    op: str
+    value: float
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)

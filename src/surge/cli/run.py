@@ -289,6 +289,7 @@ def handle(args: argparse.Namespace) -> int:
     from surge.cli.run_display import LiveLine, print_summary
     from surge.cli.run_verdict import judge, print_verdict, waiting_at_end_text, write_ci_reports
     from surge.engine.runner import run_plan
+    from surge.verdict.live import LiveThresholds
     from surge.verdict.outcome import Status
 
     plan = build_plan(args)
@@ -302,6 +303,7 @@ def handle(args: argparse.Namespace) -> int:
         processes=args.processes,
         on_progress=live.show if live is not None else None,
         on_notice=live.notice if live is not None else _print_notice,
+        abort_check=LiveThresholds(plan.thresholds) if plan.abort_on_fail and plan.thresholds else None,
     )
     if live is not None:
         live.close()

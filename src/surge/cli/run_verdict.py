@@ -8,7 +8,7 @@ from typing import TextIO
 
 from surge.engine.client import RUN_ENDED
 from surge.engine.open_model import LATE_TOLERANCE_MS
-from surge.engine.runner import RunResult
+from surge.engine.run_result import AbortReason, RunResult
 from surge.plan import Plan
 from surge.results.sample import NON_HTTP_CODE_PREFIX
 from surge.units import format_duration_s
@@ -88,7 +88,7 @@ def waiting_at_end_text(result: RunResult) -> str:
     )
 
 
-def _as_aborted(final: ThresholdResult, aborted: ThresholdResult) -> ThresholdResult:
+def _as_aborted(final: ThresholdResult, aborted: AbortReason) -> ThresholdResult:
     return replace(
         final, passed=False, reason=f"{aborted.reason} (run aborted on it; at the end: {final.reason})"
     )

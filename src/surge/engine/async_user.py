@@ -1,27 +1,21 @@
 """A scripted virtual user: an asyncio task calling the group's user function once per iteration.
 
-Used for scenario files and Python users (``UserGroup.behaviour``); it offers the worker the same
-small interface as ``surge.engine.user.VirtualUser`` (start, finish, is_stuck, conn, timer,
-deadline_ns) so ramp-up, read timeouts, the end of the run and Ctrl-C work the same way.
+Used for scenario files and Python users (``UserGroup.behaviour``); it is the same
+``surge.engine.unit.LoadUnit`` as ``surge.engine.user.VirtualUser``, so ramp-up, read timeouts,
+the end of the run and Ctrl-C work the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
-from typing import TYPE_CHECKING
 
+from surge.engine.client import HttpConnection
 from surge.engine.schedule import think_time_s
 from surge.engine.session import Session, StopUser
-from surge.engine.user import GroupState
+from surge.engine.unit import GroupState, UserFunction, WorkerContext
 from surge.plan import ThinkTime
 
-if TYPE_CHECKING:
-    from surge.engine.client import HttpConnection
-    from surge.engine.worker import Worker
-
-UserFunction = Callable[[Session], Awaitable[None]]
 # After an iteration that raised without sending anything, wait this long: no busy loop on a bug.
 _ERROR_PAUSE_S = 0.1
 
@@ -31,7 +25,7 @@ class AsyncUser:
 
     def __init__(
         self,
-        worker: Worker,
+        worker: WorkerContext,
         group: GroupState,
         session: Session,
         function: UserFunction,
@@ -71,14 +65,14 @@ class AsyncUser:
                 if perf_counter_ns() >= self.deadline_ns or self.worker.stopping:
                     break
                 start_ns = perf_counter_ns()
-                rows_before = len(self.worker.writer.rows)
+                rows_before = session.rows_written
                 try:
                     await self.function(session)
                 except (StopUser, asyncio.CancelledError):
                     raise
                 except Exception as exc:  # a bug or a surprise in the user's code: a failed sample
                     session.record_exception(self.name, exc, start_ns)
-                    if len(self.worker.writer.rows) <= rows_before + 1:
+                    if session.rows_written <= rows_before + 1:
                         await asyncio.sleep(_ERROR_PAUSE_S)
                 session.flush()
                 session.iteration += 1

@@ -19,17 +19,14 @@ import math
 from collections import deque
 from collections.abc import Iterator
 from time import perf_counter_ns
-from typing import TYPE_CHECKING
 
 from surge.engine.client import HttpConnection, PreparedRequest
 from surge.engine.schedule import arrival_offsets_s
 from surge.engine.summary import LabelStats
-from surge.engine.user import GroupState, Step, StepSender
+from surge.engine.unit import GroupState, WorkerContext
+from surge.engine.user import Step, StepSender
 from surge.plan import UserGroup
 from surge.results.jtl_write import RowParts
-
-if TYPE_CHECKING:
-    from surge.engine.worker import Worker
 
 # An arrival sent later than this after its intended time is late (timer jitter stays well below).
 LATE_TOLERANCE_MS = 25
@@ -94,11 +91,11 @@ class Slot(StepSender):
 
     # -- StepSender --------------------------------------------------------------------------------
 
-    def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, str]:
+    def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, tuple[str, ...]]:
         # A sample starts at its intended time (or when sent, if earlier); Connect is the set-up
-        # itself, from the actual start.
+        # itself, from the actual start; queueTime follows the 17 columns.
         connect_ms = (connect_ns - start_ns) // 1_000_000 if connect_ns else 0
-        return self.start_ns, connect_ms, f",{(self.sent_ns - self.intended_ns) // 1_000_000}"
+        return self.start_ns, connect_ms, (str((self.sent_ns - self.intended_ns) // 1_000_000),)
 
     def after_failure(self, now_ns: int) -> None:
         self.dispatcher.slot_free(self, now_ns)
@@ -151,7 +148,7 @@ class ArrivalDispatcher:
 
     def __init__(
         self,
-        worker: Worker,
+        worker: WorkerContext,
         group: UserGroup,
         state: GroupState,
         stats: list[LabelStats],
@@ -159,21 +156,20 @@ class ArrivalDispatcher:
         t0_perf_ns: int,
     ) -> None:
         load = group.load
-        spec = worker.spec
         self.worker = worker
         self.group_name = group.name
         self.state = state
         self.stats = stats
         self.prepared = prepared
         self.t0_perf_ns = t0_perf_ns
-        self.processes = spec.processes
-        self.worker_index = spec.worker_index
+        self.processes = processes = worker.processes
+        self.worker_index = worker_index = worker.worker_index
         assert load.rate_per_s is not None and load.duration_s is not None
-        self.max_slots = max(1, math.ceil(load.max_in_flight / spec.processes))
+        self.max_slots = max(1, math.ceil(load.max_in_flight / processes))
         self._offsets: Iterator[float] = arrival_offsets_s(
-            load.rate_per_s, load.planned_stages, spec.worker_index, spec.processes
+            load.rate_per_s, load.planned_stages, worker_index, processes
         )
-        self.arrival_number = spec.worker_index  # global arrival index k: picks request k mod n
+        self.arrival_number = worker_index  # global arrival index k: picks request k mod n
         self.deadline_ns = t0_perf_ns + int(load.duration_s * 1e9)
         self.next_ns: int | None = None
         self.pending: deque[tuple[int, int]] = deque()  # (request index, intended ns) waiting for a slot
@@ -227,9 +223,7 @@ class ArrivalDispatcher:
         elif len(self.slots) < self.max_slots:
             slot = Slot(self, len(self.slots) * self.processes + self.worker_index + 1)
             self.slots.append(slot)
-            self.state.local += 1
-            self.worker.local_active += 1
-            self.worker.counts_changed()
+            self.worker.connections_changed(self.state, 1)
         else:
             self.pending.append((index, intended_ns))
             return
@@ -289,8 +283,6 @@ class ArrivalDispatcher:
         now_ns = perf_counter_ns()
         for slot in self.slots:
             if slot.abandon(now_ns, interrupted):
-                self.worker.waiting_at_end += 1
-        self.worker.local_active -= len(self.slots)
-        self.state.local -= len(self.slots)
-        self.worker.counts_changed()
+                self.worker.waiting_recorded()
+        self.worker.connections_changed(self.state, -len(self.slots))
         self.worker.unit_finished()

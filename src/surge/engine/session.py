@@ -16,7 +16,7 @@ import asyncio
 import json as jsonlib
 from collections.abc import Mapping
 from time import perf_counter_ns
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode, urljoin
 
 from surge.engine.client import (
@@ -29,16 +29,13 @@ from surge.engine.client import (
 )
 from surge.engine.response import CapturingConnection, Response
 from surge.engine.summary import LabelStats
+from surge.engine.unit import GroupState, WorkerContext
 from surge.engine.user import reconnect_pause_s
 from surge.errors import UsageError
-from surge.results.jtl_write import non_http_fields, quote_field, status_fields
-from surge.results.sample import non_http_error_kind
+from surge.results.jtl_write import format_row
+from surge.results.sample import Sample, non_http_code, non_http_error_kind, non_http_message
 
 __all__ = ["Response", "Session", "StopUser"]  # Response: where users have always found it
-
-if TYPE_CHECKING:
-    from surge.engine.user import GroupState
-    from surge.engine.worker import Worker
 
 
 class StopUser(Exception):
@@ -48,8 +45,8 @@ class StopUser(Exception):
 class _Pending:
     """A finished request whose row waits for the user's checks."""
 
-    __slots__ = ("code", "connect_ms", "data_type", "elapsed_ms", "error_kind", "latency_ms", "ok",
-                 "received", "response", "sent", "start_ms", "stats", "url")  # fmt: skip
+    __slots__ = ("code", "connect_ms", "data_type", "elapsed_ms", "error_kind", "latency_ms", "message",
+                 "ok", "received", "response", "sent", "start_ms", "stats", "url")  # fmt: skip
 
     def __init__(
         self,
@@ -57,6 +54,7 @@ class _Pending:
         stats: LabelStats,
         start_ms: int,
         code: str,
+        message: str,
         ok: bool,
         error_kind: str,
         data_type: str,
@@ -69,7 +67,8 @@ class _Pending:
         self.stats = stats
         self.start_ms = start_ms
         self.elapsed_ms = response.elapsed_ms
-        self.code = code  # responseCode,responseMessage, quoted
+        self.code = code  # responseCode and responseMessage
+        self.message = message
         self.ok = ok
         self.error_kind = error_kind  # "" for an HTTP response: "status reason", built only if it fails
         self.data_type = data_type
@@ -85,7 +84,7 @@ class Session:
 
     def __init__(
         self,
-        worker: Worker,
+        worker: WorkerContext,
         group: GroupState,
         thread_name: str,
         user_number: int,
@@ -95,7 +94,6 @@ class Session:
         self.worker = worker
         self.group_state = group
         self.thread_name = thread_name
-        self.thread_part = f",{quote_field(thread_name)},"
         self.user_number = user_number
         self.base_url = base_url
         self.deadline_ns = deadline_ns
@@ -110,8 +108,7 @@ class Session:
         # The request being sent or waited for: (url, label, stats, start ns, bytes sent), for
         # ``record_waiting`` when the run ends meanwhile.
         self._waiting: tuple[str, str, LabelStats, int, int] | None = None
-        self._codes: dict[tuple[int, str], str] = {}  # "200,OK" per status and reason seen
-        self._quotes: dict[str, str] = {}  # labels and URLs, quoted for the JTL once
+        self.rows_written = 0  # samples this user recorded (its iterations tell whether they sent any)
 
     # -- the API of a user function ---------------------------------------------------------------
 
@@ -317,7 +314,8 @@ class Session:
             response,
             stats,
             start_ms,
-            self._code_fields(conn.status, reason),
+            str(conn.status),
+            reason,
             worker.ok_by_status[conn.status],
             "",
             "text",
@@ -358,7 +356,8 @@ class Session:
             response,
             stats,
             start_ms,
-            non_http_fields(code, message),
+            non_http_code(code),
+            non_http_message(message),
             False,
             non_http_error_kind(code, message),
             "",
@@ -388,26 +387,27 @@ class Session:
             stats.errors += 1
             kind = failure if failure is not None else p.error_kind or f"{response.status} {response.reason}"
             stats.error_kinds[kind] += 1
-        self.worker.rows_append(
-            f"{p.start_ms},{p.elapsed_ms},{self._quoted(stats.label)},{p.code}{self.thread_part}{p.data_type},"
-            f"{'true' if ok else 'false'},{quote_field(failure) if failure else ''},{p.received},{p.sent}"
-            f"{self.group_state.counts_text},{self._quoted(p.url)},{p.latency_ms},0,{p.connect_ms}\n"
+        group = self.group_state
+        sample = Sample(
+            timestamp_ms=p.start_ms,
+            elapsed_ms=p.elapsed_ms,
+            label=stats.label,
+            response_code=p.code,
+            response_message=p.message,
+            thread_name=self.thread_name,
+            data_type=p.data_type,
+            success=ok,
+            failure_message=failure or "",
+            bytes_received=p.received,
+            bytes_sent=p.sent,
+            grp_threads=group.threads,
+            all_threads=group.all_threads,
+            url=p.url,
+            latency_ms=p.latency_ms,
+            connect_ms=p.connect_ms,
         )
-
-    def _code_fields(self, status: int, reason: str) -> str:
-        key = (status, reason)
-        fields = self._codes.get(key)
-        if fields is None:
-            fields = self._codes[key] = status_fields(status, reason)
-        return fields
-
-    def _quoted(self, text: str) -> str:
-        quoted = self._quotes.get(text)
-        if quoted is None:
-            if len(self._quotes) > 1000:
-                self._quotes.clear()
-            quoted = self._quotes[text] = quote_field(text)
-        return quoted
+        self.worker.rows_append(format_row(sample))
+        self.rows_written += 1
 
     def record_exception(self, label: str, exc: BaseException, start_ns: int) -> None:
         """A user function raised: record a failed sample named after it (as JMeter's sampler errors)."""

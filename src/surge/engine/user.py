@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from time import perf_counter_ns
-from typing import TYPE_CHECKING
 
 from surge.engine.client import (
     NO_RESPONSE,
@@ -22,12 +21,10 @@ from surge.engine.client import (
 )
 from surge.engine.schedule import think_time_s
 from surge.engine.summary import LabelStats
+from surge.engine.unit import GroupState, WorkerContext
 from surge.plan import ThinkTime
-from surge.results.jtl_write import RowParts, non_http_fields, status_fields
-from surge.results.sample import non_http_error_kind
-
-if TYPE_CHECKING:
-    from surge.engine.worker import Worker
+from surge.results.jtl_write import RowParts, format_row, status_fields
+from surge.results.sample import Sample, non_http_code, non_http_error_kind, non_http_message
 
 # Elapsed and Latency in ms as text, from a table for the common values: cheaper than formatting
 # an int per row.
@@ -113,21 +110,6 @@ class Step:
         self.mid = f"{parts.label_part}{fields}{parts.thread_part_ok}{'true' if ok else 'false'},,"
 
 
-class GroupState:
-    """Active users of one group: here (``local``) and in the whole run (``threads``).
-
-    ``counts_text`` is the JTL's ``,grpThreads,allThreads`` piece, rebuilt only when counts change.
-    """
-
-    __slots__ = ("counts_text", "index", "local", "threads")
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-        self.local = 0
-        self.threads = 0
-        self.counts_text = ",0,0"
-
-
 class StepSender:
     """Owner of one keep-alive connection that sends ``Step``s: connects, retries, records failures.
 
@@ -138,7 +120,7 @@ class StepSender:
 
     __slots__ = ("conn", "connect_failures", "connecting", "group", "retried", "step", "worker")
 
-    worker: Worker
+    worker: WorkerContext
     group: GroupState
     step: Step | None
     conn: HttpConnection | None
@@ -240,8 +222,8 @@ class StepSender:
             conn.in_flight = False  # an abandoned request is not a sample
             conn.close()
 
-    def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, str]:
-        """(sample start ns, Connect ms, row's trailing columns) of a failed attempt begun at start_ns."""
+    def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, tuple[str, ...]]:
+        """(sample start ns, Connect ms, the row's extra fields) of a failed attempt begun at start_ns."""
         raise NotImplementedError
 
     def after_failure(self, now_ns: int) -> None:
@@ -285,11 +267,10 @@ class StepSender:
             sent = step.sent
             first_byte_ns = conn.first_byte_ns if received else 0
             connect_ns = conn.connect_ns
-        base_ns, connect_ms, tail = self.failure_times(start_ns, connect_ns)
+        base_ns, connect_ms, extra = self.failure_times(start_ns, connect_ns)
         worker = self.worker
         off = worker.epoch_offset_ns
         start_ms = (base_ns + off) // 1_000_000
-        latency_ms = (first_byte_ns + off) // 1_000_000 - start_ms if first_byte_ns else 0
         stats = step.stats
         stats.append((now_ns - base_ns) // 1000)
         stats.errors += 1
@@ -297,12 +278,26 @@ class StepSender:
         stats.received += received
         stats.sent += sent
         parts = step.parts
-        fields = non_http_fields(code, message)
-        worker.rows_append(
-            f"{start_ms},{(now_ns + off) // 1_000_000 - start_ms}{parts.label_part}{fields}"
-            f"{parts.thread_part_err}false,,{received},{sent}{self.group.counts_text}"
-            f"{parts.url_part}{latency_ms},0,{connect_ms}{tail}\n"
+        group = self.group
+        sample = Sample(
+            timestamp_ms=start_ms,
+            elapsed_ms=(now_ns + off) // 1_000_000 - start_ms,
+            label=parts.label,
+            response_code=non_http_code(code),
+            response_message=non_http_message(message),
+            thread_name=parts.thread_name,
+            data_type="",
+            success=False,
+            failure_message="",
+            bytes_received=received,
+            bytes_sent=sent,
+            grp_threads=group.threads,
+            all_threads=group.all_threads,
+            url=parts.url,
+            latency_ms=(first_byte_ns + off) // 1_000_000 - start_ms if first_byte_ns else 0,
+            connect_ms=connect_ms,
         )
+        worker.rows_append(format_row(sample, extra))
 
 
 class VirtualUser(StepSender):
@@ -325,7 +320,7 @@ class VirtualUser(StepSender):
 
     def __init__(
         self,
-        worker: Worker,
+        worker: WorkerContext,
         group: GroupState,
         steps: list[Step],
         think: ThinkTime,
@@ -442,8 +437,7 @@ class VirtualUser(StepSender):
             conn.send(step.payload, perf_counter_ns(), step.is_head)
         start_ms = start_ns // 1_000_000
         if start_ms != worker.stamp_ms:
-            worker.stamp_ms = start_ms
-            worker.stamp = str(start_ms + worker.epoch_offset_ms)
+            worker.restamp(start_ms)
         counts_text = self.group.counts_text
         if (
             received != step.tail_received
@@ -494,11 +488,11 @@ class VirtualUser(StepSender):
 
     # -- StepSender ----------------------------------------------------------------------------------
 
-    def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, str]:
+    def failure_times(self, start_ns: int, connect_ns: int) -> tuple[int, int, tuple[str, ...]]:
         # A sample starts when the attempt does; Connect is the difference of two epoch-ms readings.
         off = self.worker.epoch_offset_ns
         connect_ms = (connect_ns + off) // 1_000_000 - (start_ns + off) // 1_000_000 if connect_ns else 0
-        return start_ns, connect_ms, ""
+        return start_ns, connect_ms, ()
 
     def after_failure(self, now_ns: int) -> None:
         self.advance(now_ns)

@@ -21,26 +21,37 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter_ns, time_ns
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from surge.engine.async_user import AsyncUser
 from surge.engine.client import PreparedRequest, ResponseCache, make_ssl_context
 from surge.engine.histogram import PROGRESS_DIGITS, encode, new_histogram
+from surge.engine.messages import (
+    Done,
+    LabelSecond,
+    Ready,
+    Start,
+    Stop,
+    Tick,
+    WorkerMessage,
+    WorkerResult,
+    WriteFailed,
+)
+from surge.engine.open_model import ArrivalDispatcher
 from surge.engine.schedule import UserSlot
-from surge.engine.summary import LabelStats, LabelTotals
-from surge.engine.user import GroupState, Step, VirtualUser
+from surge.engine.session import Session
+from surge.engine.summary import LabelStats
+from surge.engine.unit import Behaviour, BoundBehaviour, GroupState, LoadUnit
+from surge.engine.user import Step, VirtualUser
+from surge.errors import UsageError
 from surge.plan import Plan, Request
 from surge.results.columns import DEFAULT_HEADER
 from surge.results.jtl_write import QUEUE_HEADER, JtlPartWriter, RowParts
-
-if TYPE_CHECKING:
-    from surge.engine.async_user import AsyncUser
-    from surge.engine.open_model import ArrivalDispatcher
 
 # Scripted users build request bytes per distinct request; beyond this many, the cache starts over.
 _PREPARED_CACHE_SIZE = 10_000
 
 NEVER_NS = 1 << 62
-Message = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -55,29 +66,19 @@ class WorkerSpec:
     seed: int = 0
 
 
-@dataclass(frozen=True)
-class WorkerResult:
-    label_totals: tuple[LabelTotals, ...]
-    rows_written: int
-    cpu_s: float
-    interrupted: bool
-    arrivals: int = 0  # open model: arrivals due in this process, of which late, and late and unsent
-    late_arrivals: int = 0
-    unsent_arrivals: int = 0
-    max_queue_ms: int = 0  # longest wait of an open-model arrival for a connection
-    # Requests still waiting when the run ended (after the graceful stop, or at once when
-    # interrupted), recorded as failed RunEnded samples.
-    waiting_at_end: int = 0
-    rows_lost: int = 0  # recorded but not written: the part file could not be written (disk full)
-
-
 class Worker:
-    """Runs ``spec.users`` on the current event loop until they finish or ``request_stop``."""
+    """Runs ``spec.users`` on the current event loop until they finish or ``request_stop``.
+
+    Its units see it as a ``surge.engine.unit.WorkerContext``: they read the attributes named
+    there and act through its methods.
+    """
 
     def __init__(
-        self, spec: WorkerSpec, report: Callable[[Message], None], shared_counts: Any = None
+        self, spec: WorkerSpec, report: Callable[[WorkerMessage], None], shared_counts: Any = None
     ) -> None:
         self.spec = spec
+        self.worker_index = spec.worker_index
+        self.processes = spec.processes
         self.plan = spec.plan
         self.report = report
         self.shared_counts = shared_counts  # RawArray('q', processes * groups) or None
@@ -97,7 +98,7 @@ class Worker:
         self.stopping = False
         self.interrupted = False
         self.write_failed = False  # the part file could not be written (see _tick)
-        self.users: list[VirtualUser | AsyncUser] = []
+        self.users: list[LoadUnit] = []
         self._prepared: dict[tuple[str, str, tuple[tuple[str, str], ...], bytes, str], PreparedRequest] = {}
         self._origins: dict[tuple[str, str, int], tuple[str, str, int]] = {}
         self.dispatchers: list[ArrivalDispatcher] = []
@@ -145,6 +146,11 @@ class Worker:
             self._prepared[key] = prepared
         return prepared
 
+    def restamp(self, perf_ms: int) -> None:
+        """``stamp`` becomes the epoch-ms text of the perf-counter millisecond ``perf_ms``."""
+        self.stamp_ms = perf_ms
+        self.stamp = str(perf_ms + self.epoch_offset_ms)
+
     def stats_for(self, label: str) -> LabelStats:
         stats = self.label_stats.get(label)
         if stats is None:
@@ -170,8 +176,6 @@ class Worker:
         latest_deadline = 0
         for group_index, group in enumerate(self.plan.groups):
             if group.load.is_open:
-                from surge.engine.open_model import ArrivalDispatcher
-
                 prepared = prepared_by_group[group_index]
                 stats = [self.label_stats[p.label] for p in prepared]
                 dispatcher = ArrivalDispatcher(
@@ -179,12 +183,12 @@ class Worker:
                 )
                 self.dispatchers.append(dispatcher)
                 latest_deadline = max(latest_deadline, dispatcher.deadline_ns)
-        functions: dict[int, Any] = {}
+        bound: dict[int, BoundBehaviour] = {}
         for slot in self.spec.users:
             group = self.plan.groups[slot.group_index]
             thread_name = f"{group.name} {slot.group_index + 1}-{slot.user_number}"
             if group.behaviour is not None:
-                self.users.append(self._scripted_user(slot, thread_name, t0_perf_ns, functions))
+                self.users.append(self._scripted_user(slot, thread_name, t0_perf_ns, bound))
                 latest_deadline = max(latest_deadline, self.users[-1].deadline_ns)
                 continue
             steps = [
@@ -203,21 +207,30 @@ class Worker:
             self.end_ns = latest_deadline + int(self.plan.graceful_stop_s * 1e9)
 
     def _scripted_user(
-        self, slot: UserSlot, thread_name: str, t0_perf_ns: int, functions: dict[int, Any]
+        self, slot: UserSlot, thread_name: str, t0_perf_ns: int, bound: dict[int, BoundBehaviour]
     ) -> AsyncUser:
-        from surge.engine.async_user import AsyncUser
-        from surge.engine.session import Session
-        from surge.scenario.runtime import user_function
-
         group = self.plan.groups[slot.group_index]
-        if slot.group_index not in functions:
-            functions[slot.group_index] = user_function(group.behaviour, self)
-        function, name, base_url = functions[slot.group_index]
+        behaviour = bound.get(slot.group_index)
+        if behaviour is None:
+            if not isinstance(group.behaviour, Behaviour):
+                raise UsageError(
+                    f"user group {group.name}: {type(group.behaviour).__name__} is not a behaviour"
+                )
+            behaviour = bound[slot.group_index] = group.behaviour.bind(self)
         load = group.load
         deadline_ns = _deadline_ns(load.duration_s, t0_perf_ns)
         state = self.groups[slot.group_index]
-        session = Session(self, state, thread_name, slot.user_number, base_url, deadline_ns)
-        return AsyncUser(self, state, session, function, name, load.iterations, deadline_ns, load.think_time)
+        session = Session(self, state, thread_name, slot.user_number, behaviour.base_url, deadline_ns)
+        return AsyncUser(
+            self,
+            state,
+            session,
+            behaviour.function,
+            behaviour.name,
+            load.iterations,
+            deadline_ns,
+            load.think_time,
+        )
 
     # -- running -------------------------------------------------------------------------------------
 
@@ -277,21 +290,27 @@ class Worker:
             dispatcher.finish(interrupted=True)
         self._check_done()
 
-    def counts_changed(self) -> None:
-        """Active users (open model: connections) changed here: publish them for grpThreads/allThreads."""
+    def connections_changed(self, group: GroupState, delta: int) -> None:
+        """An open group opened or closed connections here: they count as its active users."""
+        group.local += delta
+        self.local_active += delta
         self._publish_counts()
+
+    def waiting_recorded(self) -> None:
+        """A request still waiting at the end was recorded as a failed sample (``WorkerResult``)."""
+        self.waiting_at_end += 1
 
     def unit_finished(self) -> None:
         """An open group's dispatcher has sent all its arrivals and seen them finish."""
         self.unfinished -= 1
         self._check_done()
 
-    def user_started(self, user: VirtualUser | AsyncUser) -> None:
+    def user_started(self, user: LoadUnit) -> None:
         user.group.local += 1
         self.local_active += 1
         self._publish_counts()
 
-    def user_finished(self, user: VirtualUser | AsyncUser) -> None:
+    def user_finished(self, user: LoadUnit) -> None:
         if user.started:
             user.group.local -= 1
             self.local_active -= 1
@@ -332,6 +351,7 @@ class Worker:
 
     def _update_counts_text(self) -> None:
         for group in self.groups:
+            group.all_threads = self.all_threads
             group.counts_text = f",{group.threads},{self.all_threads}"
 
     def _sweep(self, interval_s: float) -> None:
@@ -377,18 +397,18 @@ class Worker:
             # Disk full, or a file-size limit: say so once, and stop (the runner stops the others).
             self.write_failed = True
             error = writer.error
-            self.report(("write_failed", self.spec.worker_index, f"{error.strerror or error}"))
+            self.report(WriteFailed(self.worker_index, f"{error.strerror or error}"))
             self.request_stop()
         self.response_cache.refill()
         histogram = self.second_histogram
         samples = errors = 0
-        by_label: list[tuple[str, int, int, int, bytes]] | None = [] if self.live_labels else None
+        by_label: list[LabelSecond] | None = [] if self.live_labels else None
         for stats in self.label_stats.values():
             if by_label is not None:
                 label_histogram = new_histogram(PROGRESS_DIGITS)
                 n, e = stats.roll(histogram, label_histogram)
                 if n or e:
-                    by_label.append((stats.label, n, e, stats.max_us, encode(label_histogram)))
+                    by_label.append(LabelSecond(stats.label, n, e, stats.max_us, encode(label_histogram)))
             else:
                 n, e = stats.roll(histogram)
             samples += n
@@ -399,18 +419,18 @@ class Worker:
         if last and not samples and not errors and not waiting:
             histogram.reset()
             return
-        message: Message = (
-            "tick",
-            self.spec.worker_index,
-            second,
-            samples,
-            errors,
-            self.local_active,
-            encode(histogram),
-            tuple(by_label) if by_label is not None else None,
-            waiting,
+        self.report(
+            Tick(
+                worker_index=self.worker_index,
+                second=second,
+                samples=samples,
+                errors=errors,
+                active_users=self.local_active,
+                histogram=encode(histogram),
+                labels=tuple(by_label) if by_label is not None else None,
+                waiting_at_end=waiting,
+            )
         )
-        self.report(message)
         histogram.reset()
 
 
@@ -439,7 +459,7 @@ def raise_open_files_limit(wanted: int) -> None:
 
 
 def run_worker_in_loop(
-    spec: WorkerSpec, t0_epoch_ns: int, report: Callable[[Message], None], shared_counts: Any = None
+    spec: WorkerSpec, t0_epoch_ns: int, report: Callable[[WorkerMessage], None], shared_counts: Any = None
 ) -> WorkerResult:
     """Run one worker to completion on a fresh event loop in this thread (tests, Dask tasks)."""
     loop = new_event_loop()
@@ -455,10 +475,9 @@ def run_worker_in_loop(
 def worker_process_main(spec: WorkerSpec, control: Any, shared_counts: Sequence[int] | None) -> None:
     """Entry point of a worker process started by the runner; ``control`` is its end of a Pipe.
 
-    Protocol: send ("ready",); receive ("start", t0_epoch_ns) or ("stop",); send ("tick", index,
-    second, samples, errors, active users, histogram, per-label snapshots or None, requests recorded
-    as still waiting at the end) each second; ("write_failed", index, reason) if the part file
-    cannot be written; receive ("stop",) at any time (EOF counts as stop); finally send ("done", result).
+    Messages (``surge.engine.messages``): send ``Ready``; receive ``Start`` or ``Stop``; send a
+    ``Tick`` each second (``WriteFailed`` if the part file cannot be written); receive ``Stop`` at
+    any time (EOF counts as stop); finally send ``Done``.
     """
     # Ctrl-C reaches every process of the terminal's group: the runner alone decides, and tells us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -471,14 +490,14 @@ def worker_process_main(spec: WorkerSpec, control: Any, shared_counts: Sequence[
     try:
         worker = Worker(spec, control.send, shared_counts)
     except OSError as exc:  # the part file cannot even be created (disk full)
-        control.send(("write_failed", spec.worker_index, f"{exc.strerror or exc}"))
-        control.send(("done", WorkerResult((), 0, 0.0, True)))
+        control.send(WriteFailed(spec.worker_index, f"{exc.strerror or exc}"))
+        control.send(Done(WorkerResult((), 0, 0.0, True)))
         return
-    control.send(("ready",))
+    control.send(Ready())
     message = control.recv()
-    if message[0] != "start":
+    if not isinstance(message, Start):
         worker.writer.close()
-        control.send(("done", WorkerResult((), 0, 0.0, True)))
+        control.send(Done(WorkerResult((), 0, 0.0, True)))
         return
 
     def on_control() -> None:
@@ -488,14 +507,14 @@ def worker_process_main(spec: WorkerSpec, control: Any, shared_counts: Sequence[
             loop.remove_reader(control.fileno())
             worker.request_stop()
             return
-        if command[0] == "stop":
+        if isinstance(command, Stop):
             worker.request_stop()
 
     loop.add_reader(control.fileno(), on_control)
     loop.add_signal_handler(signal.SIGTERM, worker.request_stop)
     try:
-        result = loop.run_until_complete(worker.run(message[1]))
+        result = loop.run_until_complete(worker.run(message.t0_epoch_ns))
     finally:
         loop.remove_reader(control.fileno())
         loop.close()
-    control.send(("done", result))
+    control.send(Done(result))

@@ -28,15 +28,22 @@ def quote_field(text: str, delimiter: str = ",") -> str:
     return text
 
 
-def format_row(sample: Sample) -> str:
-    """One JTL line (with its ``\\n``) in JMeter's default 17-column order."""
+def format_row(sample: Sample, extra: Sequence[str] = ()) -> str:
+    """One JTL line (with its ``\\n``) in JMeter's default 17-column order.
+
+    The one definition of a row: every path writes rows through it, except the two hot paths
+    (``surge.engine.user``, ``surge.engine.open_model``), which join pre-quoted pieces and are
+    tested to write the same bytes. ``extra`` fields (sample variables, such as the open model's
+    queueTime) follow the 17 columns, quoted the same way.
+    """
     q = quote_field
+    tail = "".join(f",{q(field)}" for field in extra)
     return (
         f"{sample.timestamp_ms},{sample.elapsed_ms},{q(sample.label)},{q(sample.response_code)},"
         f"{q(sample.response_message)},{q(sample.thread_name)},{q(sample.data_type)},"
         f"{'true' if sample.success else 'false'},{q(sample.failure_message)},{sample.bytes_received},"
         f"{sample.bytes_sent},{sample.grp_threads},{sample.all_threads},{q(sample.url)},"
-        f"{sample.latency_ms},{sample.idle_time_ms},{sample.connect_ms}\n"
+        f"{sample.latency_ms},{sample.idle_time_ms},{sample.connect_ms}{tail}\n"
     )
 
 
@@ -48,9 +55,12 @@ class RowParts:
     (see ``status_fields``).
     """
 
-    __slots__ = ("label_part", "thread_part_err", "thread_part_ok", "url_part")
+    __slots__ = ("label", "label_part", "thread_name", "thread_part_err", "thread_part_ok", "url", "url_part")
 
     def __init__(self, label: str, thread_name: str, url: str) -> None:
+        self.label = label
+        self.thread_name = thread_name
+        self.url = url
         self.label_part = f",{quote_field(label)},"
         # dataType is "text" when a response arrived, empty for non-HTTP failures (as JMeter).
         self.thread_part_ok = f",{quote_field(thread_name)},text,"

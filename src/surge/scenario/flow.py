@@ -12,21 +12,36 @@ import itertools
 import json
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, urlencode, urljoin
 
 from surge.engine.client import PreparedRequest
 from surge.engine.response import Response
 from surge.engine.schedule import think_time_s
 from surge.engine.session import Session, StopUser
+from surge.engine.unit import BoundBehaviour, WorkerContext
+from surge.plan import ThinkTime
 from surge.scenario.checks import Template, json_has_template, render_json
-from surge.scenario.model import Feeder, Flow, FlowRequest
-
-if TYPE_CHECKING:
-    from surge.engine.worker import Worker
+from surge.scenario.model import Feeder, FlowRequest
 
 # Characters a substituted value may keep in a URL; the rest is percent-encoded (spaces, quotes...).
 _URL_SAFE = "/:@!$&'()*+,;=-._~%?"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What each user of a group does per iteration: the journey in order, or one weighted pick."""
+
+    requests: tuple[FlowRequest, ...]
+    weights: tuple[float, ...] | None = None  # set: each iteration sends one request drawn by weight
+    feeder: Feeder | None = None
+    think_time: ThinkTime = field(default_factory=ThinkTime)
+    variables: tuple[tuple[str, str], ...] = ()
+
+    def bind(self, context: WorkerContext) -> BoundBehaviour:
+        """The flow's user function in one worker (``surge.engine.unit.Behaviour``)."""
+        return BoundBehaviour(compile_flow(self, context), "scenario")
 
 
 class FeederState:
@@ -96,15 +111,14 @@ def _render_url(request: FlowRequest, variables: Mapping[str, str]) -> str:
     return url
 
 
-def compile_flow(flow: Flow, worker: Worker) -> Callable[[Session], Awaitable[None]]:
+def compile_flow(flow: Flow, worker: WorkerContext) -> Callable[[Session], Awaitable[None]]:
     """The user function of a flow: one call is one iteration of one user."""
     feeder_state: FeederState | None = None
     if flow.feeder is not None:
         key = f"feeder:{flow.feeder.name}"
         feeder_state = worker.shared.get(key)
         if feeder_state is None:
-            spec = worker.spec
-            feeder_state = FeederState(flow.feeder, spec.worker_index, spec.processes, worker.rng)
+            feeder_state = FeederState(flow.feeder, worker.worker_index, worker.processes, worker.rng)
             worker.shared[key] = feeder_state
     requests = flow.requests
     cumulative = list(itertools.accumulate(flow.weights)) if flow.weights is not None else None

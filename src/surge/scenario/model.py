@@ -1,15 +1,14 @@
 """What a scenario file describes, as frozen data: requests with templates, checks, feeders, flows.
 
-A ``Flow`` is a ``UserGroup.behaviour``: the worker turns it into a user function
-(``surge.scenario.flow``). Everything here is validated when the file is loaded.
+The pieces of a ``surge.scenario.flow.Flow`` (a ``UserGroup.behaviour``). Everything here is
+validated when the file is loaded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from surge.plan import ThinkTime
 from surge.scenario.checks import Assertion, Extraction, Template
 
 FEEDER_MODES = ("sequential", "random", "unique")
@@ -44,14 +43,3 @@ class Feeder:
     rows: tuple[tuple[str, ...], ...]
     mode: str = "sequential"  # sequential, random, unique (each row at most once in the whole run)
     on_exhausted: str = "recycle"  # recycle (start over) or stop (the user stops)
-
-
-@dataclass(frozen=True)
-class Flow:
-    """What each user of a group does per iteration: the journey in order, or one weighted pick."""
-
-    requests: tuple[FlowRequest, ...]
-    weights: tuple[float, ...] | None = None  # set: each iteration sends one request drawn by weight
-    feeder: Feeder | None = None
-    think_time: ThinkTime = field(default_factory=ThinkTime)
-    variables: tuple[tuple[str, str], ...] = ()

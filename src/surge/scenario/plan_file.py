@@ -30,7 +30,8 @@ from surge.plan import (
 )
 from surge.scenario.file_context import FileContext
 from surge.scenario.file_requests import parse_request
-from surge.scenario.model import EXHAUSTED_MODES, FEEDER_MODES, Feeder, Flow, FlowRequest
+from surge.scenario.flow import Flow
+from surge.scenario.model import EXHAUSTED_MODES, FEEDER_MODES, Feeder, FlowRequest
 from surge.scenario.toml_lines import Path as KeyPath
 from surge.verdict.thresholds import parse_threshold
 

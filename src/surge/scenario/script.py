@@ -11,14 +11,29 @@ import importlib.util
 import inspect
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from surge.engine.unit import BoundBehaviour, WorkerContext
 from surge.errors import UsageError
-from surge.plan import ClientOptions, LoadModel, Plan, Request, ScriptBehaviour, UserGroup
+from surge.plan import ClientOptions, LoadModel, Plan, Request, UserGroup
 
 _MODULES: dict[str, ModuleType] = {}  # one import per process and path
+
+
+@dataclass(frozen=True)
+class ScriptBehaviour:
+    """Users run ``function`` of the Python module at ``path`` once per iteration (``surge run -s``)."""
+
+    path: str
+    function: str = "user"
+    base_url: str = ""
+
+    def bind(self, context: WorkerContext) -> BoundBehaviour:
+        """The module's user function, imported once per worker (``surge.engine.unit.Behaviour``)."""
+        return BoundBehaviour(load_user_function(self), self.function, self.base_url)
 
 
 def load_module(path: Path) -> ModuleType:

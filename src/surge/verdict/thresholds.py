@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 from surge.engine.summary import LabelSummary
 from surge.errors import UsageError
+from surge.plan import Threshold
 from surge.units import parse_duration_s
+
+__all__ = ["Threshold", "ThresholdResult", "evaluate", "parse_threshold", "parse_thresholds"]
 
 # metric name -> (LabelSummary attribute, kind of value)
 _METRICS: dict[str, tuple[str, str]] = {
@@ -43,21 +46,6 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
 _THRESHOLD = re.compile(
     r"^(?:(?P<label>.+):)?\s*(?P<metric>[a-z_0-9]+)\s*(?P<op><=|>=|<|>)\s*(?P<value>\S+)\s*$"
 )
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """One pass/fail criterion; ``value`` is in the metric's unit (ms, %, per second, count)."""
-
-    text: str
-    metric: str
-    op: str
-    value: float
-    label: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.text
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from servers.http_server import LocalHttpServer
 from surge.engine.runner import run_plan
-from surge.plan import ClientOptions, LoadModel, Plan, ScriptBehaviour, UserGroup
+from surge.plan import ClientOptions, LoadModel, Plan, UserGroup
 from surge.scenario.plan_file import load_plan_file
+from surge.scenario.script import ScriptBehaviour
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

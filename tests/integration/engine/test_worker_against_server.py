@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import time
 from pathlib import Path
-from typing import Any
 
 from servers.http_server import LocalHttpServer
+from surge.engine.messages import Tick, WorkerMessage
 from surge.engine.schedule import assign_users
 from surge.engine.worker import WorkerResult, WorkerSpec, run_worker_in_loop
 from surge.plan import ClientOptions, LoadModel, Plan, Request, ThinkTime, UserGroup
@@ -19,7 +19,7 @@ def run(
     urls: list[str],
     load: LoadModel,
     client: ClientOptions | None = None,
-) -> tuple[WorkerResult, list[dict[str, str]], list[tuple[Any, ...]]]:
+) -> tuple[WorkerResult, list[dict[str, str]], list[WorkerMessage]]:
     plan = Plan(
         groups=(UserGroup(requests=tuple(Request(u) for u in urls), load=load),),
         client=client or ClientOptions(timeout_s=2.0),
@@ -27,7 +27,7 @@ def run(
     )
     part = tmp_path / "r.jtl.part1"
     spec = WorkerSpec(plan, 0, 1, tuple(assign_users(plan, 1)[0]), part)
-    messages: list[tuple[Any, ...]] = []
+    messages: list[WorkerMessage] = []
     result = run_worker_in_loop(spec, time.time_ns(), messages.append)
     with open(part, newline="") as f:
         reader = csv.DictReader(f)
@@ -133,8 +133,8 @@ def test_duration_with_think_time_and_ramp_up(tmp_path: Path, server: LocalHttpS
     }
     assert first_start[4] - first_start[1] >= 200
     assert max(int(r["allThreads"]) for r in rows) == 4
-    ticks = [m for m in messages if m[0] == "tick"]
-    assert ticks and sum(m[3] for m in ticks) == len(rows)
+    ticks = [m for m in messages if isinstance(m, Tick)]
+    assert ticks and sum(m.samples for m in ticks) == len(rows)
     assert not result.interrupted
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from surge.engine.session import Response, Session, _Pending
 from surge.engine.summary import LabelStats
-from surge.engine.user import GroupState
+from surge.engine.unit import GroupState
 from surge.results.columns import DEFAULT_COLUMNS
 
 
@@ -28,7 +28,7 @@ class FakeWorker:
 
 def pending(session: Session, stats: LabelStats, status: int, ok: bool, body: bytes = b"ok") -> Response:
     response = Response("http://h/x", status, "OK" if ok else "Not Found", {}, body, 12, None)
-    session._pending = _Pending(response, stats, 1000, f"{status},{response.reason}", ok, f"{status} x",
+    session._pending = _Pending(response, stats, 1000, str(status), response.reason, ok, f"{status} x",
                                 "text", 40, 30, 5, 0)  # fmt: skip
     session._last = response
     return response

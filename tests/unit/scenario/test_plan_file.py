@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from surge.errors import UsageError
-from surge.plan import ScriptBehaviour, Stage
-from surge.scenario.model import Flow
+from surge.plan import Stage
+from surge.scenario.flow import Flow
 from surge.scenario.plan_file import load_plan_file
+from surge.scenario.script import ScriptBehaviour
 from surge.scenario.toml_lines import key_lines
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "scenarios.md"
