@@ -161,3 +161,23 @@ def test_open_model_plan_file(tmp_path: Path, server: LocalHttpServer) -> None:
     assert len(rows) == 80
     labels = sorted(r["label"] for r in rows)
     assert labels.count("GET /fast") == labels.count("GET /json")  # arrivals take the journey in turn
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        # Values equal to the defaults are options given all the same: refused, not silently dropped.
+        (["-u", "1"], "-u"),
+        (["--ramp-up", "0"], "--ramp-up"),
+        (["--think-time", "0"], "--think-time"),
+        (["--timeout", "30s"], "--timeout"),
+    ],
+)
+def test_plan_file_refuses_load_options_even_at_their_defaults(
+    tmp_path: Path, args: list[str], named: str
+) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text("[requests.a]\nurl = 'http://127.0.0.1:9/'\n[[groups]]\n")
+    done = surge("-f", str(plan), *args, "-o", str(tmp_path / "r.jtl"))
+    assert done.returncode == 2, done.stderr
+    assert f"{named}: set in the scenario file" in done.stderr

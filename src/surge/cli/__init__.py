@@ -17,7 +17,7 @@ from surge import __version__
 from surge.errors import EXIT_INTERRUPTED, EXIT_USAGE, SurgeError
 
 # Order is the order shown in ``surge --help``.
-COMMAND_MODULES = ("run", "report", "serve", "ps", "scale", "reload", "stop", "demo", "tune")
+COMMAND_MODULES = ("run", "report", "serve", "ps", "scale", "reload", "stop", "demo")
 
 
 class CliParser(argparse.ArgumentParser):
@@ -30,19 +30,12 @@ class CliParser(argparse.ArgumentParser):
 def build_parser() -> CliParser:
     parser = CliParser(
         prog="surge",
-        description="Load-test, report on, serve and tune Python web services.",
+        description="Load-test, report on and serve Python web services.",
     )
     parser.add_argument("--version", action="version", version=f"surge {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"surge.cli.{name}")
-        except ModuleNotFoundError as exc:
-            # A command that is not built yet is simply absent; any other missing module is a bug.
-            if exc.name != f"surge.cli.{name}":
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(f"surge.cli.{name}").register(subparsers)
     return parser
 
 

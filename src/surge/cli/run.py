@@ -8,12 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from surge.cli.argtypes import int_arg
+from surge.cli.argtypes import default_of, int_arg
 from surge.errors import EXIT_OK, UsageError
 from surge.plan import (
     DEFAULT_DURATION_S,
-    DEFAULT_GRACEFUL_STOP_S,
-    DEFAULT_MAX_IN_FLIGHT,
     ClientOptions,
     LoadModel,
     Plan,
@@ -43,10 +41,16 @@ def register(subparsers: Any) -> None:
         "-s", "--script", metavar="SCENARIO.py", help="Python module with an async user function"
     )
     parser.add_argument(
-        "-u", "--users", type=int_arg, default=1, metavar="N", help="virtual users (default 1)"
+        "-u",
+        "--users",
+        type=int_arg,
+        metavar="N",
+        help=f"virtual users (default {default_of(LoadModel, 'users')})",
     )
     parser.add_argument(
-        "--ramp-up", default="0", metavar="DURATION", help="start users evenly over this time"
+        "--ramp-up",
+        metavar="DURATION",
+        help=f"start users evenly over this time (default {default_of(LoadModel, 'ramp_up_s'):g}s)",
     )
     parser.add_argument(
         "-d",
@@ -63,9 +67,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--think-time",
-        default="0",
         metavar="TIME",
-        help="pause after each request: 200ms, or a range 100ms-500ms",
+        help="pause after each request: 200ms, or a range 100ms-500ms (default none)",
     )
     parser.add_argument("-X", "--method", help="HTTP method (default GET, POST with a body)")
     parser.add_argument(
@@ -81,9 +84,9 @@ def register(subparsers: Any) -> None:
     body.add_argument("--body-file", metavar="PATH", help="request body read from a file")
     parser.add_argument(
         "--timeout",
-        default="30s",
         metavar="DURATION",
-        help="connect timeout and read timeout (no byte for that long), default 30s",
+        help="connect timeout and read timeout (no byte for that long), "
+        f"default {default_of(ClientOptions, 'timeout_s'):g}s",
     )
     parser.add_argument(
         "--label",
@@ -112,7 +115,7 @@ def register(subparsers: Any) -> None:
         "--graceful-stop",
         metavar="DURATION",
         help=f"after the duration, how long requests still waiting may take before they are recorded "
-        f"as failed (default {DEFAULT_GRACEFUL_STOP_S:g}s)",
+        f"as failed (default {default_of(Plan, 'graceful_stop_s'):g}s)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no live line and no summary table")
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
@@ -134,7 +137,8 @@ def register(subparsers: Any) -> None:
         "--max-in-flight",
         type=int_arg,
         metavar="N",
-        help=f"cap on requests outstanding at once (default {DEFAULT_MAX_IN_FLIGHT}); the rest queue, late",
+        help=f"cap on requests outstanding at once (default {default_of(LoadModel, 'max_in_flight')}); "
+        "the rest queue, late",
     )
     verdict = parser.add_argument_group("verdict (CI)")
     verdict.add_argument(
@@ -199,16 +203,16 @@ def _plan_from_source(args: argparse.Namespace) -> Plan:
 def _request_and_load_options(args: argparse.Namespace) -> list[tuple[str, bool]]:
     """Options a plan file defines itself, and whether each was given."""
     return [
-        ("-u", args.users != 1),
-        ("--ramp-up", args.ramp_up != "0"),
+        ("-u", args.users is not None),
+        ("--ramp-up", args.ramp_up is not None),
         ("-d", args.duration is not None),
         ("-n", args.iterations is not None),
-        ("--think-time", args.think_time != "0"),
+        ("--think-time", args.think_time is not None),
         ("-X", args.method is not None),
         ("-H", bool(args.header)),
         ("--body", args.body is not None or args.body_file is not None),
         ("--label", bool(args.label)),
-        ("--timeout", args.timeout != "30s"),
+        ("--timeout", args.timeout is not None),
         ("--ok-status", args.ok_status is not None),
         ("--rate", args.rate is not None),
         ("--stages", args.stages is not None),
@@ -219,34 +223,39 @@ def _request_and_load_options(args: argparse.Namespace) -> list[tuple[str, bool]
 def _load_model(args: argparse.Namespace) -> LoadModel:
     duration_s = parse_duration_s(args.duration) if args.duration is not None else None
     is_open = args.rate is not None or args.stages is not None
+    # Only what was given is passed: every other value is LoadModel's own default.
+    given: dict[str, Any] = {}
+    if args.users is not None:
+        given["users"] = args.users
+    if args.ramp_up is not None:
+        given["ramp_up_s"] = parse_duration_s(args.ramp_up)
+    if args.think_time is not None:
+        given["think_time"] = ThinkTime.parse(args.think_time)
     if is_open:
-        closed_only = [("-u", args.users != 1), ("--ramp-up", args.ramp_up != "0"),
-                       ("--think-time", args.think_time != "0")]  # fmt: skip
-        given = [name for name, value in closed_only if value]
-        if given:
-            raise UsageError(f"{', '.join(given)}: for users (closed model), not with --rate/--stages")
+        closed_only = [("-u", "users"), ("--ramp-up", "ramp_up_s"), ("--think-time", "think_time")]
+        named = [option for option, name in closed_only if name in given]
+        if named:
+            raise UsageError(f"{', '.join(named)}: for users (closed model), not with --rate/--stages")
+        if args.max_in_flight is not None:
+            given["max_in_flight"] = args.max_in_flight
         return LoadModel(
             duration_s=duration_s if duration_s is not None or args.stages else DEFAULT_DURATION_S,
             iterations=args.iterations,
             rate_per_s=args.rate,
             stages=parse_stages(args.stages) if args.stages else (),
-            max_in_flight=args.max_in_flight if args.max_in_flight is not None else DEFAULT_MAX_IN_FLIGHT,
+            **given,
         )
     if args.max_in_flight is not None:
         raise UsageError("--max-in-flight applies to an arrival rate (--rate or --stages)")
     if duration_s is None and args.iterations is None:
         duration_s = DEFAULT_DURATION_S
-    return LoadModel(
-        users=args.users,
-        ramp_up_s=parse_duration_s(args.ramp_up),
-        duration_s=duration_s,
-        iterations=args.iterations,
-        think_time=ThinkTime.parse(args.think_time),
-    )
+    return LoadModel(duration_s=duration_s, iterations=args.iterations, **given)
 
 
 def _client_options(args: argparse.Namespace) -> ClientOptions:
     ok_statuses = ClientOptions.parse_ok_statuses(args.ok_status) if args.ok_status else None
+    if args.timeout is None:
+        return ClientOptions(insecure=args.insecure, ok_statuses=ok_statuses)
     return ClientOptions(
         timeout_s=parse_duration_s(args.timeout), insecure=args.insecure, ok_statuses=ok_statuses
     )

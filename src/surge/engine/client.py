@@ -381,10 +381,6 @@ class HttpConnection(asyncio.Protocol):
             self.transport = None
             transport.abort()
 
-    @property
-    def is_open(self) -> bool:
-        return self.transport is not None and not self.transport.is_closing()
-
     # -- internals ---------------------------------------------------------------------------------
 
     # Whether responses may take the fast path; a connection that hands headers and body to its

@@ -22,14 +22,6 @@ def new_histogram(significant_digits: int = SUMMARY_DIGITS) -> HdrHistogram:
     return HdrHistogram(1, HIGHEST_US, significant_digits)
 
 
-def record_values(histogram: HdrHistogram, values_us: Iterable[int]) -> None:
-    """Add every value of ``values_us`` (microseconds) to ``histogram``."""
-    counts = Counter(values_us)
-    if not counts:
-        return
-    record_counts(histogram, counts)
-
-
 def record_counts(histogram: HdrHistogram, counts: Counter[int]) -> None:
     """Add ``value -> count`` pairs; out-of-range values are clamped to the histogram's range."""
     mask = histogram.sub_bucket_mask

@@ -2,8 +2,8 @@
 
 A worker sends ``Ready`` once built, then, after ``Start``, a ``Tick`` every second and, at the
 end, ``Done`` with its ``WorkerResult``; ``WriteFailed`` when its part file cannot be written. The
-runner sends ``Start`` or ``Stop``; a closed pipe counts as ``Stop``. The same messages travel
-over a process pipe today and, in cluster mode, between Dask tasks: they are plain picklable data.
+runner sends ``Start`` or ``Stop``; a closed pipe counts as ``Stop``. They travel over a process
+pipe, so they are plain picklable data.
 The runner dispatches on the type (``handle_tick``, ``handle_done``...), as gunicorn's arbiter
 dispatches signals to ``handle_<name>``.
 """

@@ -1,7 +1,7 @@
 """What a run reports: ``Progress`` once a second, ``RunResult`` at the end, and the abort check.
 
 Plain data, shared by the runner (which fills them) and by whoever shows or judges a run (the
-command line, the demo, later tune and cluster mode). The check that may end a run early
+command line, the demo). The check that may end a run early
 (``--abort-on-fail``) is handed to the runner from above as an ``AbortCheck``.
 """
 

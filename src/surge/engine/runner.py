@@ -1,6 +1,6 @@
 """Run a Plan on local worker processes: spawn, start together, collect progress, stop, merge.
 
-Public API (used by ``surge run``, ``surge demo`` and later ``surge tune`` and cluster mode)::
+Public API (used by ``surge run`` and ``surge demo``)::
 
     result = run_plan(plan, Path("results.jtl"), processes=None, on_progress=callback)
 

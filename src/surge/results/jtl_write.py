@@ -1,12 +1,12 @@
 """Write JMeter JTL CSV files: JMeter's 17 default columns, its exact quoting, part files and merging.
 
-Quoting is JMeter's (spec/jmeter-dashboard.md §1.3): a field is wrapped in double quotes only if
+Quoting is JMeter's (docs/run.md, "The results file"): a field is wrapped in double quotes only if
 it contains the delimiter, a double quote, CR or LF, and embedded quotes are doubled; numbers
 and booleans are never quoted. Lines end with ``\\n``.
 
-Two ways to format a row, tested to give the same bytes: ``format_row(Sample)`` for general use,
-and the hot path's ``RowParts`` (the per-user, per-request constant pieces pre-quoted once) that
-the worker joins with the changing numbers in one f-string.
+One definition of a row, ``format_row(Sample)``; the engine's two hot paths instead join the
+per-user, per-request constant pieces (``RowParts``, pre-quoted once) with the changing numbers in
+one f-string, and a test holds their bytes to ``format_row``'s on real runs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from surge.results.columns import DEFAULT_HEADER, QUEUE_COLUMN
-from surge.results.sample import Sample, non_http_code, non_http_message
+from surge.results.sample import Sample
 
 
 def quote_field(text: str, delimiter: str = ",") -> str:
@@ -76,11 +76,6 @@ QUEUE_HEADER = f'{DEFAULT_HEADER},"{QUEUE_COLUMN}"'
 def status_fields(status: int, reason: str) -> str:
     """``responseCode,responseMessage`` for an HTTP response, quoted as needed."""
     return f"{status},{quote_field(reason)}"
-
-
-def non_http_fields(code: str, message: str) -> str:
-    """``responseCode,responseMessage`` for a failure without a response, in JMeter's words, quoted."""
-    return f"{quote_field(non_http_code(code))},{quote_field(non_http_message(message))}"
 
 
 class JtlPartWriter:

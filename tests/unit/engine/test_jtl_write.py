@@ -1,4 +1,8 @@
-"""JTL writer: JMeter's quoting, identical fast and general row formatting, part merging."""
+"""JTL writer: JMeter's quoting, the row definition, part files and merging.
+
+That the engine's hot paths write the same bytes as ``format_row`` is checked on real runs in
+tests/integration/engine/test_row_bytes.py.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,9 @@ import pytest
 from surge.results.columns import DEFAULT_HEADER
 from surge.results.jtl_write import (
     JtlPartWriter,
-    RowParts,
     format_row,
     merge_parts,
     quote_field,
-    status_fields,
 )
 from surge.results.sample import Sample
 
@@ -76,17 +78,6 @@ def test_row_has_17_columns_in_jmeter_order_and_round_trips_through_csv() -> Non
         "512", "80", "10", "10", "http://127.0.0.1:8080/a,b", "12", "0", "3",
     ]  # fmt: skip
     assert row.startswith('1700000000123,15,"GET /a,""b""",200,"OK, fine",surge 1-7,text,true,,512,')
-
-
-def test_fast_row_parts_give_the_same_bytes_as_format_row() -> None:
-    s = _sample()
-    parts = RowParts(s.label, s.thread_name, s.url)
-    fast = (
-        f"{s.timestamp_ms},{s.elapsed_ms}{parts.label_part}{status_fields(200, 'OK, fine')}"
-        f"{parts.thread_part_ok}true,,{s.bytes_received},{s.bytes_sent},{s.grp_threads},{s.all_threads}"
-        f"{parts.url_part}{s.latency_ms},0,{s.connect_ms}\n"
-    )
-    assert fast == format_row(s)
 
 
 def test_part_writer_writes_whole_rows_only_on_flush(tmp_path: Path) -> None:
