@@ -32,13 +32,17 @@ consumers and not to others (spec §0).
 Inputs: JTL CSV in any of JMeter's variants (see surge.results.jtl_read) and JMeter XML (see
 surge.results.xml_read), plain or gzip-compressed; several files are appended in the order given.
 Bad rows are skipped and counted (LoadResult); only inputs with no readable sample at all are an error.
+A file whose quoting faults may have made the fast reader swallow good lines is repaired (the lines a
+stray quote spoils blanked out, see surge.results.jtl_repair) and read again; clean files are read once.
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 import tempfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,12 +51,12 @@ from typing import IO, Any, cast
 import duckdb
 
 from surge.errors import SurgeError, UsageError
-from surge.report.load_csv import TimestampRead, insert_csv, sql_string
+from surge.report.load_csv import Inserted, TimestampRead, insert_csv, record_rules, sql_string
 from surge.report.options import ReportOptions
-from surge.results import jtl_rewrite, xml_read
+from surge.results import jtl_repair, jtl_rewrite, xml_read
 from surge.results.date_format import COMMON_PATTERNS, java_to_strptime, pattern_has_zone
 from surge.results.jtl_read import HEAD_BYTES, CsvLayout, file_kind, is_gzip, sniff_csv
-from surge.results.read_counts import MAX_BAD_LINES, ReadCounts
+from surge.results.read_counts import MAX_BAD_LINES, MAX_BAD_SPANS, ReadCounts, span_lines
 
 _SAMPLES_SCHEMA = """
     row_id BIGINT, start_ms BIGINT, end_ms BIGINT, elapsed_ms BIGINT, label VARCHAR,
@@ -73,6 +77,8 @@ class LoadResult:
     # One line each, for stderr and the report: assumptions made (no header line, guessed date
     # format), files that could not be read, the first row dropped in JMeter-compatible mode.
     warnings: tuple[str, ...] = ()
+    # (file, first line, last line) of the first few runs of consecutive skipped lines
+    bad_row_spans: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def bad_row_lines(self) -> tuple[int, ...]:
@@ -85,14 +91,17 @@ class _Totals:
     rows: int = 0
     bad_rows: int = 0
     bad_locations: list[tuple[str, int]] = field(default_factory=list)
+    bad_spans: list[tuple[str, int, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
 
     def add(self, name: str, load: ReadCounts) -> None:
         self.rows += load.rows
         self.bad_rows += load.bad_rows
+        room = MAX_BAD_SPANS - len(self.bad_spans)
+        self.bad_spans.extend((name, first, last) for first, last in load.bad_spans[: max(room, 0)])
         room = MAX_BAD_LINES - len(self.bad_locations)
-        self.bad_locations.extend((name, line) for line in load.bad_lines[: max(room, 0)])
+        self.bad_locations.extend((name, line) for line in span_lines(load.bad_spans, max(room, 0)))
         self.warnings.extend(f"{name}: {w}" for w in load.warnings)
 
 
@@ -134,6 +143,7 @@ def load_samples(con: Any, paths: Sequence[Path], options: ReportOptions) -> Loa
         sources=tuple(str(p) for p in paths),
         bad_row_locations=tuple(totals.bad_locations),
         warnings=tuple(totals.warnings),
+        bad_row_spans=tuple(totals.bad_spans),
     )
 
 
@@ -227,28 +237,113 @@ def _load_file(
             + (" (its first row is left out, as JMeter does)" if drop_first else "")
         )
     skip = 1 if (layout.has_header or drop_first) else 0
-    direct = layout.encoding == "utf-8"
-    if direct:
-        try:
-            got = insert_csv(
-                con,
-                _literal_path(path, scratch),
-                layout,
-                skip,
-                timestamp,
-                options.timestamp_is_start,
-                options.start_ms,
-                options.end_ms,
-                compressed,
-            )
-        except duckdb.IOException as exc:
-            raise UsageError(f"cannot read {path}: {_first_line(exc)}") from exc
-        except duckdb.InvalidInputException:
-            # DuckDB's reader gives up on a few oddities (mixed line ends): take the slow path.
-            direct = False
-    if not direct:
+    got: ReadCounts | None = None
+    if layout.encoding == "utf-8":
+        got = _load_direct(con, path, layout, skip, timestamp, options, scratch, compressed)
+    if got is None:
         got = _load_rewritten(con, path, layout, skip, timestamp, options, scratch, compressed)
     totals.add(name, load.then(got))
+
+
+def _load_direct(
+    con: Any,
+    path: Path,
+    layout: CsvLayout,
+    skip: int,
+    timestamp: TimestampRead,
+    options: ReportOptions,
+    scratch: Path,
+    compressed: bool,
+) -> ReadCounts | None:
+    """Load a UTF-8 file with DuckDB's parallel reader (repairing its quoting if need be); None if
+    the reader cannot take it at all and the slow path must."""
+
+    def insert(source: Path, packed: bool) -> Inserted:
+        return insert_csv(
+            con,
+            source,
+            layout,
+            skip,
+            timestamp,
+            options.timestamp_is_start,
+            options.start_ms,
+            options.end_ms,
+            packed,
+        )
+
+    # One transaction per file, so that a read gone wrong can be taken back before the repaired one.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        got = insert(_literal_path(path, scratch), compressed)
+        if got.faults:
+            got = _repair_and_reload(con, path, layout, timestamp, skip, got, scratch, compressed, insert)
+    except duckdb.IOException as exc:
+        con.execute("ROLLBACK")
+        raise UsageError(f"cannot read {path}: {_first_line(exc)}") from exc
+    except duckdb.InvalidInputException:
+        # DuckDB's reader gives up on a few oddities (mixed line ends): take the slow path.
+        con.execute("ROLLBACK")
+        return None
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    if got is None:
+        con.execute("ROLLBACK")
+        return None
+    con.execute("COMMIT")
+    return got.counts
+
+
+# Rounds of repair and re-read before a file is left to the slow path (one round is the rule).
+_REPAIR_ROUNDS = 4
+
+
+def _repair_and_reload(
+    con: Any,
+    path: Path,
+    layout: CsvLayout,
+    timestamp: TimestampRead,
+    skip: int,
+    first: Inserted,
+    scratch: Path,
+    compressed: bool,
+    insert: Any,
+) -> Inserted | None:
+    """Blank out the lines that quoting faults really spoil and read the file again; None if that
+    does not settle (the slow path then reads the file)."""
+    plain = path
+    if compressed:
+        plain = scratch.with_suffix(".plain")
+        _unpack(path, plain)
+    repaired = scratch.with_suffix(".repaired")
+    rules = record_rules(layout, timestamp)
+    header_end = jtl_repair.offset_after_lines(plain, skip)
+    faults = set(first.faults)
+    forced: set[int] = set()
+    for _ in range(_REPAIR_ROUNDS):
+        regions = jtl_repair.examine(plain, rules, sorted(faults), frozenset(forced), header_end)
+        jtl_repair.write_repaired(plain, repaired, [bad for region in regions for bad in region.bad])
+        con.execute("ROLLBACK")
+        con.execute("BEGIN TRANSACTION")
+        got: Inserted = insert(repaired, False)
+        fresh = {f for f in got.faults if not any(r.start <= f < r.end for r in regions)}
+        # A fault inside a record kept as well-formed: the reader disagrees, so that record is bad.
+        refuted = {
+            start for r in regions for start, stop in r.kept for f in got.faults if start <= f < stop
+        } - forced
+        if not fresh and not refuted:
+            return got
+        faults |= fresh
+        forced |= refuted
+    return None
+
+
+def _unpack(path: Path, dest: Path) -> None:
+    try:
+        with gzip.open(path, "rb") as src, open(dest, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise UsageError(f"cannot read {path}: the gzip data is damaged or cut short ({exc})") from exc
 
 
 def _literal_path(path: Path, scratch: Path) -> Path:
@@ -278,7 +373,8 @@ def _load_rewritten(
     scratch: Path,
     compressed: bool,
 ) -> ReadCounts:
-    rewritten = jtl_rewrite.rewrite_csv(path, layout, skip, scratch, compressed)
+    rules = record_rules(layout, timestamp)
+    rewritten = jtl_rewrite.rewrite_csv(path, layout, skip, scratch, compressed, rules)
     plain = CsvLayout("utf-8", ",", True, (jtl_rewrite.LINE_COLUMN, *layout.columns), ())
     got = insert_csv(
         con,
@@ -291,7 +387,7 @@ def _load_rewritten(
         options.end_ms,
         line_column=jtl_rewrite.LINE_COLUMN,
     )
-    return rewritten.then(got)
+    return rewritten.then(got.counts)
 
 
 def _load_xml(con: Any, path: Path, options: ReportOptions, scratch: Path, compressed: bool) -> ReadCounts:
@@ -312,7 +408,7 @@ def _load_xml(con: Any, path: Path, options: ReportOptions, scratch: Path, compr
         options.end_ms,
         line_column=xml_read.LINE_COLUMN,
     )
-    return parsed.then(got)
+    return parsed.then(got.counts)
 
 
 def _file_timestamp(

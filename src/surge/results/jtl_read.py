@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from surge.results.columns import ALL_COLUMNS, DEFAULT_COLUMNS, QUEUE_COLUMN
+from surge.results.csv_records import RecordRules, records
 
 # Bytes read to recognise a file: a header line plus a few records; longer records are still read fine.
 HEAD_BYTES = 256 * 1024
@@ -68,10 +69,10 @@ def sniff_csv(head: bytes, complete: bool) -> CsvLayout:
     if names is not None:
         columns = tuple(_canonical(name) for name in names)
         body = text[len(first_line) :].lstrip("\r\n")
-        return CsvLayout(encoding, delimiter, True, columns, _records(body, delimiter, complete))
+        return CsvLayout(encoding, delimiter, True, columns, _records(body, delimiter, complete, len(names)))
     delimiter = _data_delimiter(text, complete)
-    records = _records(text, delimiter, complete)
-    width = len(records[0]) if records else len(DEFAULT_COLUMNS)
+    sampled = _records(text, delimiter, complete)
+    width = _usual_width(sampled) or len(DEFAULT_COLUMNS)
     if width < len(DEFAULT_COLUMNS):
         raise ValueError(
             f"no header line and {width} columns; a header-less file must have JMeter's default"
@@ -79,7 +80,7 @@ def sniff_csv(head: bytes, complete: bool) -> CsvLayout:
         )
     # Extra trailing columns of a header-less file are sample variables whose names are unknown.
     extra = tuple(f"variable{i + 1}" for i in range(width - len(DEFAULT_COLUMNS)))
-    return CsvLayout(encoding, delimiter, False, DEFAULT_COLUMNS + extra, records)
+    return CsvLayout(encoding, delimiter, False, DEFAULT_COLUMNS + extra, sampled)
 
 
 def _encoding_of(head: bytes) -> str:
@@ -139,8 +140,7 @@ def _data_delimiter(text: str, complete: bool) -> str:
     """Guess the delimiter of a header-less file: the one giving JMeter's 17 default columns, else most."""
     best: tuple[int, str] | None = None
     for delimiter in _candidates(_first_line(text)):
-        records = _records(text, delimiter, complete, limit=1)
-        width = len(records[0]) if records else 0
+        width = _usual_width(_records(text, delimiter, complete, limit=5))
         if width == len(DEFAULT_COLUMNS):
             return delimiter
         if best is None or width > best[0]:
@@ -148,20 +148,27 @@ def _data_delimiter(text: str, complete: bool) -> str:
     return best[1] if best is not None else ","
 
 
+def _usual_width(records: tuple[tuple[str, ...], ...]) -> int:
+    """The most common number of fields (the first record's on a tie); 0 without records."""
+    widths = [len(r) for r in records]
+    return max(widths, key=lambda w: (widths.count(w), -widths.index(w))) if widths else 0
+
+
 def _records(
-    text: str, delimiter: str, complete: bool, limit: int = SAMPLE_RECORDS
+    text: str, delimiter: str, complete: bool, width: int | None = None, limit: int = SAMPLE_RECORDS
 ) -> tuple[tuple[str, ...], ...]:
-    """Up to ``limit`` records of ``text``; unless ``complete`` the last one may be cut off: dropped."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    """Up to ``limit`` good records of ``text``; unless ``complete`` the last one may be cut off: dropped.
+
+    A stray quote spoils only its own line (see csv_records): records spanning several lines are
+    kept when they have ``width`` fields (JMeter's default 17 when not known yet).
+    """
+    rules = RecordRules(delimiter, width or len(DEFAULT_COLUMNS))
     out: list[tuple[str, ...]] = []
-    try:
-        for row in reader:
-            if row:
-                out.append(tuple(row))
-            if len(out) > limit:
-                break
-    except csv.Error:
-        pass
+    for record in records(io.StringIO(text, newline=""), rules):
+        if record.fields is not None:
+            out.append(tuple(record.fields))
+        if len(out) > limit:
+            break
     if not complete and len(out) <= limit:
         out = out[:-1]
     return tuple(out[:limit])
