@@ -162,11 +162,27 @@ def test_bad_rows_are_skipped_counted_and_located(tmp_path: Path) -> None:
     out = tmp_path / "report"
     proc = run_report(results, "-o", out)
     assert proc.returncode == 0, proc.stderr
-    assert "skipped 2 bad rows (lines 4, 6)" in proc.stderr
+    assert "skipped 2 bad rows at lines 4, 6" in proc.stderr
     ours = json.loads((out / "statistics.json").read_text(encoding="utf-8"))
     assert ours["home"]["sampleCount"] == 5
     info = (out / "index.html").read_text(encoding="utf-8")
     assert "Bad rows skipped" in info and "lines 4, 6" in info
+
+
+def test_stray_quotes_cost_only_their_lines_and_are_named(tmp_path: Path) -> None:
+    # A real 20,011-row JMeter file; an unbalanced quote used to swallow the lines up to the next quote.
+    lines = (FIXTURES / "srinivas-jmeterdoc" / "results.jtl").read_text(encoding="utf-8").split("\n")
+    for index in (5000, 5001):  # physical lines 5001 and 5002
+        ts, elapsed, rest = lines[index].split(",", 2)
+        lines[index] = f'{ts},{elapsed},"{rest}'
+    results = tmp_path / "results.jtl"
+    results.write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "report"
+    proc = run_report(results, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped 2 bad rows at lines 5001–5002" in proc.stderr
+    assert "20009 samples" in proc.stdout
+    assert "2 (lines 5001–5002)" in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_file_without_samples_is_one_line_error(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ import re
 import shutil
 import tempfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -273,6 +273,7 @@ def _load_direct(
 
     # One transaction per file, so that a read gone wrong can be taken back before the repaired one.
     con.execute("BEGIN TRANSACTION")
+    got: Inserted | None
     try:
         got = insert(_literal_path(path, scratch), compressed)
         if got.faults:
@@ -307,7 +308,7 @@ def _repair_and_reload(
     first: Inserted,
     scratch: Path,
     compressed: bool,
-    insert: Any,
+    insert: Callable[[Path, bool], Inserted],
 ) -> Inserted | None:
     """Blank out the lines that quoting faults really spoil and read the file again; None if that
     does not settle (the slow path then reads the file)."""
@@ -325,7 +326,7 @@ def _repair_and_reload(
         jtl_repair.write_repaired(plain, repaired, [bad for region in regions for bad in region.bad])
         con.execute("ROLLBACK")
         con.execute("BEGIN TRANSACTION")
-        got: Inserted = insert(repaired, False)
+        got = insert(repaired, False)
         fresh = {f for f in got.faults if not any(r.start <= f < r.end for r in regions)}
         # A fault inside a record kept as well-formed: the reader disagrees, so that record is bad.
         refuted = {
