@@ -38,24 +38,22 @@ stray quote spoils blanked out, see surge.results.jtl_repair) and read again; cl
 
 from __future__ import annotations
 
-import gzip
 import re
 import shutil
 import tempfile
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any
 
 import duckdb
 
 from surge.errors import SurgeError, UsageError
 from surge.report.load_csv import Inserted, TimestampRead, insert_csv, record_rules, sql_string
 from surge.report.options import ReportOptions
-from surge.results import jtl_repair, jtl_rewrite, xml_read
+from surge.results import gzip_read, jtl_repair, jtl_rewrite, xml_read
 from surge.results.date_format import COMMON_PATTERNS, java_to_strptime, pattern_has_zone
-from surge.results.jtl_read import HEAD_BYTES, CsvLayout, file_kind, is_gzip, sniff_csv
+from surge.results.jtl_read import HEAD_BYTES, CsvLayout, EncodingError, file_kind, is_gzip, sniff_csv
 from surge.results.read_counts import MAX_BAD_LINES, MAX_BAD_SPANS, ReadCounts, span_lines
 
 _SAMPLES_SCHEMA = """
@@ -136,7 +134,7 @@ def load_samples(con: Any, paths: Sequence[Path], options: ReportOptions) -> Loa
     except duckdb.Error as exc:
         raise SurgeError(f"cannot load {', '.join(p.name for p in paths)}: {_first_line(exc)}") from exc
     if totals.rows == 0:
-        raise SurgeError(_nothing_read(paths, totals))
+        raise UsageError(_nothing_read(paths, totals))
     return LoadResult(
         rows_loaded=totals.rows,
         bad_rows=totals.bad_rows,
@@ -158,7 +156,8 @@ def _nothing_read(paths: Sequence[Path], totals: _Totals) -> str:
         return f"no readable sample in {names}: " + "; ".join(totals.unreadable)
     if totals.bad_rows:
         lines = ", ".join(f"{Path(n).name}:{line}" for n, line in totals.bad_locations[:5])
-        return f"no readable sample in {names}: all {totals.bad_rows} rows are bad (first at {lines})"
+        why = "".join(f"; {w}" for w in totals.warnings[:2])
+        return f"no readable sample in {names}: all {totals.bad_rows} rows are bad (first at {lines}){why}"
     if totals.warnings:
         return f"no readable sample in {names}: " + "; ".join(totals.warnings[:3])
     return f"no readable sample in {names}: no sample rows (or none inside --start/--end)"
@@ -192,12 +191,11 @@ def _read_head(path: Path) -> bytes:
         with open(path, "rb") as f:
             head = f.read(HEAD_BYTES)
         if is_gzip(head):
-            import gzip
-
-            with gzip.open(path, "rb") as g:
-                head = g.read(HEAD_BYTES)
+            head = gzip_read.head(path, HEAD_BYTES)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except gzip_read.DamagedGzip as exc:
+        raise UsageError(f"cannot read {path}: the gzip data is damaged ({exc})") from exc
     return head
 
 
@@ -212,10 +210,15 @@ def _load_file(
 ) -> None:
     name = str(path)
     compressed = _is_gzip_file(path)
-    kind = file_kind(head)
+    try:
+        kind = file_kind(head)
+    except EncodingError as exc:
+        totals.unreadable.append(f"{path.name}: {exc}")
+        totals.warnings.append(f"{name}: not read: {exc}")
+        return
     if kind == "empty":
         totals.warnings.append(f"{name}: empty file")
-        totals.unreadable.append(f"{path.name} is empty")
+        totals.unreadable.append(f"{path.name} is empty" + (" (or its gzip data ends at once)" * compressed))
         return
     if kind == "xml":
         totals.add(name, _load_xml(con, path, options, scratch, compressed))
@@ -228,6 +231,8 @@ def _load_file(
         totals.warnings.append(f"{name}: not read: {exc}")
         return
     load = ReadCounts()
+    if layout.encoding_note:
+        load.warnings.append(layout.encoding_note)
     if note:
         load.warnings.append(note)
     drop_first = not layout.has_header and options.jmeter_compat
@@ -280,6 +285,12 @@ def _load_direct(
             got = _repair_and_reload(con, path, layout, timestamp, skip, got, scratch, compressed, insert)
     except duckdb.IOException as exc:
         con.execute("ROLLBACK")
+        if compressed:  # most often gzip data cut short: read what there is
+            plain, note = _unpack(path, scratch)
+            got_plain = _load_direct(con, plain, layout, skip, timestamp, options, scratch, False)
+            if got_plain is not None and note:
+                got_plain.warnings.append(note)
+            return got_plain
         raise UsageError(f"cannot read {path}: {_first_line(exc)}") from exc
     except duckdb.InvalidInputException:
         # DuckDB's reader gives up on a few oddities (mixed line ends): take the slow path.
@@ -313,9 +324,9 @@ def _repair_and_reload(
     """Blank out the lines that quoting faults really spoil and read the file again; None if that
     does not settle (the slow path then reads the file)."""
     plain = path
+    note = None
     if compressed:
-        plain = scratch.with_suffix(".plain")
-        _unpack(path, plain)
+        plain, note = _unpack(path, scratch)
     repaired = scratch.with_suffix(".repaired")
     rules = record_rules(layout, timestamp)
     header_end = jtl_repair.offset_after_lines(plain, skip)
@@ -333,18 +344,27 @@ def _repair_and_reload(
             start for r in regions for start, stop in r.kept for f in got.faults if start <= f < stop
         } - forced
         if not fresh and not refuted:
+            if note:
+                got.counts.warnings.append(note)
             return got
         faults |= fresh
         forced |= refuted
     return None
 
 
-def _unpack(path: Path, dest: Path) -> None:
+def _unpack(path: Path, scratch: Path) -> tuple[Path, str | None]:
+    """Decompress ``path`` next to ``scratch``, as far as its data goes; a warning if it is cut short."""
+    dest = scratch.with_suffix(".plain")
     try:
-        with gzip.open(path, "rb") as src, open(dest, "wb") as out:
-            shutil.copyfileobj(src, out, 1 << 20)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise UsageError(f"cannot read {path}: the gzip data is damaged or cut short ({exc})") from exc
+        complete = gzip_read.unpack(path, dest)
+    except gzip_read.DamagedGzip as exc:
+        raise UsageError(f"cannot read {path}: the gzip data is damaged ({exc})") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if complete:
+        return dest, None
+    size = dest.stat().st_size
+    return dest, f"the gzip data ends early (cut short?): the first {size:,} bytes are read"
 
 
 def _literal_path(path: Path, scratch: Path) -> Path:
@@ -392,11 +412,13 @@ def _load_rewritten(
 
 
 def _load_xml(con: Any, path: Path, options: ReportOptions, scratch: Path, compressed: bool) -> ReadCounts:
-    import gzip
-
-    src = cast(IO[bytes], gzip.open(path, "rb") if compressed else open(path, "rb"))  # noqa: SIM115
-    with src, open(scratch, "w", encoding="utf-8", newline="") as dest:
+    note = None
+    if compressed:
+        path, note = _unpack(path, scratch)
+    with open(path, "rb") as src, open(scratch, "w", encoding="utf-8", newline="") as dest:
         parsed = xml_read.xml_to_csv(src, dest)
+    if note:
+        parsed.warnings.insert(0, note)
     plain = CsvLayout("utf-8", ",", True, xml_read.COLUMNS, ())
     got = insert_csv(
         con,
