@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,14 @@ _REJECT_TEXT_CHARS = 10000
 
 # Columns read as numbers: a value that does not parse makes the row bad, as in JMeter.
 _INT_COLUMNS = frozenset({"elapsed", "bytes", "sentBytes", "grpThreads", "allThreads", "Latency", "Connect"})
+# Types that also bound a value, so that the reader itself rejects (and locates) an absurd one:
+# epoch-ms timestamps below 10^13 in size (years 1653 to 2286: every sum and date stays in range),
+# elapsed within INTEGER (24.8 days either way).
+_EPOCH_MS_TYPE = "DECIMAL(13,0)"
+_ELAPSED_TYPE = "INTEGER"
+# Sample times outside these (epoch ms: 2000-01-01, 2100-01-01) are kept but warned about.
+_PLAUSIBLE_FROM_MS = 946_684_800_000
+_PLAUSIBLE_TO_MS = 4_102_444_800_000
 # Columns whose empty value makes the row bad (an empty number is otherwise read as absent).
 _REQUIRED = ("timeStamp", "elapsed")
 
@@ -104,6 +113,8 @@ def samples_select(
     if col("elapsed") is None:
         raise ValueError("no elapsed column")
     if timestamp.strptime is None:
+        # No CAST here: DuckDB would push it into the reader, which would then read BIGINT and let
+        # out-of-range values through (the samples table's BIGINT columns take the DECIMAL as it is).
         ts_ms = ts
     elif timestamp.has_zone:
         ts_ms = f"epoch_ms({ts})"
@@ -171,9 +182,11 @@ def read_csv_sql(
         if name not in seen:
             if name == "timeStamp":
                 if timestamp.strptime is None:
-                    kind = "BIGINT"
+                    kind = _EPOCH_MS_TYPE
                 else:
                     kind = "TIMESTAMPTZ" if timestamp.has_zone else "TIMESTAMP"
+            elif name == "elapsed":
+                kind = _ELAPSED_TYPE
             elif name in _INT_COLUMNS or name == line_column:
                 kind = "BIGINT"
             if name in _REQUIRED:
@@ -251,6 +264,7 @@ def insert_csv(
     result = Inserted(ReadCounts(rows=int(after - before)))
     truncated = _collect_rejects(con, path, compressed, line_column is not None, result, too_long)
     _drop_rejects(con)
+    result.counts.warnings.extend(_odd_values(con, int(before)))
     if truncated:
         counts = result.counts
         good = counts.rows
@@ -260,6 +274,33 @@ def insert_csv(
         records = _count_records(con, str(path), layout, skip, compressed)
         counts.bad_rows = max(counts.bad_rows, records - good)
     return result
+
+
+def _odd_values(con: Any, first_row: int) -> list[str]:
+    """Warnings about kept rows from ``first_row`` (a rowid) on: dates far from now, negative elapsed."""
+    odd_dates, earliest, latest, negative, lowest = con.execute(
+        f"SELECT count(*) FILTER (WHERE start_ms < {_PLAUSIBLE_FROM_MS} OR end_ms >= {_PLAUSIBLE_TO_MS}),"
+        " min(start_ms), max(end_ms), count(*) FILTER (WHERE elapsed_ms < 0), min(elapsed_ms)"
+        f" FROM samples WHERE rowid >= {int(first_row)}"
+    ).fetchone()
+    out = []
+    if odd_dates:
+        out.append(
+            f"{odd_dates} {'row is' if odd_dates == 1 else 'rows are'} dated before 2000 or after 2099"
+            f" (samples from {_utc(earliest)} to {_utc(latest)}); kept: check that timeStamp holds"
+            " epoch milliseconds (or give --timestamp-format)"
+        )
+    if negative:
+        out.append(
+            f"{negative} {'row has' if negative == 1 else 'rows have'} a negative elapsed (down to"
+            f" {lowest} ms); kept, as JMeter does (a clock set back during the sample?)"
+        )
+    return out
+
+
+def _utc(epoch_ms: int) -> str:
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=epoch_ms)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _count_good(con: Any, select: str) -> int:
