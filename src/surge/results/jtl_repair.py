@@ -9,7 +9,8 @@ All work on plain files (a compressed one is unpacked first).
 - ``long_lines``: lines longer than the reader's limit, which DuckDB drops without a word once they
   outgrow its buffer.
 
-Only files with such faults pay for these passes; a clean file is never read here.
+Only files with such faults pay for the first two; ``long_lines`` looks at one page or so per MB of
+a clean file.
 """
 
 from __future__ import annotations
