@@ -6,6 +6,7 @@ Numbers are checked against JMeter's own output in tests/fixtures/jmeter/*/stati
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import math
 import subprocess
@@ -162,11 +163,27 @@ def test_bad_rows_are_skipped_counted_and_located(tmp_path: Path) -> None:
     out = tmp_path / "report"
     proc = run_report(results, "-o", out)
     assert proc.returncode == 0, proc.stderr
-    assert "skipped 2 bad rows (lines 4, 6)" in proc.stderr
+    assert "skipped 2 bad rows at lines 4, 6" in proc.stderr
     ours = json.loads((out / "statistics.json").read_text(encoding="utf-8"))
     assert ours["home"]["sampleCount"] == 5
     info = (out / "index.html").read_text(encoding="utf-8")
     assert "Bad rows skipped" in info and "lines 4, 6" in info
+
+
+def test_stray_quotes_cost_only_their_lines_and_are_named(tmp_path: Path) -> None:
+    # A real 20,011-row JMeter file; an unbalanced quote used to swallow the lines up to the next quote.
+    lines = (FIXTURES / "srinivas-jmeterdoc" / "results.jtl").read_text(encoding="utf-8").split("\n")
+    for index in (5000, 5001):  # physical lines 5001 and 5002
+        ts, elapsed, rest = lines[index].split(",", 2)
+        lines[index] = f'{ts},{elapsed},"{rest}'
+    results = tmp_path / "results.jtl"
+    results.write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "report"
+    proc = run_report(results, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped 2 bad rows at lines 5001–5002" in proc.stderr
+    assert "20009 samples" in proc.stdout
+    assert "2 (lines 5001–5002)" in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_file_without_samples_is_one_line_error(tmp_path: Path) -> None:
@@ -176,6 +193,49 @@ def test_file_without_samples_is_one_line_error(tmp_path: Path) -> None:
     assert_one_line_error(proc, proc.returncode)
     assert proc.returncode != 0
     assert "no readable sample" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"", "is empty"),
+        (b"hello\nthis is not a results file\n", "no header line"),
+        (bytes(range(256)) * 20, "not text in UTF-8, UTF-16 or UTF-32"),
+        ("timeStamp,elapsed,label\n1000,5,caf\u00e9\n".encode("cp1252"), "not valid UTF-8 text"),
+    ],
+    ids=["empty", "not-results", "binary", "cp1252"],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, data: bytes, says: str) -> None:
+    results = tmp_path / "results.jtl"
+    results.write_bytes(data)
+    proc = run_report(results, "-o", tmp_path / "report")
+    assert_one_line_error(proc, 2)
+    assert says in proc.stderr
+
+
+def test_small_gzip_cut_short_is_read_as_far_as_it_goes(tmp_path: Path) -> None:
+    # Used to be a traceback (EOFError from the gzip head read).
+    rows = [sample_row(1_700_000_000_000 + i * 1000, 100, "home") for i in range(40)]
+    plain = tmp_path / "plain.jtl"
+    write_jtl(plain, rows)
+    packed = gzip.compress(plain.read_bytes())
+    results = tmp_path / "results.jtl.gz"
+    results.write_bytes(packed[: len(packed) - 30])
+    proc = run_report(results, "-o", tmp_path / "report")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "gzip data ends early" in proc.stderr
+
+
+def test_utf16_without_bom(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.jtl"
+    write_jtl(plain, [sample_row(1_700_000_000_000 + i * 1000, 100, "héllo") for i in range(5)])
+    results = tmp_path / "results.jtl"
+    results.write_bytes(plain.read_text(encoding="utf-8").encode("utf-16-le"))
+    out = tmp_path / "report"
+    proc = run_report(results, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "statistics.json").read_text(encoding="utf-8"))["héllo"]["sampleCount"] == 5
 
 
 def test_missing_results_file_is_usage_error(tmp_path: Path) -> None:

@@ -210,8 +210,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"surge report: warning: {warning}", file=sys.stderr)
     if load.bad_rows:
         where = bad_rows_where(load)
+        rows = "row" if load.bad_rows == 1 else "rows"
         print(
-            f"surge report: skipped {load.bad_rows} bad rows" + (f" ({where})" if where else ""),
+            f"surge report: skipped {load.bad_rows} bad {rows}" + (f" at {where}" if where else ""),
             file=sys.stderr,
         )
     print(f"surge report: {load.rows_loaded} samples; report written to {result.index_html.resolve()}")

@@ -49,18 +49,28 @@ def _granularity_ms(graphs: Mapping[str, Any]) -> int | None:
 
 
 def bad_rows_where(load: LoadResult) -> str:
-    """``lines 4, 19, …``: where the first skipped rows are ('' if unknown).
+    """``lines 4, 19–21, …``: where the first skipped rows are, runs of lines joined ('' if unknown).
 
     With several input files each line number is prefixed by its file name (``a.jtl:4``).
     """
-    if len(load.sources) > 1 and load.bad_row_locations:
+    several = len(load.sources) > 1
+    if load.bad_row_spans:
+        spans = load.bad_row_spans[:_MAX_LINES_SHOWN]
+        where = [
+            (f"{Path(name).name}:" if several else "") + (str(first) if first == last else f"{first}–{last}")
+            for name, first, last in spans
+        ]
+        shown = sum(last - first + 1 for _, first, last in spans)
+    elif several and load.bad_row_locations:
         where = [f"{Path(name).name}:{line}" for name, line in load.bad_row_locations[:_MAX_LINES_SHOWN]]
+        shown = len(where)
     else:
         where = [str(line) for line in load.bad_row_lines[:_MAX_LINES_SHOWN]]
+        shown = len(where)
     if not where:
         return ""
-    more = ", …" if load.bad_rows > len(where) else ""
-    return f"line{'s' if len(where) > 1 else ''} {', '.join(where)}{more}"
+    more = ", …" if load.bad_rows > shown else ""
+    return f"line{'s' if shown > 1 else ''} {', '.join(where)}{more}"
 
 
 def bad_rows_text(load: LoadResult) -> str:

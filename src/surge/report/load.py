@@ -32,27 +32,29 @@ consumers and not to others (spec §0).
 Inputs: JTL CSV in any of JMeter's variants (see surge.results.jtl_read) and JMeter XML (see
 surge.results.xml_read), plain or gzip-compressed; several files are appended in the order given.
 Bad rows are skipped and counted (LoadResult); only inputs with no readable sample at all are an error.
+A file whose quoting faults may have made the fast reader swallow good lines is repaired (the lines a
+stray quote spoils blanked out, see surge.results.jtl_repair) and read again; clean files are read once.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any
 
 import duckdb
 
 from surge.errors import SurgeError, UsageError
-from surge.report.load_csv import TimestampRead, insert_csv, sql_string
+from surge.report.load_csv import TimestampRead, insert_csv, record_rules, sql_string
+from surge.report.load_direct import first_line, load_direct, unpack
 from surge.report.options import ReportOptions
-from surge.results import jtl_rewrite, xml_read
+from surge.results import gzip_read, jtl_rewrite, xml_read
 from surge.results.date_format import COMMON_PATTERNS, java_to_strptime, pattern_has_zone
-from surge.results.jtl_read import HEAD_BYTES, CsvLayout, file_kind, is_gzip, sniff_csv
-from surge.results.read_counts import MAX_BAD_LINES, ReadCounts
+from surge.results.jtl_read import HEAD_BYTES, CsvLayout, EncodingError, file_kind, is_gzip, sniff_csv
+from surge.results.read_counts import MAX_BAD_LINES, MAX_BAD_SPANS, ReadCounts, span_lines
 
 _SAMPLES_SCHEMA = """
     row_id BIGINT, start_ms BIGINT, end_ms BIGINT, elapsed_ms BIGINT, label VARCHAR,
@@ -73,6 +75,8 @@ class LoadResult:
     # One line each, for stderr and the report: assumptions made (no header line, guessed date
     # format), files that could not be read, the first row dropped in JMeter-compatible mode.
     warnings: tuple[str, ...] = ()
+    # (file, first line, last line) of the first few runs of consecutive skipped lines
+    bad_row_spans: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def bad_row_lines(self) -> tuple[int, ...]:
@@ -85,14 +89,17 @@ class _Totals:
     rows: int = 0
     bad_rows: int = 0
     bad_locations: list[tuple[str, int]] = field(default_factory=list)
+    bad_spans: list[tuple[str, int, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
 
     def add(self, name: str, load: ReadCounts) -> None:
         self.rows += load.rows
         self.bad_rows += load.bad_rows
+        room = MAX_BAD_SPANS - len(self.bad_spans)
+        self.bad_spans.extend((name, first, last) for first, last in load.bad_spans[: max(room, 0)])
         room = MAX_BAD_LINES - len(self.bad_locations)
-        self.bad_locations.extend((name, line) for line in load.bad_lines[: max(room, 0)])
+        self.bad_locations.extend((name, line) for line in span_lines(load.bad_spans, max(room, 0)))
         self.warnings.extend(f"{name}: {w}" for w in load.warnings)
 
 
@@ -125,21 +132,17 @@ def load_samples(con: Any, paths: Sequence[Path], options: ReportOptions) -> Loa
         if include is not None or exclude is not None:
             _flag_labels(con, include, exclude)
     except duckdb.Error as exc:
-        raise SurgeError(f"cannot load {', '.join(p.name for p in paths)}: {_first_line(exc)}") from exc
+        raise SurgeError(f"cannot load {', '.join(p.name for p in paths)}: {first_line(exc)}") from exc
     if totals.rows == 0:
-        raise SurgeError(_nothing_read(paths, totals))
+        raise UsageError(_nothing_read(paths, totals))
     return LoadResult(
         rows_loaded=totals.rows,
         bad_rows=totals.bad_rows,
         sources=tuple(str(p) for p in paths),
         bad_row_locations=tuple(totals.bad_locations),
         warnings=tuple(totals.warnings),
+        bad_row_spans=tuple(totals.bad_spans),
     )
-
-
-def _first_line(exc: Exception) -> str:
-    """DuckDB's messages run over several lines; the CLI prints one."""
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _nothing_read(paths: Sequence[Path], totals: _Totals) -> str:
@@ -148,7 +151,8 @@ def _nothing_read(paths: Sequence[Path], totals: _Totals) -> str:
         return f"no readable sample in {names}: " + "; ".join(totals.unreadable)
     if totals.bad_rows:
         lines = ", ".join(f"{Path(n).name}:{line}" for n, line in totals.bad_locations[:5])
-        return f"no readable sample in {names}: all {totals.bad_rows} rows are bad (first at {lines})"
+        why = "".join(f"; {w}" for w in totals.warnings[:2])
+        return f"no readable sample in {names}: all {totals.bad_rows} rows are bad (first at {lines}){why}"
     if totals.warnings:
         return f"no readable sample in {names}: " + "; ".join(totals.warnings[:3])
     return f"no readable sample in {names}: no sample rows (or none inside --start/--end)"
@@ -182,12 +186,11 @@ def _read_head(path: Path) -> bytes:
         with open(path, "rb") as f:
             head = f.read(HEAD_BYTES)
         if is_gzip(head):
-            import gzip
-
-            with gzip.open(path, "rb") as g:
-                head = g.read(HEAD_BYTES)
+            head = gzip_read.head(path, HEAD_BYTES)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except gzip_read.DamagedGzip as exc:
+        raise UsageError(f"cannot read {path}: the gzip data is damaged ({exc})") from exc
     return head
 
 
@@ -202,10 +205,15 @@ def _load_file(
 ) -> None:
     name = str(path)
     compressed = _is_gzip_file(path)
-    kind = file_kind(head)
+    try:
+        kind = file_kind(head)
+    except EncodingError as exc:
+        totals.unreadable.append(f"{path.name}: {exc}")
+        totals.warnings.append(f"{name}: not read: {exc}")
+        return
     if kind == "empty":
         totals.warnings.append(f"{name}: empty file")
-        totals.unreadable.append(f"{path.name} is empty")
+        totals.unreadable.append(f"{path.name} is empty" + (" (or its gzip data ends at once)" * compressed))
         return
     if kind == "xml":
         totals.add(name, _load_xml(con, path, options, scratch, compressed))
@@ -218,6 +226,8 @@ def _load_file(
         totals.warnings.append(f"{name}: not read: {exc}")
         return
     load = ReadCounts()
+    if layout.encoding_note:
+        load.warnings.append(layout.encoding_note)
     if note:
         load.warnings.append(note)
     drop_first = not layout.has_header and options.jmeter_compat
@@ -227,40 +237,12 @@ def _load_file(
             + (" (its first row is left out, as JMeter does)" if drop_first else "")
         )
     skip = 1 if (layout.has_header or drop_first) else 0
-    direct = layout.encoding == "utf-8"
-    if direct:
-        try:
-            got = insert_csv(
-                con,
-                _literal_path(path, scratch),
-                layout,
-                skip,
-                timestamp,
-                options.timestamp_is_start,
-                options.start_ms,
-                options.end_ms,
-                compressed,
-            )
-        except duckdb.IOException as exc:
-            raise UsageError(f"cannot read {path}: {_first_line(exc)}") from exc
-        except duckdb.InvalidInputException:
-            # DuckDB's reader gives up on a few oddities (mixed line ends): take the slow path.
-            direct = False
-    if not direct:
+    got: ReadCounts | None = None
+    if layout.encoding == "utf-8":
+        got = load_direct(con, path, layout, skip, timestamp, options, scratch, compressed)
+    if got is None:
         got = _load_rewritten(con, path, layout, skip, timestamp, options, scratch, compressed)
     totals.add(name, load.then(got))
-
-
-def _literal_path(path: Path, scratch: Path) -> Path:
-    """``path``, or a link to it if DuckDB would take its name for a glob and read other files too."""
-    if not any(ch in str(path) for ch in "*?[]{}"):
-        return path
-    link = scratch.with_suffix(".link")
-    try:
-        link.symlink_to(path.resolve())
-    except OSError:  # no symlinks here (some Windows setups): a copy will do
-        shutil.copyfile(path, link)
-    return link
 
 
 def _is_gzip_file(path: Path) -> bool:
@@ -278,7 +260,8 @@ def _load_rewritten(
     scratch: Path,
     compressed: bool,
 ) -> ReadCounts:
-    rewritten = jtl_rewrite.rewrite_csv(path, layout, skip, scratch, compressed)
+    rules = record_rules(layout, timestamp)
+    rewritten = jtl_rewrite.rewrite_csv(path, layout, skip, scratch, compressed, rules)
     plain = CsvLayout("utf-8", ",", True, (jtl_rewrite.LINE_COLUMN, *layout.columns), ())
     got = insert_csv(
         con,
@@ -291,15 +274,17 @@ def _load_rewritten(
         options.end_ms,
         line_column=jtl_rewrite.LINE_COLUMN,
     )
-    return rewritten.then(got)
+    return rewritten.then(got.counts)
 
 
 def _load_xml(con: Any, path: Path, options: ReportOptions, scratch: Path, compressed: bool) -> ReadCounts:
-    import gzip
-
-    src = cast(IO[bytes], gzip.open(path, "rb") if compressed else open(path, "rb"))  # noqa: SIM115
-    with src, open(scratch, "w", encoding="utf-8", newline="") as dest:
+    note = None
+    if compressed:
+        path, note = unpack(path, scratch)
+    with open(path, "rb") as src, open(scratch, "w", encoding="utf-8", newline="") as dest:
         parsed = xml_read.xml_to_csv(src, dest)
+    if note:
+        parsed.warnings.insert(0, note)
     plain = CsvLayout("utf-8", ",", True, xml_read.COLUMNS, ())
     got = insert_csv(
         con,
@@ -312,7 +297,7 @@ def _load_xml(con: Any, path: Path, options: ReportOptions, scratch: Path, compr
         options.end_ms,
         line_column=xml_read.LINE_COLUMN,
     )
-    return parsed.then(got)
+    return parsed.then(got.counts)
 
 
 def _file_timestamp(

@@ -3,12 +3,17 @@
 Bad rows (wrong column count, unparsable numbers or dates, stray quotes, bytes that are not UTF-8)
 are skipped by the reader and kept in a rejects table, from which the count and the first physical
 line numbers are taken. File order is kept because the table is filled with insertion order preserved.
+
+Where the reader met a quoting fault (a stray quote may have made it swallow good lines) the insert
+reports the places (``Inserted.faults``); the caller then repairs the file and loads it again.
+Lines longer than the reader's limit are found and counted here, as the reader may drop them silently.
 """
 
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +22,10 @@ from surge.results.columns import (
     EMPTY_CONTROLLER_MESSAGE_PREFIX,
     QUEUE_COLUMN,
 )
+from surge.results.csv_records import RecordRules
 from surge.results.jtl_read import CsvLayout
-from surge.results.read_counts import MAX_BAD_LINES, ReadCounts
+from surge.results.jtl_repair import long_lines
+from surge.results.read_counts import ReadCounts
 
 # Reject entries kept per file (storing them is slow and large); past it, bad rows are still skipped
 # and their number is found by counting the file's records in a second, slower pass.
@@ -30,11 +37,33 @@ MAX_LINE_BYTES = 2 * 1024 * 1024
 _REJECTS = "surge_load_rejects"
 _REJECT_SCANS = "surge_load_reject_scans"
 _COUNT_CHUNK_BYTES = 1 << 22
+# Bad rows whose line numbers are looked up, to show where they are as runs of lines.
+_LOCATED_BAD_ROWS = 200
+# Reject kinds that may hide a quoting fault: the reader then may have swallowed good lines.
+_FAULT_KINDS = ("UNQUOTED VALUE", "LINE SIZE OVER MAXIMUM")
+# DuckDB cuts the text of a rejected row at this length: the cut text may hide a line break.
+_REJECT_TEXT_CHARS = 10000
 
 # Columns read as numbers: a value that does not parse makes the row bad, as in JMeter.
 _INT_COLUMNS = frozenset({"elapsed", "bytes", "sentBytes", "grpThreads", "allThreads", "Latency", "Connect"})
+# Types that also bound a value, so that the reader itself rejects (and locates) an absurd one:
+# epoch-ms timestamps below 10^13 in size (years 1653 to 2286: every sum and date stays in range),
+# elapsed within INTEGER (24.8 days either way).
+_EPOCH_MS_TYPE = "DECIMAL(13,0)"
+_ELAPSED_TYPE = "INTEGER"
+# Sample times outside these (epoch ms: 2000-01-01, 2100-01-01) are kept but warned about.
+_PLAUSIBLE_FROM_MS = 946_684_800_000
+_PLAUSIBLE_TO_MS = 4_102_444_800_000
 # Columns whose empty value makes the row bad (an empty number is otherwise read as absent).
 _REQUIRED = ("timeStamp", "elapsed")
+
+
+@dataclass
+class Inserted:
+    """What one insert found: counts, and where the reader met a quoting fault (0-based byte offsets)."""
+
+    counts: ReadCounts
+    faults: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -84,6 +113,8 @@ def samples_select(
     if col("elapsed") is None:
         raise ValueError("no elapsed column")
     if timestamp.strptime is None:
+        # No CAST here: DuckDB would push it into the reader, which would then read BIGINT and let
+        # out-of-range values through (the samples table's BIGINT columns take the DECIMAL as it is).
         ts_ms = ts
     elif timestamp.has_zone:
         ts_ms = f"epoch_ms({ts})"
@@ -151,9 +182,11 @@ def read_csv_sql(
         if name not in seen:
             if name == "timeStamp":
                 if timestamp.strptime is None:
-                    kind = "BIGINT"
+                    kind = _EPOCH_MS_TYPE
                 else:
                     kind = "TIMESTAMPTZ" if timestamp.has_zone else "TIMESTAMP"
+            elif name == "elapsed":
+                kind = _ELAPSED_TYPE
             elif name in _INT_COLUMNS or name == line_column:
                 kind = "BIGINT"
             if name in _REQUIRED:
@@ -184,6 +217,22 @@ def read_csv_sql(
     return f"read_csv({sql_string(path)}, {', '.join(options)})"
 
 
+def record_rules(layout: CsvLayout, timestamp: TimestampRead) -> RecordRules:
+    """What a record spanning several lines must look like to be kept (see csv_records)."""
+    numeric: set[int] = set()
+    required: set[int] = set()
+    seen: set[str] = set()
+    for i, name in enumerate(layout.columns):
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in _INT_COLUMNS or (name == "timeStamp" and timestamp.strptime is None):
+            numeric.add(i)
+        if name in _REQUIRED:
+            required.add(i)
+    return RecordRules(layout.delimiter, len(layout.columns), frozenset(numeric), frozenset(required))
+
+
 def insert_csv(
     con: Any,
     path: Path,
@@ -195,7 +244,7 @@ def insert_csv(
     end_ms: int | None,
     compressed: bool = False,
     line_column: str | None = None,
-) -> ReadCounts:
+) -> Inserted:
     """Append ``path`` to ``samples``; bad rows are counted with their physical line numbers.
 
     With ``line_column`` (a rewritten file whose first column holds the source line numbers), bad
@@ -205,22 +254,53 @@ def insert_csv(
     _drop_rejects(con)
     source = read_csv_sql(str(path), layout, skip, timestamp, compressed, line_column)
     select = samples_select(layout, source, timestamp, timestamp_is_start, start_ms, end_ms)
-    try:
-        before = con.execute("SELECT count(*) FROM samples").fetchone()[0]
-        con.execute(f"INSERT INTO samples {select}")
-        after = con.execute("SELECT count(*) FROM samples").fetchone()[0]
-        result = ReadCounts(rows=int(after - before))
-        truncated = _collect_rejects(con, path, compressed, line_column is not None, result)
-    finally:
-        _drop_rejects(con)
+    # Plain files only: a compressed one would have to be unpacked to be looked at.
+    too_long = long_lines(path, MAX_LINE_BYTES) if not compressed and line_column is None else []
+    # On an error the rejects tables stay (the transaction may be aborted); the caller's rollback
+    # or the next insert takes them away.
+    before = con.execute("SELECT count(*) FROM samples").fetchone()[0]
+    con.execute(f"INSERT INTO samples {select}")
+    after = con.execute("SELECT count(*) FROM samples").fetchone()[0]
+    result = Inserted(ReadCounts(rows=int(after - before)))
+    truncated = _collect_rejects(con, path, compressed, line_column is not None, result, too_long)
+    _drop_rejects(con)
+    result.counts.warnings.extend(_odd_values(con, int(before)))
     if truncated:
-        good = result.rows
+        counts = result.counts
+        good = counts.rows
         if start_ms is not None or end_ms is not None:
             good = _count_good(con, samples_select(layout, source, timestamp, timestamp_is_start, None, None))
             _drop_rejects(con)
         records = _count_records(con, str(path), layout, skip, compressed)
-        result.bad_rows = max(result.bad_rows, records - good)
+        counts.bad_rows = max(counts.bad_rows, records - good)
     return result
+
+
+def _odd_values(con: Any, first_row: int) -> list[str]:
+    """Warnings about kept rows from ``first_row`` (a rowid) on: dates far from now, negative elapsed."""
+    odd_dates, earliest, latest, negative, lowest = con.execute(
+        f"SELECT count(*) FILTER (WHERE start_ms < {_PLAUSIBLE_FROM_MS} OR end_ms >= {_PLAUSIBLE_TO_MS}),"
+        " min(start_ms), max(end_ms), count(*) FILTER (WHERE elapsed_ms < 0), min(elapsed_ms)"
+        f" FROM samples WHERE rowid >= {int(first_row)}"
+    ).fetchone()
+    out = []
+    if odd_dates:
+        out.append(
+            f"{odd_dates} {'row is' if odd_dates == 1 else 'rows are'} dated before 2000 or after 2099"
+            f" (samples from {_utc(earliest)} to {_utc(latest)}); kept: check that timeStamp holds"
+            " epoch milliseconds (or give --timestamp-format)"
+        )
+    if negative:
+        out.append(
+            f"{negative} {'row has' if negative == 1 else 'rows have'} a negative elapsed (down to"
+            f" {lowest} ms); kept, as JMeter does (a clock set back during the sample?)"
+        )
+    return out
+
+
+def _utc(epoch_ms: int) -> str:
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=epoch_ms)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _count_good(con: Any, select: str) -> int:
@@ -254,28 +334,56 @@ def _drop_rejects(con: Any) -> None:
     con.execute(f"DROP TABLE IF EXISTS {_ident(_REJECT_SCANS)}")
 
 
-def _collect_rejects(con: Any, path: Path, compressed: bool, numbered: bool, result: ReadCounts) -> bool:
-    """Fill in the bad rows from the rejects table; True if it is full (the count is then too low)."""
+def _collect_rejects(
+    con: Any,
+    path: Path,
+    compressed: bool,
+    numbered: bool,
+    result: Inserted,
+    too_long: list[tuple[int, int]],
+) -> bool:
+    """Fill in the bad rows from the rejects table and ``too_long`` (over-long lines, which the
+    reader reports only while they fit its buffer); True if the table is full (the count is then
+    too low)."""
     rejects = _ident(_REJECTS)
+    counts = result.counts
     count, stored = con.execute(
         f"SELECT count(DISTINCT line_byte_position), count(*) FROM {rejects}"
     ).fetchone()
+    unreported = [
+        (offset, length)
+        for offset, length in too_long
+        # The reader names a row by its first byte (1-based); CSV faults may name a byte further on.
+        if not con.execute(
+            f"SELECT count(*) FROM {rejects} WHERE line_byte_position BETWEEN ? AND ?",
+            [offset + 1, offset + length + 1],
+        ).fetchone()[0]
+    ]
+    counts.bad_rows = int(count) + len(unreported)
+    if unreported:
+        counts.note_bad_lines(physical_lines(path, [offset + 1 for offset, _ in unreported], compressed))
     if not count:
         return False
-    result.bad_rows = int(count)
     truncated = bool(stored >= REJECTS_LIMIT)
     if numbered:
         # The rewritten file's first field is the source line number.
         rows = con.execute(
             f"SELECT DISTINCT TRY_CAST(split_part(ltrim(csv_line, chr(13) || chr(10)), ',', 1) AS BIGINT)"
-            f" AS line FROM {rejects} ORDER BY line LIMIT {MAX_BAD_LINES}"
+            f" AS line FROM {rejects} ORDER BY line LIMIT {_LOCATED_BAD_ROWS}"
         ).fetchall()
-        result.bad_lines = [int(r[0]) for r in rows if r[0] is not None]
+        counts.note_bad_lines(int(r[0]) for r in rows if r[0] is not None)
         return truncated
     rows = con.execute(
-        f"SELECT DISTINCT line_byte_position FROM {rejects} ORDER BY 1 LIMIT {MAX_BAD_LINES}"
+        f"SELECT DISTINCT line_byte_position FROM {rejects} ORDER BY 1 LIMIT {_LOCATED_BAD_ROWS}"
     ).fetchall()
-    result.bad_lines = physical_lines(path, [int(r[0]) for r in rows], compressed)
+    counts.note_bad_lines(physical_lines(path, [int(r[0]) for r in rows], compressed))
+    kinds = ", ".join(sql_string(kind) for kind in _FAULT_KINDS)
+    faults = con.execute(
+        f"SELECT DISTINCT line_byte_position FROM {rejects} WHERE error_type IN ({kinds})"
+        f" OR contains(csv_line, chr(10)) OR contains(csv_line, chr(13))"
+        f" OR length(csv_line) >= {_REJECT_TEXT_CHARS} ORDER BY 1"
+    ).fetchall()
+    result.faults = [max(int(r[0]) - 1, 0) for r in faults]
     return truncated
 
 

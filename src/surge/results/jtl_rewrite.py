@@ -1,8 +1,9 @@
 """Rewrite a CSV results file that DuckDB's reader cannot take as it is (UTF-16, mixed line ends).
 
-The slow path: Python's csv module reads the records, checks their width and text, and writes the
-good ones as plain UTF-8 CSV with each record's source line number in a first column, so the fast
-reader can load the result and still name the source lines of the rows it rejects.
+The slow path: the records are split by surge.results.csv_records (a stray quote spoils only its
+own line), checked for width and text, and the good ones written as plain UTF-8 CSV with each
+record's source line number in a first column, so the fast reader can load the result and still
+name the source lines of the rows it rejects.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import gzip
 from pathlib import Path
 from typing import IO
 
+from surge.results.csv_records import RecordRules, records
 from surge.results.jtl_read import CsvLayout
 from surge.results.read_counts import ReadCounts
 
@@ -26,40 +28,41 @@ def _open_text(path: Path, encoding: str, compressed: bool) -> IO[str]:
 
 
 def rewrite_csv(
-    source: Path, layout: CsvLayout, skip_records: int, dest: Path, compressed: bool = False
+    source: Path,
+    layout: CsvLayout,
+    skip_records: int,
+    dest: Path,
+    compressed: bool = False,
+    rules: RecordRules | None = None,
 ) -> ReadCounts:
-    """Write the records of ``source`` after the first ``skip_records`` to ``dest``; count bad ones."""
+    """Write the records of ``source`` after the first ``skip_records`` to ``dest``; count bad ones.
+
+    ``rules`` say when a record spanning several lines is well-formed (by default: its width).
+    """
     result = ReadCounts()
     width = len(layout.columns)
-    csv.field_size_limit(1 << 30)
+    rules = rules or RecordRules(layout.delimiter, width)
     with (
         _open_text(source, layout.encoding, compressed) as src,
         open(dest, "w", encoding="utf-8", newline="") as out,
     ):
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([LINE_COLUMN, *layout.columns])
-        reader = csv.reader(src, delimiter=layout.delimiter, quotechar='"', doublequote=True, strict=True)
         seen = 0
-        while True:
-            first_line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error:
-                result.add_bad(first_line)
+        for record in records(src, rules):
+            row = record.fields
+            if row is None:
+                result.add_bad(record.line)
                 continue
-            if not row:
-                continue  # blank line
             seen += 1
             if seen <= skip_records:
                 continue
-            if first_line == 1:
+            if record.line == 1:
                 row[0] = row[0].lstrip("\ufeff")
             if len(row) != width or any(_undecodable(value) for value in row):
-                result.add_bad(first_line)
+                result.add_bad(record.line)
                 continue
-            writer.writerow([first_line, *row])
+            writer.writerow([record.line, *row])
             result.rows += 1
     return result
 

@@ -3,12 +3,17 @@
 JMeter's CSV writer writes a sample's sub-results (transaction children, redirects, embedded
 resources) as rows after their parent, depth first (spec §1.6); this reader emits the same rows in the
 same order, so an XML file and the CSV file of the same run load into the same table.
+
+Malformed XML (a stray quote in an attribute, a file cut short) does not end the read: the samples
+it spoils are counted as bad and reading resumes at the next top-level sample, which JMeter writes
+at the start of a line.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
 from xml.parsers import expat
@@ -18,6 +23,11 @@ from surge.results.read_counts import ReadCounts
 
 SAMPLE_TAGS = frozenset({"httpSample", "sample"})
 _CHUNK_BYTES = 1 << 20
+_SAMPLE_START = re.compile(rb"<(?:httpSample|sample)[\s/>]")
+# A tag name, quotes included: on the faulty line a stray quote may sit inside a sample's tag name.
+_TAG_NAME = re.compile(rb'<([\w".:-]+)')
+# A line where reading can resume: a top-level sample, or the end of the results.
+_RESUME = re.compile(rb"(?:<(?:httpSample|sample)[\s/>]|</testResults\s*>)")
 
 # Columns of the rows this reader emits: the source line number first, then JMeter's default columns.
 LINE_COLUMN = "sourceLine"
@@ -45,6 +55,7 @@ class _Reader:
 
     def __init__(self, parser: expat.XMLParserType, emit: Callable[[list[str]], None]) -> None:
         self._parser = parser
+        self.line_offset = 0  # physical line of the parser's line 1, less one
         self._emit = emit
         self._elements: list[str] = []  # names of the open elements
         self._open: list[_Sample] = []  # open sample elements, outermost first
@@ -52,6 +63,13 @@ class _Reader:
         self._text: list[str] | None = None  # text being collected for the innermost element
         self.root: str | None = None
         self.result = ReadCounts()
+        self.faults = 0
+
+    def fault(self, message: str) -> None:
+        """Note one malformed place; the first few are named in the warnings."""
+        self.faults += 1
+        if self.faults <= _NAMED_FAULTS:
+            self.result.warnings.append(message)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if self.root is None:
@@ -59,7 +77,7 @@ class _Reader:
         parent = self._elements[-1] if self._elements else ""
         self._elements.append(name)
         if name in SAMPLE_TAGS:
-            sample = _Sample(attrs, self._parser.CurrentLineNumber)
+            sample = _Sample(attrs, self._parser.CurrentLineNumber + self.line_offset)
             self._open.append(sample)
             self._tree.append(sample)
         elif self._open and parent in SAMPLE_TAGS and name == "assertionResult":
@@ -108,10 +126,19 @@ class _Reader:
         if self._text is not None:
             self._text.append(data)
 
-    def abandon(self) -> None:
-        """After malformed XML: samples still open are counted as bad, finished ones are kept."""
+    def abandon(self, parser: expat.XMLParserType, line_offset: int) -> list[int]:
+        """After malformed XML: samples still open are counted as bad, finished ones are kept.
+
+        Returns the lines of the samples started in the spoiled tree; reading goes on with ``parser``.
+        """
+        started = [s.line for s in self._tree]
         self._flush(unfinished={id(s) for s in self._open})
         self._open = []
+        self._elements = []
+        self._text = None
+        self._parser = parser
+        self.line_offset = line_offset
+        return started
 
     def _flush(self, unfinished: frozenset[int] | set[int] = frozenset()) -> None:
         for sample in self._tree:
@@ -152,24 +179,143 @@ def xml_to_csv(source: IO[bytes], dest: IO[str]) -> ReadCounts:
     """Write the samples of the XML results in ``source`` to ``dest`` as CSV with header ``COLUMNS``.
 
     Attribute values are written as they are (numbers are checked by whoever reads the CSV; the
-    first column holds each sample's source line for that). Malformed XML ends the read: samples
-    before the fault are kept, and a sample left open by it is counted as bad.
+    first column holds each sample's source line for that). Where the XML is malformed, the samples
+    of the spoiled top-level sample are counted as bad (those finished before the fault are kept),
+    and so are the samples that start before the next top-level sample, where reading resumes.
     """
     writer = csv.writer(dest, lineterminator="\n")
     writer.writerow(COLUMNS)
-    parser = expat.ParserCreate()
+    parser = _new_parser()
     reader = _Reader(parser, writer.writerow)
-    parser.StartElementHandler = reader.start
-    parser.EndElementHandler = reader.end
-    parser.CharacterDataHandler = reader.chars
-    parser.buffer_text = True
+    _connect(parser, reader)
+    lines = _Lines(source)
+    for block in lines:
+        try:
+            parser.Parse(block, False)
+        except expat.ExpatError as exc:
+            parser = _resume(reader, lines, exc)
     try:
-        while chunk := source.read(_CHUNK_BYTES):
-            parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        reader.abandon()
-        reader.result.warnings.append(f"the XML ends early or is malformed at line {exc.lineno}: {exc}")
+        reader.abandon(parser, reader.line_offset)
+        line = reader.line_offset + (exc.lineno or 0)
+        reader.result.warnings.append(f"the XML ends early or is malformed at line {line}: {exc}")
+    if reader.faults > _NAMED_FAULTS:
+        reader.result.warnings.append(f"{reader.faults - _NAMED_FAULTS} more malformed places in the XML")
     if reader.root is not None and reader.root != "testResults":
         reader.result.warnings.append(f"not JMeter XML results: the root element is <{reader.root}>")
     return reader.result
+
+
+def _new_parser() -> expat.XMLParserType:
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    return parser
+
+
+def _connect(parser: expat.XMLParserType, reader: _Reader) -> None:
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
+    parser.CharacterDataHandler = reader.chars
+
+
+class _Lines:
+    """The source in blocks of whole lines, with the physical line number of each block's first line."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self._source = source
+        self._rest = b""
+        self._pending: list[tuple[bytes, int]] = []
+        self.current = b""  # the block last returned
+        self.first_line = 1  # its first line
+        self._next_line = 1
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._pending:
+            self.current, self.first_line = self._pending.pop()
+        else:
+            self.current = self._read_block()
+            self.first_line = self._next_line
+        self._next_line = self.first_line + self.current.count(b"\n")
+        return self.current
+
+    def _read_block(self) -> bytes:
+        while True:
+            chunk = self._source.read(_CHUNK_BYTES)
+            if not chunk:
+                if not self._rest:
+                    raise StopIteration
+                block, self._rest = self._rest, b""
+                return block
+            data = self._rest + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                block, self._rest = data[:cut], data[cut:]
+                return block
+            self._rest = data  # no line end yet: a long line
+
+    def push_back(self, block: bytes, first_line: int) -> None:
+        """Have ``block`` (starting at line ``first_line``) read next."""
+        self._pending.append((block, first_line))
+
+    def rest_from(self, line: int) -> tuple[bytes, int]:
+        """The current block from ``line`` on (all of it if ``line`` is before it), and its first line."""
+        if line <= self.first_line:
+            return self.current, self.first_line
+        start = 0
+        for _ in range(line - self.first_line):
+            start = self.current.find(b"\n", start) + 1
+            if start == 0:
+                return b"", line
+        return self.current[start:], line
+
+
+def _split_lines(block: bytes) -> Iterator[bytes]:
+    start = 0
+    while start < len(block):
+        end = block.find(b"\n", start) + 1 or len(block)
+        yield block[start:end]
+        start = end
+
+
+# Malformed places named one by one in the warnings; past this they are only counted.
+_NAMED_FAULTS = 3
+
+
+def _resume(reader: _Reader, lines: _Lines, exc: expat.ExpatError) -> expat.XMLParserType:
+    """Count what the fault spoils, and start a new parser at the next top-level sample."""
+    fault_line = reader.line_offset + (exc.lineno or 1)
+    parser = _new_parser()
+    _connect(parser, reader)
+    # abandon() counts the spoiled tree's samples; start tags after the fault are counted here, less
+    # those on the fault's line that were read before it.
+    started = reader.abandon(parser, 0)
+    read_on_fault_line = sum(1 for line in started if line == fault_line)
+    block, line = lines.rest_from(fault_line)
+    while True:
+        offset = 0
+        for text in _split_lines(block):
+            if line > fault_line and _RESUME.match(text):
+                reader.line_offset = line - 1
+                lines.push_back(block[offset:], line)
+                parser.Parse(b"<testResults>", False)
+                reader.fault(f"the XML is malformed at line {fault_line} ({exc}); read on from line {line}")
+                return parser
+            if line == fault_line:
+                unquoted = _TAG_NAME.sub(lambda m: b"<" + m.group(1).replace(b'"', b""), text)
+                tags = max(len(_SAMPLE_START.findall(unquoted)) - read_on_fault_line, 0)
+            else:
+                tags = len(_SAMPLE_START.findall(text))
+            for _ in range(tags):
+                reader.result.add_bad(line)
+            offset += len(text)
+            line += 1
+        block = next(lines, b"")
+        if not block:
+            reader.line_offset = line - 1
+            reader.fault(f"the XML is malformed at line {fault_line} ({exc}); no sample after it")
+            return parser
+        line = lines.first_line
