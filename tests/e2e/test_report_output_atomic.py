@@ -105,3 +105,9 @@ def test_forced_rewrite_replaces_our_files_and_keeps_theirs(tmp_path: Path) -> N
     assert "GET /a" not in (out / "statistics.json").read_text(encoding="utf-8")
     assert (out / "content" / "my-notes.txt").read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jtl", "b.jtl", "report"]
+
+
+def test_the_report_folder_gets_the_usual_permissions(tmp_path: Path) -> None:
+    assert _report(_results(tmp_path / "r.jtl", 20, "GET /"), "-o", tmp_path / "report").returncode == 0
+    (tmp_path / "plain").mkdir()  # what the umask gives a new folder
+    assert (tmp_path / "report").stat().st_mode == (tmp_path / "plain").stat().st_mode

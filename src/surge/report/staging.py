@@ -10,8 +10,8 @@ only once every one of them is known to be possible, so the user's other files a
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +46,19 @@ def _remove_if_empty(folders: list[Path]) -> None:
             return  # not empty (someone else's files) or already gone: leave it
 
 
+def _new_folder(target: Path) -> Path:
+    """``.<name>.surge-<random>`` beside ``target``, made with the umask's permissions (the report
+    folder keeps them once renamed; tempfile.mkdtemp would make it private)."""
+    for _ in range(100):
+        stage = target.parent / f".{target.name}.surge-{secrets.token_hex(4)}"
+        try:
+            stage.mkdir()
+        except FileExistsError:
+            continue
+        return stage
+    raise FileExistsError(f"no free temporary folder name beside {target}")
+
+
 @contextmanager
 def staged(target: Path) -> Iterator[Path]:
     """A new, empty temporary folder next to ``target``; it is removed on exit, whatever happens.
@@ -56,7 +69,7 @@ def staged(target: Path) -> Iterator[Path]:
     created: list[Path] = []
     try:
         created = _make_parents(target.parent)
-        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.surge-", dir=target.parent))
+        stage = _new_folder(target)
     except OSError as exc:
         _remove_if_empty(created)
         raise _cannot_write(target, exc) from exc
