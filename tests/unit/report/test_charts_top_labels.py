@@ -101,7 +101,7 @@ def test_per_label_charts_draw_the_top_labels_and_fold_the_others(
     other, other_tc = series["Other labels (5)"], series["Other transaction controllers (1)"]
     assert other["isOther"] and other_tc["isOther"]
     assert other_tc["isController"] and not other["isController"]
-    assert result["foldedCount"] == 6  # L20..L24 and TC
+    assert (result["drawnCount"], result["foldedCount"]) == (20, 6)  # L20..L24 and TC folded
 
 
 def test_folded_series_pool_the_other_labels_samples(graphs: dict[str, Any]) -> None:
@@ -127,7 +127,13 @@ def test_codes_and_thread_groups_are_folded_too(graphs: dict[str, Any]) -> None:
     codes = _series(graphs["codesPerSecond"])
     assert sorted(c for c, s in codes.items() if not s.get("isOther")) == [f"2{i:02d}" for i in range(20)]
     assert sum(y for _, y in codes["Other codes (5)"]["data"]) * 60 == 40
-    assert graphs["codesPerSecond"]["result"]["foldedCount"] == 5
+    assert (
+        graphs["codesPerSecond"]["result"]["drawnCount"],
+        graphs["codesPerSecond"]["result"]["foldedCount"],
+    ) == (
+        20,
+        5,
+    )
     groups = _series(graphs["activeThreadsOverTime"])
     assert len(groups) == 21 and groups["Other thread groups (5)"]["isOther"]
     # stacked: the folded series is the sum of the folded groups' means (G20..G24: 2 + i % 3 threads)

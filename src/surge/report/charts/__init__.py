@@ -15,9 +15,9 @@ One surge-only graph may follow JMeter's 16: ``queueTimeOverTime`` (default mode
 samples carry ``queue_ms``, i.e. an open-model surge run).
 
 Per-label charts draw at most ``options.chart_label_limit()`` labels (those with the most samples)
-and fold the others into one series flagged ``isOther`` (surge only; the graph's ``foldedCount``
-says how many labels it holds); response codes and thread groups are folded the same way. See
-``surge.report.charts.context``.
+and fold the others into one series flagged ``isOther`` (surge only; the graph's ``drawnCount`` and
+``foldedCount`` say how many labels are drawn one by one and folded); response codes and thread
+groups are folded the same way. See ``surge.report.charts.context``.
 """
 
 from __future__ import annotations

@@ -75,7 +75,12 @@ class ValueFolding:
 
     columns: str
     params: list[Any]
+    drawn: int  # values drawn one by one (when some are folded)
     folded: int  # values drawn as the "other" series
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        return (self.drawn, self.folded)
 
 
 def series_order(key: SeriesKey) -> tuple[int, str]:
@@ -134,7 +139,11 @@ class ChartContext:
         return fill_range(self.first_end_bucket, self.last_end_bucket, self.step_ms)
 
     def time_graph(
-        self, title: str, series: Sequence[Series], supports_controllers: bool, folded: int = 0
+        self,
+        title: str,
+        series: Sequence[Series],
+        supports_controllers: bool,
+        folded: tuple[int, int] = (0, 0),
     ) -> dict[str, Any]:
         """A chart over this report's time buckets (its granularity is part of JMeter's graph entry)."""
         return graph(
@@ -146,9 +155,9 @@ class ChartContext:
             folded=folded,
         )
 
-    def label_folded(self) -> int:
-        """How many labels a per-label chart folds into its "other" series (0: none)."""
-        return self.folding.folded
+    def label_folded(self) -> tuple[int, int]:
+        """How many labels a per-label chart draws one by one and folds into "other" series."""
+        return (self.folding.limit or 0, self.folding.folded)
 
     def series(self, key: SeriesKey, data: list[Point], is_controller: bool, suffix: str = "") -> Series:
         """One per-label series: the label's own, or a folded one (drawn apart, after the labels)."""
@@ -165,13 +174,14 @@ class ChartContext:
         limit = self.folding.limit
         counts = [(v, int(n)) for v, n in self.rows(counts_sql)]
         if limit is None or len(counts) <= limit:
-            return ValueFolding(f"FALSE AS other, {column} AS v", [], 0)
+            return ValueFolding(f"FALSE AS other, {column} AS v", [], 0, 0)
         counts.sort(key=lambda vn: (-vn[1], str(vn[0])))
         top = [v for v, _ in counts[:limit]]
         return ValueFolding(
             f"NOT list_contains($1, {column}) AS other,"
             f" CASE WHEN list_contains($1, {column}) THEN {column} END AS v",
             [top],
+            limit,
             len(counts) - limit,
         )
 

@@ -94,7 +94,7 @@ def active_threads_over_time(ctx: ChartContext) -> dict[str, Any]:
         for other, group in sorted(values, key=lambda k: (k[0], str(k[1])))
     ]
     return ctx.time_graph(
-        "Active Threads Over Time", series, supports_controllers=False, folded=folding.folded
+        "Active Threads Over Time", series, supports_controllers=False, folded=folding.counts
     )
 
 

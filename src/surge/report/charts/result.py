@@ -75,12 +75,13 @@ def graph(
     granularity_ms: int | None = None,
     bounds: Bounds | None = None,
     extra: dict[str, Any] | None = None,
-    folded: int = 0,
+    folded: tuple[int, int] = (0, 0),
 ) -> dict[str, Any]:
     """One graph entry: ``{"result": {title, minX, maxX, minY, maxY, [granularity], ..., series}}``.
 
-    ``folded``: how many labels (codes, thread groups) the chart draws as one "other" series; kept
-    in the entry (``foldedCount``, surge only) so the page can say so.
+    ``folded``: (drawn, folded): how many labels (codes, thread groups) the chart draws one by one
+    and how many as one "other" series; kept in the entry (``drawnCount``, ``foldedCount``, surge
+    only) so the page can say so.
     """
     b = bounds if bounds is not None else point_bounds(series, compat)
     result: dict[str, Any] = {
@@ -95,8 +96,8 @@ def graph(
         result["granularity"] = granularity_ms
     if extra:
         result.update(extra)
-    if folded:
-        result["foldedCount"] = folded
+    if folded[1]:
+        result["drawnCount"], result["foldedCount"] = folded
     result["series"] = [s.as_json() for s in series]
     return {"result": result}
 

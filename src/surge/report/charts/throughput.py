@@ -56,7 +56,7 @@ def codes_per_second(ctx: ChartContext) -> dict[str, Any]:
         )
         for other, c in sorted(values, key=lambda k: (k[0], str(k[1])))
     ]
-    return ctx.time_graph("Codes Per Second", series, supports_controllers=False, folded=folding.folded)
+    return ctx.time_graph("Codes Per Second", series, supports_controllers=False, folded=folding.counts)
 
 
 def transactions_per_second(ctx: ChartContext) -> dict[str, Any]:
