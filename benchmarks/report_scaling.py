@@ -43,7 +43,7 @@ from _common import (  # benchmarks are scripts, not a package: import the sibli
     surge_command,
 )
 
-GENERATOR_VERSION = 2  # bump when the generated content changes, to refresh the cache
+GENERATOR_VERSION = 3  # bump when the generated content changes, to refresh the cache
 HEADER = (
     "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,"
     "bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect"
@@ -120,7 +120,9 @@ def _variant_label(template: str, variant: int, variants: int) -> str:
         return template
     if "{id}" in template:
         return template.replace("{id}", str(variant))
-    return f"{template}/{variant}" if "?" not in template else f"{template}&page={variant}"
+    if "?" in template:
+        return f"{template}&page={variant}"
+    return f"{template.rstrip('/')}/{variant}"
 
 
 def label_variants(labels: int) -> list[int]:
