@@ -7,6 +7,7 @@ copy of plotly.min.js, one of the last files written, fail with EFBIG; and a use
 
 from __future__ import annotations
 
+import json
 import resource
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from surge.results.columns import DEFAULT_HEADER
 
 # Above every file of a small report except plotly.min.js (about 4.8 MB).
 FILE_SIZE_LIMIT = 2_000_000
+# Room for Python, DuckDB and its threads, not for 30,000 percentile curves of 1,000 points.
+ADDRESS_SPACE = 1_500_000_000
 
 
 def _results(path: Path, rows: int, label: str) -> Path:
@@ -111,3 +114,42 @@ def test_the_report_folder_gets_the_usual_permissions(tmp_path: Path) -> None:
     assert _report(_results(tmp_path / "r.jtl", 20, "GET /"), "-o", tmp_path / "report").returncode == 0
     (tmp_path / "plain").mkdir()  # what the umask gives a new folder
     assert (tmp_path / "report").stat().st_mode == (tmp_path / "plain").stat().st_mode
+
+
+def _many_labels(path: Path, labels: int) -> Path:
+    lines = [DEFAULT_HEADER]
+    for i in range(labels):
+        lines.append(
+            f"{1_700_000_000_000 + i * 10},{40 + i % 50},GET /item/{i},200,OK,T 1-1,text,true,,1,1,1,1,u,3,"
+            "0,0"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _report_in(address_space: int, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+    return subprocess.run(
+        [sys.executable, "-m", "surge", "report", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+        preexec_fn=limit,
+    )
+
+
+def test_many_labels_report_in_bounded_memory_and_running_out_is_one_line(tmp_path: Path) -> None:
+    # 30,000 labels (one per URL id). Drawing each one (1,000 points of percentile curve apiece)
+    # does not fit in 1.5 GB of address space; the default charts (20 labels and "Other") do.
+    results = _many_labels(tmp_path / "many.jtl", 30_000)
+    ok = _report_in(ADDRESS_SPACE, results, "-o", tmp_path / "report")
+    assert ok.returncode == 0, ok.stderr
+    statistics = json.loads((tmp_path / "report" / "statistics.json").read_text(encoding="utf-8"))
+    assert len(statistics) == 30_001  # every label and the Total: statistics.json stays complete
+    failed = _report_in(ADDRESS_SPACE, results, "-o", tmp_path / "all", "--chart-labels", "all")
+    error = _one_line_error(failed)
+    assert "not enough memory" in error and "--chart-labels" in error
+    assert not (tmp_path / "all").exists()

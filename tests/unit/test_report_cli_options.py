@@ -87,7 +87,7 @@ def test_chart_labels_option() -> None:
     assert parse().chart_labels is None and parse().chart_label_limit() == 20
     assert parse("--chart-labels", "5").chart_label_limit() == 5
     assert parse("--chart-labels", "all").chart_label_limit() is None
-    assert parse("--jmeter-compat").chart_label_limit() is None
+    assert parse("--jmeter-compat").chart_label_limit() == 100
     assert parse("--jmeter-compat", "--chart-labels", "30").chart_label_limit() == 30
     for bad in ("0", "-3", "x", "2.5"):
         with pytest.raises(UsageError, match="--chart-labels"):

@@ -11,7 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from surge.errors import EXIT_OK, UsageError
-from surge.report.options import DEFAULT_CHART_LABELS, ApdexRule, ReportOptions, parse_chart_labels
+from surge.report.options import (
+    COMPAT_CHART_LABELS,
+    DEFAULT_CHART_LABELS,
+    ApdexRule,
+    ReportOptions,
+    parse_chart_labels,
+)
 from surge.units import parse_duration_s
 
 
@@ -64,7 +70,7 @@ def register(subparsers: Any) -> None:
         "--chart-labels",
         metavar="N",
         help=f"per-label charts draw the N labels with the most samples and one series for all the others "
-        f"(default {DEFAULT_CHART_LABELS}; 'all' draws every label, the default with --jmeter-compat)",
+        f"(default {DEFAULT_CHART_LABELS}, {COMPAT_CHART_LABELS} with --jmeter-compat; 'all': every label)",
     )
     parser.add_argument("--include", metavar="REGEX", help="keep only labels fully matching REGEX")
     parser.add_argument("--exclude", metavar="REGEX", help="drop labels fully matching REGEX")

@@ -98,17 +98,23 @@ def statistics_text(statistics: Mapping[str, Mapping[str, Any]]) -> str:
     """statistics.json's text: ``json.dumps(statistics, indent=2, ensure_ascii=False)``, fast.
 
     With an indent, ``json`` falls back to its pure-Python encoder, which takes seconds for a
-    100,000-label file; each entry is flat, so the C encoder with line-breaking separators writes
-    the same text.
+    100,000-label file. Each entry is flat, so the C encoder writes them all in one call with
+    line-breaking separators; JSON strings hold no raw line break, so the separator between two
+    entries can only be where it is split.
     """
     if not statistics:
         return "{}"
-    entries = []
-    for key, entry in statistics.items():
-        inner = json.dumps(entry, ensure_ascii=False, separators=(",\n    ", ": "))
-        body = "{\n    " + inner[1:-1] + "\n  }" if entry else "{}"
-        entries.append(f"  {json.dumps(key, ensure_ascii=False)}: {body}")
-    return "{\n" + ",\n".join(entries) + "\n}"
+    between = "},\n    {"
+    entries = json.dumps(list(statistics.values()), ensure_ascii=False, separators=(",\n    ", ": "))
+    bodies = entries[2:-2].split(between)  # without the list's "[{" and "}]"
+    if len(bodies) != len(statistics) or not all(statistics.values()):
+        return json.dumps(statistics, indent=2, ensure_ascii=False)  # not flat entries: the slow way
+    keys = [json.dumps(key, ensure_ascii=False) for key in statistics]
+    return (
+        "{\n"
+        + ",\n".join(f"  {k}: {{\n    {body}\n  }}" for k, body in zip(keys, bodies, strict=True))
+        + "\n}"
+    )
 
 
 def build_report(
@@ -119,6 +125,21 @@ def build_report(
     out_dir = Path(out_dir)
     _check_inputs(paths)
     check_out_dir(out_dir, force)
+    try:
+        return _build(paths, out_dir, options)
+    except MemoryError as exc:
+        # DuckDB spills to disk; what runs out is Python's share: chart series of very many labels.
+        raise SurgeError(
+            "not enough memory to build the report"
+            + (
+                " (draw fewer labels in the charts with --chart-labels N)"
+                if options.chart_labels == 0
+                else ""
+            )
+        ) from exc
+
+
+def _build(paths: Sequence[Path], out_dir: Path, options: ReportOptions) -> BuildResult:
     load, tables, graphs, overview = _compute(paths, options)
 
     from surge.report.tables import statistics_json

@@ -9,6 +9,10 @@ from surge.errors import UsageError
 # Per-label charts draw this many labels (those with the most samples) and one series for all the
 # others, so a chart page stays small whatever the number of labels.
 DEFAULT_CHART_LABELS = 20
+# JMeter draws every label. The JMeter-compatible mode does too up to this many (every JMeter
+# fixture has fewer), and folds the rest beyond: a file labelled by URL, with 100,000 labels, would
+# otherwise need gigabytes for a percentile curve of 1,000 points per label.
+COMPAT_CHART_LABELS = 100
 
 
 @dataclass(frozen=True)
@@ -43,14 +47,13 @@ class ReportOptions:
     statistic_window: int = 20000
     source_names: tuple[str, ...] = field(default=())
     # Labels drawn one by one in per-label charts (the others are folded into one series). None: the
-    # mode's default, DEFAULT_CHART_LABELS, or every label with jmeter_compat (JMeter draws them all);
-    # 0: every label.
+    # mode's default, DEFAULT_CHART_LABELS or COMPAT_CHART_LABELS; 0: every label.
     chart_labels: int | None = None
 
     def chart_label_limit(self) -> int | None:
         """How many labels (codes, thread groups) a chart draws one by one; None: all of them."""
         if self.chart_labels is None:
-            return None if self.jmeter_compat else DEFAULT_CHART_LABELS
+            return COMPAT_CHART_LABELS if self.jmeter_compat else DEFAULT_CHART_LABELS
         return self.chart_labels or None
 
 

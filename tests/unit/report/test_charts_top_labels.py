@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from surge.report.charts import compute_graphs
-from surge.report.options import DEFAULT_CHART_LABELS, ReportOptions, parse_chart_labels
+from surge.report.options import COMPAT_CHART_LABELS, DEFAULT_CHART_LABELS, ReportOptions, parse_chart_labels
 
 T0 = 1_700_000_040_000  # a whole minute
 TC_MESSAGE = "Number of samples in transaction : 2, number of failing samples : 0"
@@ -84,7 +84,7 @@ def _series(graph: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_default_limit_and_option_text() -> None:
     assert ReportOptions().chart_label_limit() == DEFAULT_CHART_LABELS == 20
-    assert ReportOptions(jmeter_compat=True).chart_label_limit() is None  # JMeter draws every label
+    assert ReportOptions(jmeter_compat=True).chart_label_limit() == COMPAT_CHART_LABELS == 100
     assert ReportOptions(jmeter_compat=True, chart_labels=5).chart_label_limit() == 5
     assert ReportOptions(chart_labels=0).chart_label_limit() is None
     assert parse_chart_labels("all") == 0 and parse_chart_labels("7") == 7
@@ -141,7 +141,7 @@ def test_codes_and_thread_groups_are_folded_too(graphs: dict[str, Any]) -> None:
     assert point[1] == sum(2 + i % 3 for i in range(20, 25))
 
 
-def test_every_label_when_asked_and_in_jmeter_compatible_mode() -> None:
+def test_every_label_when_asked_and_up_to_100_in_jmeter_compatible_mode() -> None:
     for options in (ReportOptions(chart_labels=0), ReportOptions(jmeter_compat=True)):
         graphs = compute_graphs(_con(_rows()), options)
         for graph_id in (*PER_LABEL, "codesPerSecond", "activeThreadsOverTime"):
