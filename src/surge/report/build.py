@@ -109,7 +109,8 @@ def statistics_text(statistics: Mapping[str, Mapping[str, Any]]) -> str:
     bodies = entries[2:-2].split(between)  # without the list's "[{" and "}]"
     if len(bodies) != len(statistics) or not all(statistics.values()):
         return json.dumps(statistics, indent=2, ensure_ascii=False)  # not flat entries: the slow way
-    keys = [json.dumps(key, ensure_ascii=False) for key in statistics]
+    # the keys too in one call: ",\n" cannot occur inside a JSON string
+    keys = json.dumps(list(statistics), ensure_ascii=False, separators=(",\n", ": "))[1:-1].split(",\n")
     return (
         "{\n"
         + ",\n".join(f"  {k}: {{\n    {body}\n  }}" for k, body in zip(keys, bodies, strict=True))

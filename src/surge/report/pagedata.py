@@ -79,6 +79,11 @@ def table_safe(value: Any) -> Any:
         return [
             v if type(v) in _PLAIN or (type(v) is float and isfinite(v)) else table_safe(v) for v in value
         ]
+    if kind is dict:
+        return {
+            str(k): v if type(v) in _PLAIN or (type(v) is float and isfinite(v)) else table_safe(v)
+            for k, v in value.items()
+        }
     if isinstance(value, float):
         if math.isnan(value):
             return "NaN"

@@ -110,6 +110,8 @@ def test_statistics_text_is_the_indented_json_text() -> None:
             "f": 1.5,
             "ok": True,
         },
+        'ends with ", ': {"transaction": 'ends with ", ', "sampleCount": 1},
+        "ends with \\": {"transaction": "},\n    {", "sampleCount": 2},
         "Total": {"transaction": "Total", "sampleCount": 3},
     }
     for data in (fixture, odd, {}):
