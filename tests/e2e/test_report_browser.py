@@ -307,6 +307,13 @@ def test_dashboard_tables_fill_and_sort(browser: Any, compat_report: Path) -> No
         ]
         error_rows = page.locator("#errorsTable tbody.items tr").count()
         assert error_rows == 1  # one error type in this fixture (JMeter's dashboard.json)
+        # Transaction controllers are marked on their label cell, also in APDEX (label last)
+        marked = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#apdexTable tr.controller td.label'))"
+            ".map(td => [td.cellIndex, getComputedStyle(td).fontStyle,"
+            " getComputedStyle(td, '::after').content])"
+        )
+        assert marked and all(m == [3, "italic", '" TC"'] for m in marked), marked
     finally:
         page.close()
     assert not watch.errors, watch.errors

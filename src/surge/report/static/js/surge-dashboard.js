@@ -40,6 +40,7 @@
   var SPECS = {
     apdexTable: {
       columns: [DP3, DURATION, DURATION, TEXT],
+      labelColumn: 3,
       sortColumn: 0,
       descending: false,
       empty: "No samples.",
@@ -47,6 +48,7 @@
     },
     statisticsTable: {
       columns: [TEXT, INT, INT, PCT, DP2, INT, INT, DP2, DP2, DP2, DP2, DP2, DP2, DP2],
+      labelColumn: 0,
       groups: [["Requests", 1], ["Executions", 3], ["Response Times (ms)", 7], ["Throughput", 1],
         ["Network (KB/sec)", 2]],
       sortColumn: 0,
@@ -64,6 +66,7 @@
     top5ErrorsBySamplerTable: {
       columns: [TEXT, INT, INT, TEXT, INT, TEXT, INT, TEXT, INT, TEXT, INT, TEXT, INT],
       groups: [["", 3], ["Top 5 errors (type and count)", 10]],
+      labelColumn: 0,
       sortColumn: 0,
       descending: false,
       empty: "No errors.",
@@ -84,7 +87,8 @@
     }
     data.forEach(function (value, index) {
       var col = column(spec, index);
-      tr.appendChild(S.el("td", col.format(value), col.numeric ? "num" : ""));
+      var kind = col.numeric ? "num" : (index === spec.labelColumn ? "label" : "");
+      tr.appendChild(S.el("td", col.format(value), kind));
     });
     return tr;
   }
