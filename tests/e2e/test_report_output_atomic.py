@@ -153,3 +153,20 @@ def test_many_labels_report_in_bounded_memory_and_running_out_is_one_line(tmp_pa
     error = _one_line_error(failed)
     assert "not enough memory" in error and "--chart-labels" in error
     assert not (tmp_path / "all").exists()
+
+
+def test_the_current_folder_as_output(tmp_path: Path) -> None:
+    results = _results(tmp_path / "r.jtl", 20, "GET /")
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "surge", "report", str(results), "-o", "."],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+        cwd=out,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["content", "index.html", "statistics.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "r.jtl"]

@@ -66,6 +66,7 @@ def staged(target: Path) -> Iterator[Path]:
     On failure the parent folders made for it are removed too (when still empty), so a failed
     report leaves the file system as it was.
     """
+    target = Path(os.path.abspath(target))  # "." and ".." have no name and no parent of their own
     created: list[Path] = []
     try:
         created = _make_parents(target.parent)
@@ -84,6 +85,7 @@ def staged(target: Path) -> Iterator[Path]:
 
 def publish(stage: Path, target: Path) -> None:
     """Move the report built in ``stage`` to ``target`` (see the module docstring)."""
+    target = Path(os.path.abspath(target))
     try:
         if not os.path.lexists(target):
             os.rename(stage, target)
