@@ -210,6 +210,12 @@ def test_inline_data_cannot_close_its_script_element(hostile_report: Path) -> No
         data = html.split('<script type="application/json" id="surge-data">', 1)[1].split("</script>", 1)[0]
         assert "<" not in data
         json.loads(data)  # what JSON.parse reads is the whole, valid block
+    # The dashboard's rows: one statement, JSON.parse of one string literal holding every label.
+    script = (hostile_report / "content/js/dashboard-data.js").read_text(encoding="utf-8")
+    prefix, suffix = "window.SurgeDashboardData = JSON.parse(", ");\n"
+    assert script.startswith(prefix) and script.endswith(suffix) and script.count("\n") == 1
+    rows = json.loads(json.loads(script[len(prefix) : -len(suffix)]))["tables"]["statisticsTable"]["rows"]
+    assert {row[0] for row in rows} == set(LABEL_PAYLOADS)
 
 
 @pytest.fixture(scope="module")
