@@ -210,6 +210,12 @@ def test_inline_data_cannot_close_its_script_element(hostile_report: Path) -> No
         data = html.split('<script type="application/json" id="surge-data">', 1)[1].split("</script>", 1)[0]
         assert "<" not in data
         json.loads(data)  # what JSON.parse reads is the whole, valid block
+    # The dashboard's rows: one statement, JSON.parse of one string literal holding every label.
+    script = (hostile_report / "content/js/dashboard-data.js").read_text(encoding="utf-8")
+    prefix, suffix = "window.SurgeDashboardData = JSON.parse(", ");\n"
+    assert script.startswith(prefix) and script.endswith(suffix) and script.count("\n") == 1
+    rows = json.loads(json.loads(script[len(prefix) : -len(suffix)]))["tables"]["statisticsTable"]["rows"]
+    assert {row[0] for row in rows} == set(LABEL_PAYLOADS)
 
 
 @pytest.fixture(scope="module")
@@ -307,6 +313,13 @@ def test_dashboard_tables_fill_and_sort(browser: Any, compat_report: Path) -> No
         ]
         error_rows = page.locator("#errorsTable tbody.items tr").count()
         assert error_rows == 1  # one error type in this fixture (JMeter's dashboard.json)
+        # Transaction controllers are marked on their label cell, also in APDEX (label last)
+        marked = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#apdexTable tr.controller td.label'))"
+            ".map(td => [td.cellIndex, getComputedStyle(td).fontStyle,"
+            " getComputedStyle(td, '::after').content])"
+        )
+        assert marked and all(m == [3, "italic", '" TC"'] for m in marked), marked
     finally:
         page.close()
     assert not watch.errors, watch.errors
@@ -344,4 +357,237 @@ def test_charts_are_interactive(browser: Any, fixture_report: Path) -> None:
         )
     finally:
         page.close()
+    assert not watch.errors, watch.errors
+
+
+# --- layout at 1400 px, sidebar links, legends, long tables (issue 10) ---------------------------------
+
+VIEWPORT = {"width": 1400, "height": 900}
+LONG_LABEL = "GET /api/v2/customers/" + "0123456789abcdef" * 12 + "/orders?include=items,payments,shipments"
+LONG_ERROR = "Non HTTP response code: org.apache.http.NoHttpResponseException/" + "x" * 150
+
+
+def _write_rows(path: Path, rows: list[list[Any]], extra_header: tuple[str, ...] = ()) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*HEADER, *extra_header])
+        writer.writerows(rows)
+
+
+def _row(i: int, label: str, code: str = "200", ok: bool = True, message: str = "OK") -> list[Any]:
+    return [1_700_000_000_000 + i * 200, 40 + i % 50, label, code, message, "Users 1-1", "text",
+            "true" if ok else "false", "", 1000, 100, 1, 1, "http://127.0.0.1/", 30, 0, 2]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def long_text_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Long labels and long error messages (as URL-named samplers and Java exceptions make them)."""
+    base = tmp_path_factory.mktemp("long")
+    rows = []
+    for i in range(400):
+        label = [LONG_LABEL, LONG_LABEL + "/2", "GET /", "POST /login"][i % 4]
+        failed = i % 9 == 0
+        code = LONG_ERROR if failed and i % 2 else ("500" if failed else "200")
+        rows.append(_row(i, label, code, not failed, LONG_ERROR if failed else "OK"))
+    _write_rows(base / "long.jtl", rows)
+    proc = _run_report([base / "long.jtl"], base / "report")
+    assert proc.returncode == 0, proc.stderr
+    return base / "report"
+
+
+@pytest.fixture(scope="module")
+def url_fixture_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real JMeter file named by URL: 81 labels, long exception messages in Top 5."""
+    out = tmp_path_factory.mktemp("amin") / "report"
+    proc = _run_report([FIXTURES / "amin-pinvest" / "results.jtl"], out)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+TABLE_LAYOUT_JS = """() => ({
+    documentWidth: document.documentElement.scrollWidth,
+    viewportWidth: window.innerWidth,
+    viewportHeight: window.innerHeight,
+    tables: Array.from(document.querySelectorAll('table.data')).map(table => {
+        const box = table.parentElement;
+        const card = table.closest('.panel');
+        const b = box.getBoundingClientRect();
+        const c = card.getBoundingClientRect();
+        return {
+            card: card.id,
+            tableWidth: table.scrollWidth,
+            boxWidth: box.clientWidth,
+            boxHeight: box.clientHeight,
+            scrolls: ['auto', 'scroll'].includes(getComputedStyle(box).overflowX),
+            insideCard: b.left >= c.left - 0.5 && b.right <= c.right + 0.5,
+        };
+    }),
+})"""
+
+
+@pytest.mark.parametrize("report_name", ["url_fixture_report", "long_text_report"])
+def test_no_table_overflows_its_card_at_1400px(
+    browser: Any, request: pytest.FixtureRequest, report_name: str, tmp_path: Path
+) -> None:
+    report: Path = request.getfixturevalue(report_name)
+    page = browser.new_page(viewport=VIEWPORT)
+    watch = PageWatch(page)
+    try:
+        _open(page, report, "index.html")
+        page.screenshot(path=str(tmp_path / f"{report_name}-dashboard-1400.png"), full_page=True)
+        layout = page.evaluate(TABLE_LAYOUT_JS)
+    finally:
+        page.close()
+    assert layout["documentWidth"] <= layout["viewportWidth"]  # the page itself never scrolls sideways
+    assert {t["card"] for t in layout["tables"]} == {"apdex", "statistics", "errors", "top5errors"}
+    for table in layout["tables"]:
+        assert table["insideCard"], table
+        if table["card"] in ("statistics", "top5errors"):
+            # the two tables that were cut off: at 1400 px they now fit their card
+            assert table["tableWidth"] <= table["boxWidth"] + 1, table
+        elif table["tableWidth"] > table["boxWidth"] + 1:
+            # any other wide table scrolls inside its card, its scroll bar on screen with it
+            assert table["scrolls"] and table["boxHeight"] <= layout["viewportHeight"], table
+    assert not watch.errors, watch.errors
+
+
+def _write_open_model(path: Path) -> None:
+    # One response code (200) only, and a queueTime column: the open-model chart is drawn.
+    _write_rows(path, [[*_row(i, "GET /"), 800 if 50 <= i < 60 else 0] for i in range(120)], ("queueTime",))
+
+
+@pytest.fixture(scope="module")
+def open_model_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("open")
+    _write_open_model(base / "open.jtl")
+    proc = _run_report([base / "open.jtl"], base / "report")
+    assert proc.returncode == 0, proc.stderr
+    return base / "report"
+
+
+@pytest.mark.parametrize("report_name", ["fixture_report", "open_model_report"])
+def test_every_sidebar_link_has_a_target(
+    browser: Any, request: pytest.FixtureRequest, report_name: str
+) -> None:
+    report: Path = request.getfixturevalue(report_name)
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        links: dict[str, set[str]] = {}  # target file URL -> fragments linked to
+        for name in PAGES:
+            _open(page, report, name)
+            for href in page.evaluate(
+                "() => Array.from(document.querySelectorAll('nav a')).map(a => a.href)"
+            ):
+                url, _, fragment = href.partition("#")
+                links.setdefault(url, set()).add(fragment)
+        for url, fragments in links.items():
+            assert url.startswith("file://"), url
+            page.goto(url)
+            page.wait_for_load_state("load")
+            ids = set(page.evaluate("() => Array.from(document.querySelectorAll('[id]')).map(n => n.id)"))
+            missing = sorted(f for f in fragments if f and f not in ids)
+            assert not missing, f"{url}: no element for {missing}"
+        queue_links = [f for fragments in links.values() for f in fragments if f == "queueTimeOverTime"]
+        assert bool(queue_links) == (report_name == "open_model_report")
+    finally:
+        page.close()
+
+
+def test_codes_per_second_has_a_legend_with_one_code(browser: Any, open_model_report: Path) -> None:
+    page = browser.new_page(viewport=VIEWPORT)
+    watch = PageWatch(page)
+    try:
+        _open(page, open_model_report, "content/pages/Throughput.html")
+        legend = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#chart-codesPerSecond .legendtext'))"
+            ".map(n => n.textContent)"
+        )
+    finally:
+        page.close()
+    assert legend == ["200"]
+    assert not watch.errors, watch.errors
+
+
+LABELS = 3_000
+
+
+@pytest.fixture(scope="module")
+def many_labels_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3,000 labels, one per URL id; every 100th has a third sample."""
+    base = tmp_path_factory.mktemp("many")
+    rows = [_row(i, f"GET /item/{i % LABELS}") for i in range(2 * LABELS)]
+    rows += [_row(2 * LABELS + i, f"GET /item/{i}") for i in range(0, LABELS, 100)]
+    _write_rows(base / "many.jtl", rows)
+    proc = _run_report([base / "many.jtl"], base / "report")
+    assert proc.returncode == 0, proc.stderr
+    return base / "report"
+
+
+ITEM_ROWS_JS = (
+    "() => Array.from(document.querySelectorAll('#statisticsTable tbody.items tr'))"
+    ".map(tr => Array.from(tr.cells).map(td => td.textContent))"
+)
+
+
+def test_long_tables_are_paged_filtered_and_sorted_from_data_loaded_once(
+    browser: Any, many_labels_report: Path
+) -> None:
+    page = browser.new_page(viewport=VIEWPORT)
+    watch = PageWatch(page)
+    tools = "#statisticsTable .table-tools"
+    try:
+        _open(page, many_labels_report, "index.html")
+        assert len(page.evaluate(ITEM_ROWS_JS)) == 50  # one page of rows in the DOM, not 3,000
+        assert page.locator(f"{tools} .table-count").text_content() == "1–50 of 3,000"
+        first_page = page.evaluate(ITEM_ROWS_JS)
+        page.locator(f"{tools} button[aria-label='Next page']").click()
+        assert page.locator(f"{tools} .page-position").text_content() == "page 2 of 60"
+        assert page.evaluate(ITEM_ROWS_JS)[0] != first_page[0]
+        page.locator(f"{tools} button[aria-label='Last page']").click()
+        assert [r[0] for r in page.evaluate(ITEM_ROWS_JS)][-1] == "GET /item/2999"  # labels sort as numbers
+        page.locator(f"{tools} select").select_option("500")
+        assert len(page.evaluate(ITEM_ROWS_JS)) == 500
+        # filter: every row, not only the shown page, is searched
+        page.locator(f"{tools} .table-filter").fill("/item/2999")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#statisticsTable tbody.items tr').length === 1"
+        )
+        assert page.evaluate(ITEM_ROWS_JS)[0][:2] == ["GET /item/2999", "2"]
+        assert page.locator(f"{tools} .table-count").text_content() == "1–1 of 1 matching (3,000 in all)"
+        page.locator(f"{tools} .table-filter").fill("")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#statisticsTable tbody.items tr').length === 500"
+        )
+        # sort by #Samples (largest first): the 30 labels with 3 samples lead, from every page
+        page.locator("#statisticsTable thead tr:last-child th").nth(1).locator("button").click()
+        counts = [int(r[1]) for r in page.evaluate(ITEM_ROWS_JS)]
+        assert counts[:30] == [3] * 30 and set(counts[30:]) == {2}
+        assert page.locator("#statisticsTable tbody.overall td").first.text_content() == "Total"
+        loaded = page.evaluate("() => window.SurgeDashboardData.tables.statisticsTable.rows.length")
+        assert loaded == LABELS
+        info = page.locator("#info").text_content() or ""
+        assert "the 20 with the most samples one by one, the other 2,980 as one series" in info
+    finally:
+        page.close()
+    assert not watch.errors, watch.errors
+    assert not watch.outside_requests, watch.outside_requests
+
+
+def test_charts_of_many_labels_draw_the_top_labels_and_one_other_series(
+    browser: Any, many_labels_report: Path
+) -> None:
+    for name in PAGES:
+        assert (many_labels_report / name).stat().st_size < 500_000, name  # pages stay small
+    page = browser.new_page(viewport=VIEWPORT)
+    watch = PageWatch(page)
+    try:
+        _open(page, many_labels_report, "content/pages/OverTime.html")
+        names = page.evaluate(
+            "() => document.querySelector('#chart-responseTimesOverTime').data.map(t => t.name)"
+        )
+        note = page.locator("#responseTimesOverTime .fold-note").text_content()
+    finally:
+        page.close()
+    assert len(names) == 21 and names[-1] == "Other labels (2,980)"
+    assert note is not None and "The 20 labels with the most samples" in note and "other 2,980" in note
     assert not watch.errors, watch.errors

@@ -10,7 +10,7 @@ import pytest
 from surge.cli import build_parser
 from surge.cli.report import options_from_args, parse_apdex_rule, parse_percentiles, parse_time_ms
 from surge.errors import UsageError
-from surge.report.options import ApdexRule
+from surge.report.options import ApdexRule, ReportOptions
 
 
 def test_full_command_line() -> None:
@@ -78,3 +78,17 @@ def test_bad_apdex_rules(text: str) -> None:
 def test_bad_options(argv: list[str]) -> None:
     with pytest.raises(UsageError):
         options_from_args(build_parser().parse_args(["report", "r.jtl", "-o", "o", *argv]))
+
+
+def test_chart_labels_option() -> None:
+    def parse(*argv: str) -> ReportOptions:
+        return options_from_args(build_parser().parse_args(["report", "r.jtl", "-o", "o", *argv]))
+
+    assert parse().chart_labels is None and parse().chart_label_limit() == 20
+    assert parse("--chart-labels", "5").chart_label_limit() == 5
+    assert parse("--chart-labels", "all").chart_label_limit() is None
+    assert parse("--jmeter-compat").chart_label_limit() == 100
+    assert parse("--jmeter-compat", "--chart-labels", "30").chart_label_limit() == 30
+    for bad in ("0", "-3", "x", "2.5"):
+        with pytest.raises(UsageError, match="--chart-labels"):
+            parse("--chart-labels", bad)

@@ -47,3 +47,29 @@ def test_generated_file_is_realistic_jmeter_csv(bench: ModuleType, tmp_path: Pat
     span_h = (max(int(r["timeStamp"]) for r in rows) - min(int(r["timeStamp"]) for r in rows)) / 3_600_000
     assert 2.9 < span_h < 3.1
     assert {r["threadName"].rsplit(" ", 1)[0] for r in rows} == {"Shoppers", "Browsers"}
+
+
+def test_parse_case_and_bytes(bench: ModuleType) -> None:
+    assert bench.parse_case("1Mx100k") == (1_000_000, 100_000)
+    assert bench.parse_case("10mx20") == (10_000_000, 20)
+    assert bench.parse_bytes("6G") == 6_000_000_000
+    assert bench.parse_bytes("500M") == 500_000_000
+    for bad in ("1M", "1Mx5"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            bench.parse_case(bad)
+
+
+def test_many_labels_one_per_url_id(bench: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "many.jtl"
+    bench.generate_jtl(path, 20_000, hours=1.0, labels=500)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 20_000
+    assert all(None not in r and len(r) == len(DEFAULT_COLUMNS) for r in rows)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["label"]] = counts.get(row["label"], 0) + 1
+    assert len(counts) == 500  # every id appears
+    assert "GET /product/0" in counts and "01 Login" in counts
+    ranked = sorted(counts.values(), reverse=True)
+    assert ranked[5] > 10 * ranked[-1]  # hot ids: the top labels matter

@@ -11,7 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from surge.errors import EXIT_OK, UsageError
-from surge.report.options import ApdexRule, ReportOptions
+from surge.report.options import (
+    COMPAT_CHART_LABELS,
+    DEFAULT_CHART_LABELS,
+    ApdexRule,
+    ReportOptions,
+    parse_chart_labels,
+)
 from surge.units import parse_duration_s
 
 
@@ -59,6 +65,12 @@ def register(subparsers: Any) -> None:
         default="90,95,99",
         metavar="P1,P2,P3",
         help="the three percentiles of the Statistics table and charts (default %(default)s)",
+    )
+    parser.add_argument(
+        "--chart-labels",
+        metavar="N",
+        help=f"per-label charts draw the N labels with the most samples and one series for all the others "
+        f"(default {DEFAULT_CHART_LABELS}, {COMPAT_CHART_LABELS} with --jmeter-compat; 'all': every label)",
     )
     parser.add_argument("--include", metavar="REGEX", help="keep only labels fully matching REGEX")
     parser.add_argument("--exclude", metavar="REGEX", help="drop labels fully matching REGEX")
@@ -195,6 +207,7 @@ def options_from_args(args: argparse.Namespace) -> ReportOptions:
         timestamp_format=args.timestamp_format,
         timezone=zone,
         source_names=tuple(p.name for p in args.results),
+        chart_labels=parse_chart_labels(args.chart_labels) if args.chart_labels else None,
     )
 
 

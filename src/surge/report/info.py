@@ -48,6 +48,14 @@ def _granularity_ms(graphs: Mapping[str, Any]) -> int | None:
     return int(value) if value else None
 
 
+def _folded_labels(graphs: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(drawn, folded) labels of the per-label charts, when some labels are folded."""
+    result = graphs.get("responseTimesOverTime", {}).get("result", {})
+    if not result.get("foldedCount"):
+        return None
+    return int(result.get("drawnCount") or 0), int(result["foldedCount"])
+
+
 def bad_rows_where(load: LoadResult) -> str:
     """``lines 4, 19–21, …``: where the first skipped rows are, runs of lines joined ('' if unknown).
 
@@ -125,6 +133,15 @@ def info_rows(
         count = len(options.apdex_rules)
         apdex += f", {count} per-label rule" + ("s" if count > 1 else "")
     rows.append(InfoRow("APDEX thresholds", apdex))
+    folded = _folded_labels(graphs)
+    if folded is not None:
+        drawn, others = folded
+        rows.append(
+            InfoRow(
+                "Labels in per-label charts",
+                f"the {drawn:,} with the most samples one by one, the other {others:,} as one series",
+            )
+        )
     granularity = _granularity_ms(graphs)
     if granularity:
         rows.append(InfoRow("Over-time granularity", format_span_ms(granularity)))

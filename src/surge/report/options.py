@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from surge.errors import UsageError
+
+# Per-label charts draw this many labels (those with the most samples) and one series for all the
+# others, so a chart page stays small whatever the number of labels.
+DEFAULT_CHART_LABELS = 20
+# JMeter draws every label. The JMeter-compatible mode does too up to this many (every JMeter
+# fixture has fewer), and folds the rest beyond: a file labelled by URL, with 100,000 labels, would
+# otherwise need gigabytes for a percentile curve of 1,000 points per label.
+COMPAT_CHART_LABELS = 100
+
 
 @dataclass(frozen=True)
 class ApdexRule:
@@ -36,3 +46,26 @@ class ReportOptions:
     # JMeter's percentile window for the Statistics table in compat mode.
     statistic_window: int = 20000
     source_names: tuple[str, ...] = field(default=())
+    # Labels drawn one by one in per-label charts (the others are folded into one series). None: the
+    # mode's default, DEFAULT_CHART_LABELS or COMPAT_CHART_LABELS; 0: every label.
+    chart_labels: int | None = None
+
+    def chart_label_limit(self) -> int | None:
+        """How many labels (codes, thread groups) a chart draws one by one; None: all of them."""
+        if self.chart_labels is None:
+            return COMPAT_CHART_LABELS if self.jmeter_compat else DEFAULT_CHART_LABELS
+        return self.chart_labels or None
+
+
+def parse_chart_labels(text: str) -> int:
+    """``--chart-labels``: a positive number, or ``all`` (0)."""
+    value = text.strip().lower()
+    if value == "all":
+        return 0
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 1:
+        raise UsageError(f"--chart-labels: expected a positive number or 'all', got {text!r}")
+    return count

@@ -1,8 +1,11 @@
-"""Turn computed tables and graphs into the JSON each page inlines, safe inside a <script> block.
+"""Turn computed tables and graphs into the JSON the pages read, safe inside a <script> element.
 
-The browser code reads these blocks with ``JSON.parse`` and writes every label with
-``textContent`` (or HTML-escaped for Plotly), so the data never becomes markup. This module also
-keeps pages light: columnar series, rounded values, time axes shifted to the display time zone.
+Chart pages inline their data in a ``<script type="application/json">`` block. The dashboard's
+tables, which have a row per label (any number of them), go in a data script of their own,
+``content/js/dashboard-data.js``, loaded once (as JMeter's ``content/js/dashboard.js``) and read with
+``JSON.parse``. The browser code writes every label with ``textContent`` (or HTML-escaped for
+Plotly), so the data never becomes markup. This module also keeps pages light: columnar series,
+rounded values, time axes shifted to the display time zone, table rows as bare arrays.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from math import isfinite
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,14 +37,53 @@ _SCRIPT_UNSAFE = {
 _CHART_DECIMALS = 3  # chart values are shown with 2 decimals; 3 keeps hover exact at that precision
 
 
+def _script_safe(text: str) -> str:
+    # str.replace per character: str.translate with a mapping is ten times slower on a 20 MB text
+    for char, escaped in _SCRIPT_UNSAFE.items():
+        if chr(char) in text:
+            text = text.replace(chr(char), escaped)
+    return text
+
+
 def script_json(data: Any) -> Markup:
     """Serialize ``data`` for a ``<script type="application/json">`` block (cannot close the element)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return Markup(text.translate(_SCRIPT_UNSAFE))
+    return Markup(_script_safe(text))
+
+
+def script_assignment(name: str, data: Any) -> str:
+    """A JavaScript file setting ``window[name]`` to ``data``: ``JSON.parse`` of one string literal.
+
+    A JSON string is a JavaScript string literal (once U+2028/U+2029 are escaped for old parsers),
+    so nothing in ``data`` can end the literal; JSON.parse then builds plain data, never code, and
+    V8 parses a large JSON string faster than the same object literal.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"not a JavaScript identifier: {name!r}")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    literal = _script_safe(json.dumps(text, ensure_ascii=False))
+    return f"window.{name} = JSON.parse({literal});\n"
+
+
+# Values table_safe passes through unchanged; checked by exact type first because a table holds
+# millions of them (a row per label).
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def table_safe(value: Any) -> Any:
     """Copy ``value`` with NaN/Infinity replaced by the strings JMeter shows ("NaN", "Infinity")."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list or kind is tuple:
+        return [
+            v if type(v) in _PLAIN or (type(v) is float and isfinite(v)) else table_safe(v) for v in value
+        ]
+    if kind is dict:
+        return {
+            str(k): v if type(v) in _PLAIN or (type(v) is float and isfinite(v)) else table_safe(v)
+            for k, v in value.items()
+        }
     if isinstance(value, float):
         if math.isnan(value):
             return "NaN"
@@ -67,7 +110,11 @@ def _unescape_columns(data: list[Any], columns: Iterable[int]) -> list[Any]:
 
 
 def dashboard_tables(tables: Mapping[str, Any], error_keys_html_escaped: bool = False) -> dict[str, Any]:
-    """The dashboard's tables (dashboard.json shape) as the page inlines them.
+    """The dashboard's tables (dashboard.json shape) as the page reads them.
+
+    Each table is ``{titles, rows: [[...], ...], controllers: [row indexes], overall?: [...]}``:
+    rows as bare arrays (a table can have a row per label, 100,000 of them) and the indexes of the
+    transaction-controller rows apart.
 
     ``error_keys_html_escaped``: the error keys are JMeter's HTML-escaped strings (JMeter-compatible
     mode). JMeter's page inserts them as HTML; ours writes text, so they are unescaped first to show
@@ -83,14 +130,12 @@ def dashboard_tables(tables: Mapping[str, Any], error_keys_html_escaped: bool = 
         items = [item for item in table.get("items", []) if item.get("data")]
         clean: dict[str, Any] = {
             "titles": list(table.get("titles", [])),
-            "items": [
-                {"isController": bool(i.get("isController")), "data": _unescape_columns(i["data"], unescape)}
-                for i in items
-            ],
+            "rows": [_unescape_columns(i["data"], unescape) if unescape else i["data"] for i in items],
+            "controllers": [index for index, i in enumerate(items) if i.get("isController")],
         }
         overall = table.get("overall")
         if overall and overall.get("data"):
-            clean["overall"] = {"isController": False, "data": _unescape_columns(overall["data"], unescape)}
+            clean["overall"] = _unescape_columns(overall["data"], unescape)
         out[key] = table_safe(clean)
     summary = tables.get("requestsSummary")
     if summary is not None:
@@ -197,10 +242,30 @@ def chart_data(spec: ChartSpec, graph: Mapping[str, Any] | None, zone: ZoneInfo)
         }
         if series.get("color"):
             out["color"] = str(series["color"])
+        if series.get("isOther"):
+            out["isOther"] = True
         series_out.append(out)
     if spec.kind == "categories":
         chart["categories"] = [ticks[k] for k in sorted(ticks)]
     else:
-        series_out.sort(key=lambda s: _sort_key(s["label"]))
+        # the folded "other" series after the labels drawn one by one
+        series_out.sort(key=lambda s: (bool(s.get("isOther")), *_sort_key(s["label"])))
     chart["series"] = series_out
     return chart
+
+
+_FOLDED_NOUNS = {"codesPerSecond": "response codes", "activeThreadsOverTime": "thread groups"}
+
+
+def fold_note(spec: ChartSpec, graph: Mapping[str, Any] | None) -> str | None:
+    """The line under a chart that draws some labels (codes, thread groups) together as one series."""
+    result: Mapping[str, Any] = graph.get("result", {}) if graph is not None else {}
+    folded = int(result.get("foldedCount") or 0)
+    if not folded:
+        return None
+    drawn = int(result.get("drawnCount") or 0)
+    noun = _FOLDED_NOUNS.get(spec.graph_id, "labels")
+    return (
+        f"The {drawn:,} {noun} with the most samples are drawn one by one, the other {folded:,} "
+        "together as one series (surge report --chart-labels sets how many are drawn)."
+    )

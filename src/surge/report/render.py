@@ -17,12 +17,21 @@ import jinja2
 from surge import __version__
 from surge.errors import SurgeError
 from surge.report.catalog import CHART_PAGES, PageSpec
-from surge.report.pagedata import chart_data, dashboard_tables, find_graph, script_json
+from surge.report.pagedata import (
+    chart_data,
+    dashboard_tables,
+    find_graph,
+    fold_note,
+    script_assignment,
+    script_json,
+)
 
 PAGES_DIR = Path("content") / "pages"
 JS_DIR = Path("content") / "js"
 CSS_DIR = Path("content") / "css"
 _OUR_JS = ("surge-common.js", "surge-dashboard.js", "surge-charts.js")
+# The dashboard's tables (a row per label, any number of them), loaded once by index.html.
+DASHBOARD_DATA_JS = "dashboard-data.js"
 _OUR_CSS = ("surge.css",)
 
 
@@ -79,10 +88,11 @@ def _copy_static(out_dir: Path) -> None:
     shutil.copyfile(plotly_js_path(), out_dir / JS_DIR / "plotly.min.js")
 
 
-def _nav(root: str) -> list[dict[str, Any]]:
+def _nav(root: str, pages: Sequence[PageSpec]) -> list[dict[str, Any]]:
+    """Sidebar entries; the current page lists its charts, so ``pages`` are the visible ones only."""
     return [
         {"title": page.title, "href": f"{root}{(PAGES_DIR / page.file_name).as_posix()}", "page": page}
-        for page in CHART_PAGES
+        for page in pages
     ]
 
 
@@ -99,6 +109,15 @@ def _chart_page_data(page: PageSpec, content: ReportContent, zone: ZoneInfo) -> 
     return {"timezone": content.timezone, "charts": charts}
 
 
+def _fold_notes(page: PageSpec, content: ReportContent) -> dict[str, str]:
+    notes = {}
+    for spec in page.charts:
+        note = fold_note(spec, find_graph(content.graphs, spec.graph_id))
+        if note:
+            notes[spec.graph_id] = note
+    return notes
+
+
 def render_report(out_dir: Path, content: ReportContent) -> Path:
     """Write index.html, the chart pages and their assets into ``out_dir``; return index.html's path."""
     zone = ZoneInfo(content.timezone)
@@ -106,35 +125,38 @@ def render_report(out_dir: Path, content: ReportContent) -> Path:
     _copy_static(out_dir)
     generated = datetime.now(UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
     common = {"title": content.title, "version": __version__, "generated": generated}
+    pages = [_visible_charts(page, content) for page in CHART_PAGES]
 
+    tables = {"tables": dashboard_tables(content.tables, content.error_keys_html_escaped)}
+    (out_dir / JS_DIR / DASHBOARD_DATA_JS).write_text(
+        script_assignment("SurgeDashboardData", tables), encoding="utf-8"
+    )
     index = out_dir / "index.html"
-    dashboard_data = {
-        "timezone": content.timezone,
-        "tables": dashboard_tables(content.tables, content.error_keys_html_escaped),
-    }
     index.write_text(
         env.get_template("dashboard.html").render(
             **common,
             root="",
-            nav=_nav(""),
+            nav=_nav("", pages),
             current="dashboard",
             info=content.info,
             notes=content.notes,
-            data_json=script_json(dashboard_data),
+            data_json=script_json({"timezone": content.timezone}),
+            dashboard_data_js=DASHBOARD_DATA_JS,
         ),
         encoding="utf-8",
     )
     pages_dir = out_dir / PAGES_DIR
     pages_dir.mkdir(parents=True, exist_ok=True)
     chart_template = env.get_template("charts.html")
-    for page in (_visible_charts(page, content) for page in CHART_PAGES):
+    for page in pages:
         (pages_dir / page.file_name).write_text(
             chart_template.render(
                 **common,
                 root="../../",
-                nav=_nav("../../"),
+                nav=_nav("../../", pages),
                 current=page.page_id,
                 page=page,
+                fold_notes=_fold_notes(page, content),
                 data_json=script_json(_chart_page_data(page, content, zone)),
             ),
             encoding="utf-8",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from surge.errors import UsageError
-from surge.report.build import check_out_dir
+from surge.report.build import check_out_dir, statistics_text
 from surge.report.info import bad_rows_text, format_span_ms
 from surge.report.load import LoadResult
 from surge.report.render import InfoRow, ReportContent, plotly_js_path, render_report
@@ -97,3 +98,55 @@ def test_human_formats() -> None:
     )  # fmt: skip
     assert bad_rows_text(two_files) == "2 (lines a.jtl:4, b.jtl:2)"
     assert bad_rows_text(LoadResult(rows_loaded=5, bad_rows=0, sources=())) == "0"
+
+
+def test_statistics_text_is_the_indented_json_text() -> None:
+    fixture = json.loads((FIXTURES / "webtours-tc" / "statistics.json").read_text(encoding="utf-8"))
+    odd = {
+        'a "quoted" \\ label\n€ \u2028': {
+            "transaction": "x",
+            "errorPct": "NaN",
+            "n": None,
+            "f": 1.5,
+            "ok": True,
+        },
+        'ends with ", ': {"transaction": 'ends with ", ', "sampleCount": 1},
+        "ends with \\": {"transaction": "},\n    {", "sampleCount": 2},
+        "Total": {"transaction": "Total", "sampleCount": 3},
+    }
+    for data in (fixture, odd, {}):
+        assert statistics_text(data) == json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def test_dashboard_tables_are_one_data_script_loaded_by_index(rendered: Path) -> None:
+    index = (rendered / "index.html").read_text(encoding="utf-8")
+    assert '<script src="content/js/dashboard-data.js"></script>' in index
+    inline = json.loads(index.split('id="surge-data">', 1)[1].split("</script>", 1)[0])
+    assert inline == {"timezone": "America/New_York"}  # the rows are not in the page
+    script = (rendered / "content/js/dashboard-data.js").read_text(encoding="utf-8")
+    literal = script.removeprefix("window.SurgeDashboardData = JSON.parse(").removesuffix(");\n")
+    tables = json.loads(json.loads(literal))["tables"]
+    assert len(tables["statisticsTable"]["rows"]) == 10  # the fixture's labels
+    assert tables["statisticsTable"]["overall"][0] == "Total"
+
+
+def test_every_sidebar_link_of_a_page_has_a_target(tmp_path: Path) -> None:
+    # JMeter's graphs have no queue time (a closed-model run): no page may link to that chart.
+    fixture = FIXTURES / "banpreet-jpetstore-utg"
+    content = ReportContent(
+        title="t",
+        tables=json.loads((fixture / "dashboard.json").read_text(encoding="utf-8")),
+        graphs=json.loads((fixture / "graphs.json").read_text(encoding="utf-8")),
+        info=[],
+    )
+    render_report(tmp_path, content)
+    for page in PAGES:
+        html = (tmp_path / page).read_text(encoding="utf-8")
+        ids = set(re.findall(r' id="([^"]+)"', html))
+        for href in re.findall(r'<a [^>]*href="([^"]+)"', html):
+            path, _, fragment = href.partition("#")
+            target = (tmp_path / page).parent / path if path else tmp_path / page
+            assert target.resolve().is_file(), (page, href)
+            if fragment:
+                target_ids = ids if not path else set(re.findall(r' id="([^"]+)"', target.read_text("utf-8")))
+                assert fragment in target_ids, (page, href)

@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from surge.report.catalog import CHART_PAGES, ChartSpec
-from surge.report.pagedata import chart_data, dashboard_tables, find_graph, script_json, table_safe
+from surge.report.pagedata import (
+    chart_data,
+    dashboard_tables,
+    find_graph,
+    fold_note,
+    script_assignment,
+    script_json,
+    table_safe,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "jmeter"
 UTC_ZONE = ZoneInfo("UTC")
@@ -29,6 +37,58 @@ def test_script_json_cannot_end_the_script_element_and_round_trips() -> None:
     assert json.loads(text) == data
 
 
+def test_data_script_is_one_json_string_parsed_at_load() -> None:
+    data = {"rows": [["</script><script>alert(1)</script>", '"); alert(1); ("', "\\", "\u2028\u2029", 1.5]]}
+    text = script_assignment("SurgeDashboardData", data)
+    prefix, suffix = "window.SurgeDashboardData = JSON.parse(", ");\n"
+    assert text.startswith(prefix) and text.endswith(suffix)
+    literal = text[len(prefix) : -len(suffix)]
+    # one JSON string literal (so one JavaScript string literal): its content is the data's JSON
+    assert json.loads(json.loads(literal)) == data
+    assert "\u2028" not in text and "\u2029" not in text and "<" not in text
+    with pytest.raises(ValueError):
+        script_assignment("x; alert(1)", data)
+
+
+def test_dashboard_rows_are_bare_arrays_with_controllers_apart() -> None:
+    tables = {
+        "statisticsTable": {
+            "titles": ["Label", "#Samples"],
+            "overall": {"isController": False, "data": ["Total", 3]},
+            "items": [
+                {"isController": False, "data": ["a", 1]},
+                {"isController": True, "data": ["t", 1]},
+                {"isController": False, "data": ["b", math.nan]},
+            ],
+        }
+    }
+    assert dashboard_tables(tables)["statisticsTable"] == {
+        "titles": ["Label", "#Samples"],
+        "rows": [["a", 1], ["t", 1], ["b", "NaN"]],
+        "controllers": [1],
+        "overall": ["Total", 3],
+    }
+
+
+def test_folded_series_come_last_and_are_explained() -> None:
+    spec = ChartSpec("responseTimesOverTime", "R", "Time", "ms", "time_lines")
+    graph = _graph(
+        [
+            {"label": "Other labels (7)", "isOther": True, "data": [[0, 1.0]]},
+            {"label": "z", "data": [[0, 2.0]]},
+            {"label": "a", "data": [[0, 3.0]]},
+        ],
+        drawnCount=2,
+        foldedCount=7,
+    )
+    chart = chart_data(spec, graph, UTC_ZONE)
+    assert [s["label"] for s in chart["series"]] == ["a", "z", "Other labels (7)"]
+    assert chart["series"][2]["isOther"] is True and "isOther" not in chart["series"][0]
+    note = fold_note(spec, graph)
+    assert note is not None and "The 2 labels with the most samples" in note and "other 7" in note
+    assert fold_note(spec, _graph([{"label": "a", "data": []}])) is None
+
+
 def test_script_json_refuses_non_finite_numbers() -> None:
     with pytest.raises(ValueError):
         script_json({"x": math.nan})
@@ -44,8 +104,8 @@ def test_dashboard_tables_drop_jmeters_empty_top5_rows() -> None:
     tables = json.loads((FIXTURES / "banpreet-jpetstore-utg" / "dashboard.json").read_text(encoding="utf-8"))
     shown = dashboard_tables(tables)
     top5 = shown["top5ErrorsBySamplerTable"]
-    assert [item["data"][0] for item in top5["items"]] == ["Select any product-12"]
-    assert top5["overall"]["data"][0] == "Total"
+    assert [row[0] for row in top5["rows"]] == ["Select any product-12"]
+    assert top5["overall"][0] == "Total"
     assert shown["statisticsTable"]["titles"][8] == "90th pct"
     assert set(shown) == {
         "requestsSummary",
@@ -126,8 +186,8 @@ def test_jmeters_html_escaped_error_keys_show_as_jmeters_page_shows_them() -> No
     escaped_key = tables["errorsTable"]["items"][0]["data"][0]
     assert "&amp;productId" in escaped_key  # as JMeter stores it
     shown = dashboard_tables(tables, error_keys_html_escaped=True)
-    assert "viewProduct=&productId" in shown["errorsTable"]["items"][0]["data"][0]
-    assert "viewProduct=&productId" in shown["top5ErrorsBySamplerTable"]["items"][0]["data"][3]
-    assert "viewProduct=&productId" in shown["top5ErrorsBySamplerTable"]["overall"]["data"][3]
+    assert "viewProduct=&productId" in shown["errorsTable"]["rows"][0][0]
+    assert "viewProduct=&productId" in shown["top5ErrorsBySamplerTable"]["rows"][0][3]
+    assert "viewProduct=&productId" in shown["top5ErrorsBySamplerTable"]["overall"][3]
     # Labels are never unescaped: only error keys are stored escaped.
-    assert dashboard_tables(tables)["errorsTable"]["items"][0]["data"][0] == escaped_key
+    assert dashboard_tables(tables)["errorsTable"]["rows"][0][0] == escaped_key

@@ -13,6 +13,11 @@ docs/report-charts.md lists every difference.
 
 One surge-only graph may follow JMeter's 16: ``queueTimeOverTime`` (default mode, only when the
 samples carry ``queue_ms``, i.e. an open-model surge run).
+
+Per-label charts draw at most ``options.chart_label_limit()`` labels (those with the most samples)
+and fold the others into one series flagged ``isOther`` (surge only; the graph's ``drawnCount`` and
+``foldedCount`` say how many labels are drawn one by one and folded); response codes and thread
+groups are folded the same way. See ``surge.report.charts.context``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from surge.report.charts.buckets import choose_granularity_ms
-from surge.report.charts.context import LABEL_BUCKETS, build_context
+from surge.report.charts.context import LABEL_BUCKETS, TOP_LABELS, build_context
 from surge.report.charts.over_time import (
     active_threads_over_time,
     bytes_throughput_over_time,
@@ -94,6 +99,7 @@ def compute_graphs(con: Any, options: ReportOptions) -> dict[str, dict[str, Any]
         queue = queue_time_over_time(ctx)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {LABEL_BUCKETS}")
+        con.execute(f"DROP TABLE IF EXISTS {TOP_LABELS}")
     ordered = {gid: graphs[gid] for gid in GRAPH_IDS}
     if queue is not None:
         ordered[QUEUE_GRAPH_ID] = queue

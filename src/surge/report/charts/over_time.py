@@ -5,16 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from surge.report.charts.buckets import bucket_sql
-from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, column_series, group_points
+from surge.report.charts.context import (
+    LABEL_BUCKETS,
+    ChartContext,
+    SeriesKey,
+    as_points,
+    column_series,
+    group_points,
+    series_order,
+)
 from surge.report.charts.result import Series
 from surge.report.percentiles import histogram_percentiles_sql, last_rows, percentile_label
 
 
-def label_controller_flags(ctx: ChartContext, include_empty: bool) -> dict[str, bool]:
-    """Label → isController, taken from the label's first sample in file order (as JMeter does)."""
+def label_controller_flags(ctx: ChartContext, include_empty: bool) -> dict[SeriesKey, bool]:
+    """Series key → isController, taken from the label's first sample in file order (as JMeter does).
+
+    Folded labels have two keys, requests and controllers, flagged accordingly.
+    """
     where = "" if include_empty else "WHERE NOT empty"
-    rows = ctx.rows(f"SELECT label, arg_min(ctrl, first_row) FROM {LABEL_BUCKETS} {where} GROUP BY label")
-    return {str(label): bool(flag) for label, flag in rows}
+    rows = ctx.rows(
+        f"SELECT fold, skey, arg_min(ctrl, first_row) FROM {LABEL_BUCKETS} {where} GROUP BY fold, skey"
+    )
+    return {(int(fold), None if key is None else str(key)): bool(flag) for fold, key, flag in rows}
 
 
 def mean_over_time(ctx: ChartContext, sum_column: str, title: str) -> dict[str, Any]:
@@ -26,17 +39,18 @@ def mean_over_time(ctx: ChartContext, sum_column: str, title: str) -> dict[str, 
     """
     flags = label_controller_flags(ctx, include_empty=ctx.compat)
     values = group_points(
-        ctx.rows(
-            f"SELECT label, t, sum({sum_column}) / sum(n) FROM {LABEL_BUCKETS}"
-            " WHERE NOT empty GROUP BY label, t"
+        ((int(fold), key), t, y)
+        for fold, key, t, y in ctx.rows(
+            f"SELECT fold, skey, t, sum({sum_column}) / sum(n) FROM {LABEL_BUCKETS}"
+            " WHERE NOT empty GROUP BY fold, skey, t"
         )
     )
     fill = ctx.end_buckets()
     series = [
-        Series(label, as_points(values.get(label, {}), fill, None), is_controller=flags[label])
-        for label in sorted(flags)
+        ctx.series(key, as_points(values.get(key, {}), fill, None), flags[key])
+        for key in sorted(flags, key=series_order)
     ]
-    return ctx.time_graph(title, series, supports_controllers=True)
+    return ctx.time_graph(title, series, supports_controllers=True, folded=ctx.label_folded())
 
 
 def response_times_over_time(ctx: ChartContext) -> dict[str, Any]:
@@ -52,16 +66,36 @@ def connect_time_over_time(ctx: ChartContext) -> dict[str, Any]:
 
 
 def active_threads_over_time(ctx: ChartContext) -> dict[str, Any]:
-    """Mean grpThreads per thread group per end-time bucket (JMeter draws it stacked)."""
+    """Mean grpThreads per thread group per end-time bucket (JMeter draws it stacked).
+
+    Beyond the chart limit, the other groups are one series, the sum of their means: the stack's
+    top line stays the total.
+    """
+    folding = ctx.folded_values(
+        "tg", f"SELECT tg, sum(n_grp) FROM {LABEL_BUCKETS} WHERE NOT empty GROUP BY tg HAVING sum(n_grp) > 0"
+    )
+    means = (
+        f"SELECT tg, t, sum(s_grp) / sum(n_grp) AS mean FROM {LABEL_BUCKETS}"
+        " WHERE NOT empty GROUP BY tg, t HAVING sum(n_grp) > 0"
+    )
     values = group_points(
-        ctx.rows(
-            f"SELECT tg, t, sum(s_grp) / sum(n_grp) FROM {LABEL_BUCKETS}"
-            " WHERE NOT empty GROUP BY tg, t HAVING sum(n_grp) > 0"
+        ((bool(other), group), t, y)
+        for other, group, t, y in ctx.rows(
+            f"SELECT {folding.columns}, t, sum(mean) FROM ({means}) GROUP BY ALL", folding.params
         )
     )
     fill = ctx.end_buckets()
-    series = [Series(str(group), as_points(values[group], fill, None)) for group in sorted(values)]
-    return ctx.time_graph("Active Threads Over Time", series, supports_controllers=False)
+    series = [
+        Series(
+            f"Other thread groups ({folding.folded:,})" if other else str(group),
+            as_points(values[(other, group)], fill, None),
+            is_other=other,
+        )
+        for other, group in sorted(values, key=lambda k: (k[0], str(k[1])))
+    ]
+    return ctx.time_graph(
+        "Active Threads Over Time", series, supports_controllers=False, folded=folding.counts
+    )
 
 
 def bytes_throughput_over_time(ctx: ChartContext) -> dict[str, Any]:

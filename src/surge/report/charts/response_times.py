@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from surge.report.charts.context import ChartContext
+from surge.report.charts.context import ChartContext, SeriesKey, series_order
 from surge.report.charts.over_time import label_controller_flags
 from surge.report.charts.result import JAVA_DOUBLE_MAX, JAVA_DOUBLE_MIN, Bounds, Series, graph
 
@@ -17,22 +17,23 @@ DISTRIBUTION_STEP_MS = 100  # jmeter.reportgenerator.graph.responseTimeDistribut
 class Histogram:
     """The exact 1-ms histogram of elapsed, per label, status and kind (one pass over the samples)."""
 
-    # (label, elapsed_ms, samples, samples that are not empty TCs), sorted by label then elapsed
-    per_label: list[tuple[str, int, int, int]]
+    # (series key, elapsed_ms, samples, samples that are not empty TCs), sorted by key then elapsed;
+    # folded labels are pooled under their "other" keys
+    per_label: list[tuple[SeriesKey, int, int, int]]
     # (success, elapsed_ms, samples) over non-TC samples
     requests: list[tuple[bool, int, int]]
 
 
 def label_histogram(ctx: ChartContext) -> Histogram:
     rows = ctx.rows(
-        "SELECT label, elapsed_ms, success, is_controller, count(*),"
+        f"SELECT {ctx.folding.columns()}, elapsed_ms, success, is_controller, count(*),"
         " count(*) FILTER (WHERE NOT is_empty_controller)"
-        " FROM samples WHERE in_label_filter GROUP BY ALL ORDER BY label, elapsed_ms"
+        " FROM samples WHERE in_label_filter GROUP BY ALL ORDER BY fold, skey, elapsed_ms"
     )
-    per_label: dict[tuple[str, int], list[int]] = {}
+    per_label: dict[tuple[SeriesKey, int], list[int]] = {}
     requests: list[tuple[bool, int, int]] = []
-    for label, elapsed, success, ctrl, n_all, n_real in rows:
-        key = (str(label), int(elapsed))
+    for fold, label, elapsed, success, ctrl, n_all, n_real in rows:
+        key = ((int(fold), None if label is None else str(label)), int(elapsed))
         acc = per_label.setdefault(key, [0, 0])
         acc[0] += int(n_all)
         acc[1] += int(n_real)
@@ -49,16 +50,16 @@ def response_time_percentiles(ctx: ChartContext, histogram: Histogram) -> dict[s
     empty TCs in their own label. The default mode uses integer arithmetic, ignores empty TCs and adds
     the 100th percentile (the maximum) so the curve ends where the data ends.
     """
-    per_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for label, elapsed, n_all, n_real in histogram.per_label:
+    per_label: dict[SeriesKey, list[tuple[int, int]]] = defaultdict(list)
+    for key, elapsed, n_all, n_real in histogram.per_label:
         count = n_all if ctx.compat else n_real
         if count:
-            per_label[label].append((elapsed, count))
+            per_label[key].append((elapsed, count))
     flags = label_controller_flags(ctx, include_empty=ctx.compat)
     series: list[Series] = []
     values_seen: list[int] = []
-    for label in sorted(per_label):
-        entries = per_label[label]
+    for key in sorted(per_label, key=series_order):
+        entries = per_label[key]
         total = sum(c for _, c in entries)
         data: list[list[float | None]] = []
         if ctx.compat:
@@ -81,7 +82,7 @@ def response_time_percentiles(ctx: ChartContext, histogram: Histogram) -> dict[s
                     rank += 1
             data.append([100.0, float(entries[-1][0])])
         values_seen.extend(v for v, _ in entries)
-        series.append(Series(label, data, is_controller=flags.get(label, False)))
+        series.append(ctx.series(key, data, flags.get(key, False)))
     if ctx.compat:
         bounds = Bounds(
             min(JAVA_DOUBLE_MAX, 0.0) if series else JAVA_DOUBLE_MAX,
@@ -92,25 +93,26 @@ def response_time_percentiles(ctx: ChartContext, histogram: Histogram) -> dict[s
     else:
         bounds = Bounds(0.0, 100.0, float(min(values_seen, default=0)), float(max(values_seen, default=0)))
     return graph(
-        "Response Time Percentiles", series, compat=ctx.compat, supports_controllers=True, bounds=bounds
+        "Response Time Percentiles",
+        series,
+        compat=ctx.compat,
+        supports_controllers=True,
+        bounds=bounds,
+        folded=ctx.label_folded(),
     )
 
 
 def response_time_distribution(ctx: ChartContext, histogram: Histogram) -> dict[str, Any]:
     """Per label, the number of samples per 100-ms band of elapsed (TCs included, empty TCs not)."""
-    bands: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for label, elapsed, n_all, n_real in histogram.per_label:
+    bands: dict[SeriesKey, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for key, elapsed, n_all, n_real in histogram.per_label:
         if n_real or (ctx.compat and n_all):
             # JMeter counts an empty TC as 0 but still creates its band (a 0 bar)
-            bands[label][elapsed - elapsed % DISTRIBUTION_STEP_MS] += n_real
+            bands[key][elapsed - elapsed % DISTRIBUTION_STEP_MS] += n_real
     flags = label_controller_flags(ctx, include_empty=ctx.compat)
     series = [
-        Series(
-            label,
-            [[float(x), float(y)] for x, y in sorted(bands[label].items())],
-            is_controller=flags.get(label, False),
-        )
-        for label in sorted(bands)
+        ctx.series(key, [[float(x), float(y)] for x, y in sorted(bands[key].items())], flags.get(key, False))
+        for key in sorted(bands, key=series_order)
     ]
     return graph(
         "Response Time Distribution",
@@ -118,6 +120,7 @@ def response_time_distribution(ctx: ChartContext, histogram: Histogram) -> dict[
         compat=ctx.compat,
         supports_controllers=True,
         granularity_ms=DISTRIBUTION_STEP_MS,
+        folded=ctx.label_folded(),
     )
 
 
@@ -152,29 +155,30 @@ def synthetic_response_time_distribution(ctx: ChartContext, histogram: Histogram
 def time_vs_threads(ctx: ChartContext) -> dict[str, Any]:
     """Per label, mean elapsed per allThreads value, plus ``<label>-Aggregated`` (one mean point)."""
     rows = ctx.rows(
-        "SELECT label, all_threads, count(*), sum(elapsed_ms) FROM samples"
+        f"SELECT {ctx.folding.columns()}, all_threads, count(*), sum(elapsed_ms) FROM samples"
         " WHERE in_label_filter AND NOT is_empty_controller AND all_threads IS NOT NULL"
-        " GROUP BY label, all_threads"
+        " GROUP BY ALL"
     )
-    points: dict[str, list[list[float | None]]] = defaultdict(list)
+    points: dict[SeriesKey, list[list[float | None]]] = defaultdict(list)
     # per label: samples, Σ allThreads, Σ elapsed -> the "-Aggregated" point (mean x, mean y)
-    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for label, threads, n, total_elapsed in rows:
-        points[str(label)].append([float(threads), int(total_elapsed) / int(n)])
-        acc = sums[str(label)]
+    sums: dict[SeriesKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for fold, label, threads, n, total_elapsed in rows:
+        key = (int(fold), None if label is None else str(label))
+        points[key].append([float(threads), int(total_elapsed) / int(n)])
+        acc = sums[key]
         acc[0] += int(n)
         acc[1] += int(threads) * int(n)
         acc[2] += int(total_elapsed)
-    overall = {label: (acc[1] / acc[0], acc[2] / acc[0]) for label, acc in sums.items()}
+    overall = {key: (acc[1] / acc[0], acc[2] / acc[0]) for key, acc in sums.items()}
     flags = label_controller_flags(ctx, include_empty=ctx.compat)
-    labels = sorted(flags) if ctx.compat else sorted(points)
+    keys = sorted(flags if ctx.compat else points, key=series_order)
     series: list[Series] = []
-    for label in labels:
-        flag = flags.get(label, False)
-        series.append(
-            Series(label, sorted(points.get(label, []), key=lambda p: p[0] or 0.0), is_controller=flag)
-        )
-        if label in overall:
-            t, e = overall[label]
-            series.append(Series(f"{label}-Aggregated", [[t, e]], is_controller=flag))
-    return graph("Time VS Threads", series, compat=ctx.compat, supports_controllers=True)
+    for key in keys:
+        flag = flags.get(key, False)
+        series.append(ctx.series(key, sorted(points.get(key, []), key=lambda p: p[0] or 0.0), flag))
+        if key in overall:
+            t, e = overall[key]
+            series.append(ctx.series(key, [[t, e]], flag, "-Aggregated"))
+    return graph(
+        "Time VS Threads", series, compat=ctx.compat, supports_controllers=True, folded=ctx.label_folded()
+    )

@@ -21,6 +21,8 @@ class Series:
     data: list[Point] = field(default_factory=list)
     is_controller: bool = False
     color: str | None = None
+    # surge only: the series folds every label (code, thread group) not drawn one by one
+    is_other: bool = False
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -31,6 +33,8 @@ class Series:
         }
         if self.color is not None:
             out["color"] = self.color
+        if self.is_other:
+            out["isOther"] = True
         return out
 
 
@@ -71,8 +75,14 @@ def graph(
     granularity_ms: int | None = None,
     bounds: Bounds | None = None,
     extra: dict[str, Any] | None = None,
+    folded: tuple[int, int] = (0, 0),
 ) -> dict[str, Any]:
-    """One graph entry: ``{"result": {title, minX, maxX, minY, maxY, [granularity], ..., series}}``."""
+    """One graph entry: ``{"result": {title, minX, maxX, minY, maxY, [granularity], ..., series}}``.
+
+    ``folded``: (drawn, folded): how many labels (codes, thread groups) the chart draws one by one
+    and how many as one "other" series; kept in the entry (``drawnCount``, ``foldedCount``, surge
+    only) so the page can say so.
+    """
     b = bounds if bounds is not None else point_bounds(series, compat)
     result: dict[str, Any] = {
         "title": title,
@@ -86,6 +96,8 @@ def graph(
         result["granularity"] = granularity_ms
     if extra:
         result.update(extra)
+    if folded[1]:
+        result["drawnCount"], result["foldedCount"] = folded
     result["series"] = [s.as_json() for s in series]
     return {"result": result}
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from surge.report.charts.context import LABEL_BUCKETS, ChartContext, as_points, fill_range, group_points
+from surge.report.charts.context import (
+    LABEL_BUCKETS,
+    ChartContext,
+    as_points,
+    fill_range,
+    group_points,
+    series_order,
+)
 from surge.report.charts.result import Series
+
+_STATUS = {True: "-success", False: "-failure"}
 
 
 def _rate(count_sql: str, step_ms: int) -> str:
@@ -29,15 +38,25 @@ def hits_per_second(ctx: ChartContext) -> dict[str, Any]:
 def codes_per_second(ctx: ChartContext) -> dict[str, Any]:
     """Non-TC responses per second per response code (blank code → ``EMPTY_RES_CODE``)."""
     code = "CASE WHEN code = '' THEN 'EMPTY_RES_CODE' ELSE code END"
+    coded = f"SELECT {code} AS c, t, n FROM {LABEL_BUCKETS} WHERE NOT ctrl"
+    folding = ctx.folded_values("c", f"SELECT c, sum(n) FROM ({coded}) GROUP BY c")
     values = group_points(
-        ctx.rows(
-            f"SELECT {code} AS c, t, {_rate('sum(n)', ctx.step_ms)} FROM {LABEL_BUCKETS}"
-            " WHERE NOT ctrl GROUP BY c, t"
+        ((bool(other), c), t, y)
+        for other, c, t, y in ctx.rows(
+            f"SELECT {folding.columns}, t, {_rate('sum(n)', ctx.step_ms)} FROM ({coded}) GROUP BY ALL",
+            folding.params,
         )
     )
     fill = ctx.end_buckets()
-    series = [Series(str(c), as_points(values[c], fill, 0.0)) for c in sorted(values)]
-    return ctx.time_graph("Codes Per Second", series, supports_controllers=False)
+    series = [
+        Series(
+            f"Other codes ({folding.folded:,})" if other else str(c),
+            as_points(values[(other, c)], fill, 0.0),
+            is_other=other,
+        )
+        for other, c in sorted(values, key=lambda k: (k[0], str(k[1])))
+    ]
+    return ctx.time_graph("Codes Per Second", series, supports_controllers=False, folded=folding.counts)
 
 
 def transactions_per_second(ctx: ChartContext) -> dict[str, Any]:
@@ -48,20 +67,24 @@ def transactions_per_second(ctx: ChartContext) -> dict[str, Any]:
     """
     where = "" if ctx.compat else "WHERE NOT empty"
     rows = ctx.rows(
-        f"SELECT label || CASE WHEN success THEN '-success' ELSE '-failure' END AS s, t,"
-        f" {_rate('sum(CASE WHEN empty THEN 0 ELSE n END)', ctx.step_ms)}"
-        f" FROM {LABEL_BUCKETS} {where} GROUP BY label, success, t"
+        f"SELECT fold, skey, success, t, {_rate('sum(CASE WHEN empty THEN 0 ELSE n END)', ctx.step_ms)}"
+        f" FROM {LABEL_BUCKETS} {where} GROUP BY fold, skey, success, t"
     )
-    values = group_points(rows)
+    values = group_points((((int(fold), key), bool(ok)), t, y) for fold, key, ok, t, y in rows)
     # isController comes from the series' first sample in file order
     first = ctx.rows(
-        f"SELECT label || CASE WHEN success THEN '-success' ELSE '-failure' END,"
-        f" arg_min(ctrl, first_row) FROM {LABEL_BUCKETS} {where} GROUP BY label, success"
+        f"SELECT fold, skey, success, arg_min(ctrl, first_row) FROM {LABEL_BUCKETS} {where}"
+        " GROUP BY fold, skey, success"
     )
-    flags = {str(s): bool(f) for s, f in first}
+    flags = {((int(fold), key), bool(ok)): bool(f) for fold, key, ok, f in first}
     fill = ctx.end_buckets()
-    series = [Series(s, as_points(values[s], fill, 0.0), is_controller=flags[s]) for s in sorted(values)]
-    return ctx.time_graph("Transactions Per Second", series, supports_controllers=True)
+    series = [
+        ctx.series(key, as_points(values[(key, ok)], fill, 0.0), flags[(key, ok)], _STATUS[ok])
+        for key, ok in sorted(values, key=lambda k: (series_order(k[0]), _STATUS[k[1]]))
+    ]
+    return ctx.time_graph(
+        "Transactions Per Second", series, supports_controllers=True, folded=ctx.label_folded()
+    )
 
 
 def total_tps(ctx: ChartContext) -> dict[str, Any]:

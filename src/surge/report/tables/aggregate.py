@@ -23,7 +23,9 @@ FILTERED = "in_label_filter"
 HISTOGRAM = "_surge_tables_histogram"
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a file labelled
+# by URL makes 100,000 of these.
+@dataclass(slots=True)
 class Agg:
     """Aggregates of one row (a label, or the overall row) of the summary tables."""
 

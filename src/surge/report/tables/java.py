@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from html.entities import codepoint2name
 
 LONG_MAX = 2**63 - 1
@@ -33,6 +34,7 @@ def long_sub(a: int, b: int) -> int:
     return (a - b + 2**63) % 2**64 - 2**63
 
 
+@lru_cache(maxsize=65536)  # error percentages repeat (0, 50, 33.33…): one search per distinct value
 def java_float(value: float) -> float:
     """``Double.floatValue()`` then Jackson's shortest decimal, read back as a double.
 

@@ -3,6 +3,7 @@
 
 (function () {
   var S = window.Surge;
+  var OTHER_COLOR = "#8c8c8c";
 
   function granularityText(ms) {
     if (!ms) {
@@ -68,13 +69,30 @@
       default:
         t.hovertemplate = "%{x}: %{y:,.2f}" + extra;
     }
+    if (series.isOther) {
+      // The labels not drawn one by one, together: grey and dotted, so it never reads as a label.
+      if (t.type === "bar") {
+        t.marker = { color: OTHER_COLOR };
+      } else {
+        t.line = Object.assign({}, t.line, { color: OTHER_COLOR, dash: "dot" });
+        t.marker = { color: OTHER_COLOR };
+        if (t.mode === "lines+markers") {
+          t.mode = "lines"; // markers would hide the dots
+        }
+        if (t.stackgroup) {
+          t.fillcolor = "rgba(140, 140, 140, 0.35)";
+        }
+      }
+    }
     return t;
   }
 
   function axisLayout(chart, timezone) {
     var x = { title: { text: S.plotText(chart.xTitle) }, automargin: true };
     var y = { title: { text: S.plotText(chart.yTitle) }, automargin: true, rangemode: "tozero" };
-    var extra = { xaxis: x, yaxis: y };
+    // Plotly hides the legend of a one-series chart; the series name (a response code, a label)
+    // is information, so it is always shown.
+    var extra = { xaxis: x, yaxis: y, showlegend: true };
     if (chart.kind.indexOf("time_") === 0) {
       x.type = "date";
       var gran = granularityText(chart.granularityMs);
