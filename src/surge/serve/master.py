@@ -59,8 +59,11 @@ def main(argv: list[str]) -> int:
 
     from surge.serve.application import SurgeApplication
     from surge.serve.runfiles import boot_error_path
+    from surge.serve.standalone import quit_once
 
     def post_worker_init(worker: Any) -> None:
+        # Replaces the settings' post_worker_init (quit_once), so it runs that first.
+        quit_once(worker)
         announce_ready(ready_fd)
 
     application = SurgeApplication(
