@@ -177,6 +177,19 @@ def reload(pidfile: Path, timeout_s: float | None = None) -> ReloadReport:
     return ReloadReport(tuple(sorted(old)), tuple(sorted(now - old)), complete=False)
 
 
+def signal_workers(master_pid: int, sig: signal.Signals) -> None:
+    """Send ``sig`` to the master's live workers (its children now, so never a recycled pid)."""
+    import psutil
+
+    try:
+        workers = workers_of(psutil.Process(master_pid))
+    except psutil.Error:
+        return
+    for worker in workers:
+        with contextlib.suppress(psutil.Error):
+            worker.send_signal(sig)
+
+
 def _kill(processes: list[psutil.Process]) -> list[int]:
     """KILL each process; return the pids of those that were still there to kill."""
     import psutil

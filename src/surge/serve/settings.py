@@ -121,10 +121,10 @@ def gunicorn_settings(plan: ServePlan, *, standalone: bool = False) -> list[Sett
         add("daemon", opts.daemon, "run in the background")
     add("proc_name", f"surge:{opts.app}", "names the processes in ps and top")
     add(
-        "post_worker_init",
+        "post_fork",
         QUIT_ONCE_HOOK,
-        "a worker acts on the first Ctrl-C (INT) or QUIT only: a terminal signals the master and"
-        " the workers alike, and a second quit in a gevent worker prints a SystemExit traceback",
+        "a worker acts on its first Ctrl-C (INT) or QUIT only, without a traceback (a terminal"
+        " signals the master and the workers alike); sync and gthread workers finish their requests",
     )
     add(
         "control_socket_disable",

@@ -10,7 +10,6 @@ import fcntl
 import ipaddress
 import logging.handlers
 import os
-import signal
 from typing import Any
 
 from gunicorn.glogging import Logger
@@ -112,8 +111,8 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def quit_once(worker: Any) -> None:
-    """gunicorn's post_worker_init hook: a worker acts on the first INT or QUIT only, without a traceback.
+def quit_once(server: Any, worker: Any) -> None:
+    """gunicorn's post_fork hook: a worker acts on its first INT or QUIT only, without a traceback.
 
     Ctrl-C in a terminal signals the whole process group, so a worker gets INT from the terminal
     and QUIT from its master (twice if the master is asked twice). gunicorn's quick quit raises
@@ -125,9 +124,12 @@ def quit_once(worker: Any) -> None:
       lock its main thread holds, which hangs the worker until the master kills it. These
       workers stop as on TERM instead: no new requests, the ones in hand finish (the master
       kills whatever is left after the graceful timeout).
+    The worker's own handle_quit is replaced before the worker installs its signal handlers, so
+    the rule holds from then on, also while the app is still loading.
     """
     from gunicorn.workers.base_async import AsyncWorker
 
+    handle_quit = worker.handle_quit
     greenlets = isinstance(worker, AsyncWorker)
     quitting = False
 
@@ -137,10 +139,9 @@ def quit_once(worker: Any) -> None:
             return
         quitting = True
         if greenlets:
-            worker.handle_quit(signum, frame)
+            handle_quit(signum, frame)
         else:
             worker.cfg.worker_int(worker)
             worker.handle_exit(signum, frame)
 
-    for signum in (signal.SIGINT, signal.SIGQUIT):
-        signal.signal(signum, first_quit_only)
+    worker.handle_quit = first_quit_only
