@@ -31,7 +31,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-d", "--duration", default="30s", metavar="DURATION", help="load test length (30s)")
     parser.add_argument("-u", "--users", type=_positive_int, default=20, help="virtual users (default 20)")
     parser.add_argument(
-        "--ramp-up", default="10s", metavar="DURATION", help="start users over this time (10s)"
+        "--ramp-up",
+        metavar="DURATION",
+        help="start users over this time (default 10s, or a third of a duration under 30s)",
     )
     parser.add_argument(
         "--mode",
@@ -53,38 +55,43 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from surge.cli.run_display import LiveLine, print_summary
-    from surge.demo.showcase import DemoOptions, run_demo
+    from surge.demo.showcase import DemoOptions, plan_demo, run_demo
+    from surge.engine.runner import RunResult
     from surge.serve.launch import RunningServer
     from surge.serve.options import ServePlan
 
     options = DemoOptions(
         duration_s=parse_duration_s(args.duration),
         users=args.users,
-        ramp_up_s=parse_duration_s(args.ramp_up),
+        ramp_up_s=parse_duration_s(args.ramp_up) if args.ramp_up is not None else None,
         mode=args.mode,
         workers=args.workers,
         out_dir=args.out,
     )
+    plan = plan_demo(options)  # every check before anything starts: bad input is exit 2, no server
     live = LiveLine(sys.stderr)
 
-    def serving(plan: ServePlan, server: RunningServer) -> None:
+    def serving(serve_plan: ServePlan, server: RunningServer) -> None:
+        noun = "worker" if serve_plan.workers == 1 else "workers"
         print(
-            f"surge demo: serving {plan.options.app} on {plan.url} under gunicorn --mode {plan.options.mode},"
-            f" {plan.workers} workers ({plan.workers_reason}), master pid {server.master_pid}"
+            f"surge demo: serving {serve_plan.options.app} on {serve_plan.url} under gunicorn"
+            f" --mode {serve_plan.options.mode}, {serve_plan.workers} {noun} ({serve_plan.workers_reason}),"
+            f" master pid {server.master_pid}"
         )
         print(
-            f"surge demo: {options.users} users ramping up over {format_duration_s(options.ramp_up_s)},"
-            f" for {format_duration_s(options.duration_s)}: /, /io?ms=50, /predict, /cpu?n=20000 and /health"
-            " (Ctrl-C ends the run early)",
+            f"surge demo: {options.users} users ramping up over"
+            f" {format_duration_s(options.effective_ramp_up_s)}, for {format_duration_s(options.duration_s)}:"
+            " /, /io?ms=50, /predict, /cpu?n=20000 and /health (Ctrl-C ends the run early)",
             flush=True,
         )
 
-    def reporting() -> None:
+    def run_done(run: RunResult) -> None:
+        # The summary first: it is the answer; the report takes a few seconds more.
         live.close()
+        print_summary(run, sys.stdout)
         print("surge demo: server stopped; building the report", flush=True)
 
-    result = run_demo(options, on_serving=serving, on_progress=live.show, on_report=reporting)
-    print_summary(result.run, sys.stdout)
+    result = run_demo(plan, on_serving=serving, on_progress=live.show, on_run_done=run_done)
     print(f"Report: {result.report.index_html.resolve()}")
     print(f"Server logs: {result.serve_plan.log_dir}")
     return EXIT_INTERRUPTED if result.run.interrupted else EXIT_OK

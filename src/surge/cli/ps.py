@@ -18,7 +18,7 @@ def register(subparsers: Any) -> None:
         "ps",
         help="show the served app's master and workers (pid, age, CPU %%, memory)",
         description="Show the master started by surge serve and its workers as a tree, found through "
-        "the pidfile, with each process's age, CPU %% (of one core, sampled) and resident memory.",
+        "the pidfile, with each process's age, CPU % (of one core, sampled) and resident memory.",
     )
     add_locator_options(parser)
     parser.add_argument(

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from surge.demo.model import FEATURE_COUNT, build_model
+from surge.demo.model import FEATURE_COUNT, LinearModel, build_model
 
 IO_MAX_MS = 10_000
 CPU_MAX_N = 5_000_000
 CPU_DEFAULT_N = 20_000
 IO_DEFAULT_MS = 50
+# /predict's body is a few numbers; a larger one is answered 413 before it is read.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class BadInput(Exception):
@@ -55,6 +58,38 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return int(value)
 
 
+def _shown(value: Any) -> str:
+    """A short, safe description of a JSON value for an error message (never a huge or deep repr)."""
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def _not_json_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_body() -> Any:
+    """The request's JSON, parsed strictly; every way it can be wrong is BadInput (400).
+
+    Parsed here rather than by Flask, which turns some bad input into a 500: integers too long
+    for float arithmetic (they are read as floats, so 400 digits become inf and are refused as
+    such), NaN and Infinity (not JSON), and nesting deeper than the parser's recursion limit.
+    """
+    if not request.is_json:
+        raise BadInput("the body must be JSON (Content-Type: application/json)")
+    raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413 before anything is read
+    try:
+        return json.loads(raw, parse_int=float, parse_constant=_not_json_constant)
+    except RecursionError:
+        raise BadInput("the JSON is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity
+        raise BadInput(f"the body is not valid JSON: {str(exc)[:120]}") from None
+
+
 def _features(payload: Any) -> list[float]:
     if not isinstance(payload, dict) or "features" not in payload:
         raise BadInput(f'send a JSON object {{"features": [{FEATURE_COUNT} numbers]}}')
@@ -65,14 +100,26 @@ def _features(payload: Any) -> list[float]:
     for item in features:
         # bool is an int subclass in Python, but true/false are not features.
         if isinstance(item, bool) or not isinstance(item, int | float) or not math.isfinite(item):
-            raise BadInput(f"features must be finite numbers, got {item!r}")
+            raise BadInput(f"features must be finite numbers, got {_shown(item)}")
         values.append(float(item))
     return values
+
+
+def _predict(model: LinearModel, features: list[float]) -> float:
+    """The model's prediction, or BadInput when features near float's limits make it overflow."""
+    try:
+        prediction = model.predict(features)
+    except (OverflowError, ValueError):  # fsum of inf and -inf, or an overflow inside the sum
+        prediction = math.nan
+    if not math.isfinite(prediction):
+        raise BadInput("features are too large: the prediction is not a finite number")
+    return prediction
 
 
 def create_app() -> Flask:
     """Build the demo app and its model (fitted from a fixed seed, so every worker agrees)."""
     app = Flask("surge.demo")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     model = build_model()
     in_flight = _InFlight()
 
@@ -99,11 +146,8 @@ def create_app() -> Flask:
 
     @app.post("/predict")
     def predict() -> Response:
-        payload = request.get_json(silent=True)
-        if payload is None:
-            raise BadInput("the body must be JSON (Content-Type: application/json)")
-        features = _features(payload)
-        return jsonify(prediction=model.predict(features), features=features)
+        features = _features(_json_body())
+        return jsonify(prediction=_predict(model, features), features=features)
 
     @app.get("/health")
     def health() -> Response:

@@ -1,7 +1,8 @@
 """``surge demo`` end to end: serve the demo app under gunicorn, load-test it, build the HTML report.
 
 Library code: it reports what happens through callbacks and returns the results; the CLI prints.
-The server is always stopped, also when the run is interrupted or the report fails.
+Everything is validated (plan_demo) before anything starts, and the server is always stopped,
+also when the run is interrupted or the report fails.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from surge.errors import UsageError
 from surge.serve.launch import RunningServer, start_server
 from surge.serve.options import ServeOptions, ServePlan, plan_serve
 
@@ -23,16 +25,40 @@ if TYPE_CHECKING:
 
 DEMO_APP = "surge.demo:app"
 PREDICT_BODY = json.dumps({"features": [0.5, -1.0, 2.0, 0.25]}).encode()
+DEFAULT_DURATION_S = 30.0
+DEFAULT_RAMP_UP_S = 10.0
+# Without --ramp-up, users start over this share of the run at most (10s of the default 30s), so
+# every duration has a ramp-up that fits, and most of a short run is still at full load.
+RAMP_UP_SHARE = 1 / 3
+
+
+def default_ramp_up_s(duration_s: float) -> float:
+    """The ramp-up when none is given: 10s, or a third of a run shorter than 30s."""
+    return min(DEFAULT_RAMP_UP_S, duration_s * RAMP_UP_SHARE)
 
 
 @dataclass(frozen=True)
 class DemoOptions:
-    duration_s: float = 30.0
+    duration_s: float = DEFAULT_DURATION_S
     users: int = 20
-    ramp_up_s: float = 10.0
+    ramp_up_s: float | None = None  # None: default_ramp_up_s(duration_s)
     mode: str = "gevent"
     workers: int | None = None  # None: auto
     out_dir: Path = Path("surge-demo")
+
+    @property
+    def effective_ramp_up_s(self) -> float:
+        return default_ramp_up_s(self.duration_s) if self.ramp_up_s is None else self.ramp_up_s
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """Everything ``surge demo`` will do, validated: the server, the load and where the files go."""
+
+    options: DemoOptions
+    out_dir: Path
+    serve_plan: ServePlan
+    load_plan: Plan
 
 
 @dataclass(frozen=True)
@@ -81,36 +107,50 @@ def demo_load_plan(base_url: str, options: DemoOptions) -> Plan:
         Request(f"{base_url}/cpu?n=20000", label="cpu 20k"),
         Request(f"{base_url}/health", label="health"),
     )
-    load = LoadModel(users=options.users, ramp_up_s=options.ramp_up_s, duration_s=options.duration_s)
+    load = LoadModel(
+        users=options.users, ramp_up_s=options.effective_ramp_up_s, duration_s=options.duration_s
+    )
     return Plan(groups=(UserGroup(requests=journey, load=load, name="demo"),))
 
 
+def plan_demo(options: DemoOptions) -> DemoPlan:
+    """Check every option and build both plans; raises UsageError before anything has started."""
+    out = options.out_dir.resolve()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {options.out_dir} is a file; give a folder for the demo's files")
+    serve_plan = demo_serve_plan(options, free_loopback_port())
+    load_plan = demo_load_plan(serve_plan.url, options)  # LoadModel checks duration and ramp-up
+    return DemoPlan(options=options, out_dir=out, serve_plan=serve_plan, load_plan=load_plan)
+
+
 def run_demo(
-    options: DemoOptions,
+    plan: DemoPlan,
     *,
     on_serving: Callable[[ServePlan, RunningServer], None] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
-    on_report: Callable[[], None] | None = None,
+    on_run_done: Callable[[RunResult], None] | None = None,
 ) -> DemoResult:
-    """Serve, load-test and report; the server is stopped before this returns or raises."""
+    """Serve, load-test and report; the server is stopped before this returns or raises.
+
+    ``on_run_done`` gets the run's result once the server has stopped, before the report is built.
+    """
     from surge.engine.runner import run_plan
     from surge.report.build import build_report
     from surge.report.options import ReportOptions
 
-    out = options.out_dir.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    serve_plan = demo_serve_plan(options, free_loopback_port())
-    server = start_server(serve_plan, background=True)
+    options = plan.options
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    results = plan.out_dir / "results.jtl"
+    server = start_server(plan.serve_plan, background=True)
     try:
         if on_serving is not None:
-            on_serving(serve_plan, server)
-        results = out / "results.jtl"
+            on_serving(plan.serve_plan, server)
         results.unlink(missing_ok=True)
-        run = run_plan(demo_load_plan(serve_plan.url, options), results, on_progress=on_progress)
+        run = run_plan(plan.load_plan, results, on_progress=on_progress)
     finally:
         server.stop()
-    if on_report is not None:
-        on_report()
+    if on_run_done is not None:
+        on_run_done(run)
     title = f"surge demo: {DEMO_APP} under gunicorn ({options.mode}), {options.users} users"
-    report = build_report([results], out / "report", ReportOptions(title=title), force=True)
-    return DemoResult(serve_plan=serve_plan, run=run, report=report)
+    report = build_report([results], plan.out_dir / "report", ReportOptions(title=title), force=True)
+    return DemoResult(serve_plan=plan.serve_plan, run=run, report=report)

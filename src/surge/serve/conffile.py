@@ -11,11 +11,15 @@ from surge import __version__
 from surge.errors import UsageError
 from surge.serve import standalone
 from surge.serve.options import ServePlan
-from surge.serve.settings import HANDLER_CLASS, LOGGER_CLASS, gunicorn_settings
+from surge.serve.settings import HANDLER_CLASS, LOGGER_CLASS, QUIT_ONCE_HOOK, gunicorn_settings
 
 # In the written file these classes are defined above the settings, so they are referred to
 # by name rather than by surge's import path: the file must not need surge installed.
-_LOCAL_NAMES = {HANDLER_CLASS: "SharedRotatingFileHandler", LOGGER_CLASS: "ForwardedLogger"}
+_LOCAL_NAMES = {
+    HANDLER_CLASS: "SharedRotatingFileHandler",
+    LOGGER_CLASS: "ForwardedLogger",
+    QUIT_ONCE_HOOK: "quit_once",
+}
 
 
 def _support_code() -> str:
@@ -58,7 +62,8 @@ def render_config(plan: ServePlan) -> str:
             "",
         ]
     parts += [
-        "# ---- support code: the access log's %(client)s atom, a log file that workers rotate together ----",
+        "# ---- support code: the access log's %(client)s atom, a log file that workers rotate together,"
+        " one quit per worker ----",
         _support_code().rstrip(),
         "",
         "",

@@ -87,21 +87,50 @@ def _wait_limit_s(timeout_s: float | None, state: ServerState | None) -> float:
     return graceful_s + STOP_MARGIN_S
 
 
-def scale(pidfile: Path, delta: int) -> ScaleReport:
-    """Add (TTIN) or remove (TTOU) ``delta`` workers, one signal at a time.
+@dataclass(frozen=True)
+class WorkerCount:
+    """What ``surge scale`` was asked for: a count to reach (``N``), or a change to it (``+N`` / ``-N``)."""
+
+    value: int
+    relative: bool = False
+
+    def target(self, current: int) -> int:
+        return current + self.value if self.relative else self.value
+
+    def __str__(self) -> str:
+        return f"{self.value:+d}" if self.relative else str(self.value)
+
+
+def parse_worker_count(text: str) -> WorkerCount:
+    """``"3"`` sets the count to 3 (as docker and kubectl scale); ``"+2"`` adds two, ``"-1"`` removes one."""
+    stripped = text.strip()
+    relative = stripped[:1] in ("+", "-")
+    digits = stripped[1:] if relative else stripped
+    if not digits.isdigit() or not digits.isascii():
+        raise UsageError(f"expected N, +N or -N workers, got {text!r}")
+    value = int(digits) * (-1 if stripped.startswith("-") else 1)
+    if relative and value == 0:
+        raise UsageError(f"{text!r} changes nothing: give +N or -N with N at least 1, or a count N")
+    if not relative and value < 1:
+        raise UsageError(f"cannot scale to {value} workers: at least 1 worker must remain")
+    return WorkerCount(value, relative)
+
+
+def scale(pidfile: Path, count: WorkerCount) -> ScaleReport:
+    """Bring the master to ``count`` workers: TTIN adds one, TTOU retires one, one signal at a time.
 
     Signals of one kind that arrive together are merged by the kernel, so each one is sent only
     after the master has visibly acted on the previous one: a new worker for TTIN; for TTOU a
     worker fewer, or a short pause, since a retired worker may take up to the graceful timeout
     to finish its requests.
     """
-    if delta == 0:
-        raise UsageError("scale by a non-zero number, for example +2 or -1")
     state = _gunicorn_state(pidfile, "surge scale")
     master = require_master(pidfile)
     before = len(_worker_pids(master))
-    if before + delta < 1:
-        raise UsageError(f"cannot scale {before} workers by {delta}: at least 1 worker must remain")
+    target = count.target(before)
+    if target < 1:
+        raise UsageError(f"cannot scale {before} workers by {count}: at least 1 worker must remain")
+    delta = target - before
     sig = signal.SIGTTIN if delta > 0 else signal.SIGTTOU
     step_timeout_s = SCALE_STEP_TIMEOUT_S if delta > 0 else RETIRE_PAUSE_S
     for _ in range(abs(delta)):
@@ -118,7 +147,6 @@ def scale(pidfile: Path, delta: int) -> ScaleReport:
         else:
             if delta > 0:
                 raise SurgeError(f"the master did not start a worker within {SCALE_STEP_TIMEOUT_S:g}s")
-    target = before + delta
     if state is not None:
         _record_workers(pidfile, state, target)
     after = len(_worker_pids(master))
@@ -147,6 +175,19 @@ def reload(pidfile: Path, timeout_s: float | None = None) -> ReloadReport:
             raise SurgeError("the server exited during the reload")
         time.sleep(_POLL_S)
     return ReloadReport(tuple(sorted(old)), tuple(sorted(now - old)), complete=False)
+
+
+def signal_workers(master_pid: int, sig: signal.Signals) -> None:
+    """Send ``sig`` to the master's live workers (its children now, so never a recycled pid)."""
+    import psutil
+
+    try:
+        workers = workers_of(psutil.Process(master_pid))
+    except psutil.Error:
+        return
+    for worker in workers:
+        with contextlib.suppress(psutil.Error):
+            worker.send_signal(sig)
 
 
 def _kill(processes: list[psutil.Process]) -> list[int]:
@@ -190,8 +231,10 @@ def stop_server(
     # The master normally takes its workers down with it; any left are orphans and get KILL.
     killed += _kill(wait_gone(workers, 2.0))
     wait_gone(workers, 5.0)
-    if read_pid(pidfile) == master.pid:
-        pidfile.unlink(missing_ok=True)
+    # The server is stopped whatever the pidfile holds now; only our master's pidfile is removed.
+    with contextlib.suppress(SurgeError):
+        if read_pid(pidfile) == master.pid:
+            pidfile.unlink(missing_ok=True)
     return StopReport(
         master_pid=master.pid,
         graceful=not killed,

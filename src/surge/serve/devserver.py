@@ -5,18 +5,24 @@ For comparison with gunicorn only: Flask itself warns that it is not a productio
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from surge.errors import UsageError
+from surge.errors import SurgeError, UsageError
 from surge.serve.loader import load_app
 from surge.serve.master import EXIT_APP_LOAD_ERROR
+from surge.serve.runfiles import read_pid, write_pid
 from surge.serve.standalone import SharedRotatingFileHandler
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
 
 
 def _log_to_files(state: dict[str, Any]) -> None:
@@ -41,11 +47,31 @@ def _log_to_files(state: dict[str, Any]) -> None:
     root.addHandler(handler("error.log"))
 
 
-def _exit_on_term(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
+def _stop_on_signal(server: BaseWSGIServer) -> None:
+    """INT and TERM end ``serve_forever`` in this process; the first is enough, the rest are ignored.
+
+    Nothing is raised from the handler: a signal can land in code that swallows exceptions (the
+    stdlib's at-fork hooks print "Exception ignored" with a traceback and carry on), and Ctrl-C
+    reaches this process twice (from the terminal, and passed on by surge serve). shutdown() waits
+    for the loop to end, so it runs in a thread; the loop notices within its poll interval.
+    """
+    server_pid = os.getpid()
+    stopping = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        # A forked request process inherits this handler: it finishes its request and exits.
+        if os.getpid() != server_pid or stopping.is_set():
+            return
+        stopping.set()
+        threading.Thread(target=server.shutdown, name="surge-stop", daemon=True).start()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handle)
 
 
 def run_dev_server(state: dict[str, Any], ready_fd: int | None) -> int:
+    from werkzeug.serving import make_server
+
     try:
         app = load_app(state["app"], directory=Path(state["directory"]))
     except UsageError as exc:
@@ -56,26 +82,21 @@ def run_dev_server(state: dict[str, Any], ready_fd: int | None) -> int:
         return EXIT_APP_LOAD_ERROR
     if state["log_dir"]:
         _log_to_files(state)
-    pidfile = Path(state["pidfile"])
-    pidfile.write_text(f"{os.getpid()}\n", encoding="ascii")
-    # SIGTERM's default would skip the finally below and leave the pidfile behind.
-    signal.signal(signal.SIGTERM, _exit_on_term)
-    # The development server only starts listening inside app.run, so the launcher polls the
-    # port instead of waiting for ready_fd.
     threaded = state["mode"] == "flask-threaded"
+    # What app.run does, minus its signal handling: werkzeug's server, built here so that a
+    # signal can stop it (see _stop_on_signal). The launcher polls the port for readiness.
+    server = make_server(
+        state["host"], state["port"], app, threaded=threaded, processes=1 if threaded else state["workers"]
+    )
+    pidfile = Path(state["pidfile"])
+    write_pid(pidfile, os.getpid())
+    _stop_on_signal(server)
     try:
-        app.run(
-            host=state["host"],
-            port=state["port"],
-            threaded=threaded,
-            processes=1 if threaded else state["workers"],
-            use_reloader=False,
-            debug=False,
-        )
+        server.log_startup()
+        server.serve_forever()  # closes the server (and waits for request processes) when it ends
     finally:
-        try:
-            if pidfile.read_text(encoding="ascii").strip() == str(os.getpid()):
+        # Only our own pidfile: another server may have been started from it since.
+        with contextlib.suppress(OSError, SurgeError):
+            if read_pid(pidfile) == os.getpid():
                 pidfile.unlink()
-        except OSError:
-            pass
     return 0

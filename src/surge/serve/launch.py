@@ -103,6 +103,8 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     worker_pids: list[int] = field(default_factory=list)
     console_log: Path | None = None
+    # The last signal passed on to the server (Ctrl-C or TERM), or None.
+    signalled: int | None = None
     _previous_handlers: dict[int, Any] = field(default_factory=dict)
 
     @property
@@ -133,6 +135,7 @@ class RunningServer:
         """Pass Ctrl-C and TERM on to the server (a graceful stop) instead of dying and orphaning it."""
 
         def forward(signum: int, frame: FrameType | None) -> None:
+            self.signalled = signum
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.process.pid, signum)
 
@@ -203,6 +206,8 @@ def _wait_until_ready(server: RunningServer, ready_fd: int, deadline: float) -> 
     while time.monotonic() < deadline:
         code = server.process.poll()
         if code is not None:
+            if server.signalled is not None:
+                raise KeyboardInterrupt  # Ctrl-C (or TERM) while booting: the server has stopped
             raise server.failure(code)
         if plan.profile.is_gunicorn:
             if not pipe_open:
@@ -215,16 +220,20 @@ def _wait_until_ready(server: RunningServer, ready_fd: int, deadline: float) -> 
                     booted.update(pids)
             if len(booted) >= plan.workers:
                 server.worker_pids = sorted(booted)
-                return
+                break
         else:
             if _port_open(plan.host, plan.port):
-                return
+                break
             time.sleep(_POLL_S)
-    server.stop()
-    raise SurgeError(
-        f"the server did not become ready within {plan.options.boot_timeout_s:g}s"
-        f" ({len(booted)} of {plan.workers} workers booted); it was stopped"
-    )
+    else:
+        server.stop()
+        raise SurgeError(
+            f"the server did not become ready within {plan.options.boot_timeout_s:g}s"
+            f" ({len(booted)} of {plan.workers} workers booted); it was stopped"
+        )
+    if server.signalled is not None:
+        # Signalled while booting: every worker has its handlers now, so the caller can stop them.
+        raise KeyboardInterrupt
 
 
 def preflight(plan: ServePlan, directory: Path) -> None:
@@ -260,6 +269,10 @@ def start_server(plan: ServePlan, *, background: bool, directory: Path | None = 
     os.set_blocking(read_fd, False)
     env = {**os.environ, READY_FD_ENV: str(write_fd)}
     command = [sys.executable, "-m", "surge.serve.master", str(plan.state_file)]
+    # SIGINT is blocked from before the fork until our handler is in place: the server inherits
+    # the mask and unblocks it once it can take a Ctrl-C quietly (surge.serve.master.run), and a
+    # Ctrl-C meanwhile is held for both processes, not lost.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         with _console(plan, background) as (console, console_path):
             process = subprocess.Popen(
@@ -272,22 +285,29 @@ def start_server(plan: ServePlan, *, background: bool, directory: Path | None = 
                 cwd=directory,
                 env=env,
             )
+        server = RunningServer(plan, process, console_log=console_path)
+        # Until the server is ready (and for a foreground one until wait() returns), a signal to
+        # us goes to the server too, so that no server is orphaned; a background server is in
+        # its own session and sees no Ctrl-C of ours otherwise.
+        server.forward_signals()
     finally:
         # Only the server keeps the write end, so the pipe reports EOF if it dies.
         os.close(write_fd)
-    server = RunningServer(plan, process, console_log=console_path)
-    if not background:
-        # From here until wait() returns, a signal to us goes to the server too (no orphan).
-        server.forward_signals()
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     try:
         _wait_until_ready(server, read_fd, time.monotonic() + plan.options.boot_timeout_s)
     except KeyboardInterrupt:
-        # A background server is in its own session and did not see the Ctrl-C: stop it too.
+        # A worker signalled while it was being forked, before gunicorn installs its handlers,
+        # has lost the signal, and the master signals its workers only once: tell them again.
+        control.signal_workers(server.master_pid, signal.SIGTERM)
         server.stop()
+        server.restore_signals()
         raise
     except BaseException:
         server.restore_signals()
         raise
     finally:
         os.close(read_fd)
+    if background:
+        server.restore_signals()
     return server

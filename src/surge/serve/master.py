@@ -15,13 +15,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
+from types import FrameType
 from typing import Any
 
 READY_FD_ENV = "SURGE_READY_FD"
 # Same codes as gunicorn's arbiter, so the launcher reads both the same way.
 EXIT_WORKER_BOOT_ERROR = 3
 EXIT_APP_LOAD_ERROR = 4
+EXIT_INTERRUPTED = 130
 
 
 def announce_ready(fd: int | None) -> None:
@@ -75,5 +78,28 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _interrupt_once(signum: int, frame: FrameType | None) -> None:
+    # Ctrl-C arrives twice (from the terminal, and passed on by surge serve): a second
+    # KeyboardInterrupt would break into the clean-up of the first with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def run(argv: list[str]) -> int:
+    """main() without a KeyboardInterrupt traceback: Ctrl-C can land before gunicorn handles INT.
+
+    The launcher starts this process with SIGINT blocked, so that a Ctrl-C during the
+    interpreter's start-up is held rather than raised in the middle of an import; from here on
+    it is one KeyboardInterrupt, which ends the process quietly, until gunicorn (or the Flask
+    development server) installs its own handler.
+    """
+    try:
+        signal.signal(signal.SIGINT, _interrupt_once)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        return main(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(run(sys.argv[1:]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,10 @@ STATE_VERSION = 1
 # Command-line fragments that identify a master this code (or plain gunicorn) started, so a pid
 # recycled by an unrelated process after a crash is never signalled.
 _MASTER_MARKERS = ("surge.serve.master", "gunicorn")
+# gunicorn and surge write the pid in decimal and a newline; a pid is at most 2**31 - 1 anywhere.
+_PID_TEXT = re.compile(rb"\s*([1-9][0-9]{0,9})\s*")
+_PID_MAX = 2**31 - 1
+_PIDFILE_MAX_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -71,16 +77,49 @@ def boot_error_path(pidfile: Path) -> Path:
     return pidfile.with_suffix(BOOT_ERROR_SUFFIX)
 
 
+def _preview(data: bytes) -> str:
+    """The first bytes of a file, printable on one line whatever they are (bytes' repr, no b)."""
+    shown = repr(data[:40])[1:]
+    return shown if len(data) <= 40 else f"{shown}..."
+
+
+def not_a_pidfile(pidfile: Path, why: str) -> UsageError:
+    return UsageError(
+        f"not a pidfile written by surge serve: {pidfile} {why}"
+        " (check --pidfile / --run-dir; remove the file if it is left over)"
+    )
+
+
 def read_pid(pidfile: Path) -> int | None:
+    """The pid in ``pidfile``, None if there is no such file; anything but a pid is a UsageError."""
     try:
-        text = pidfile.read_text(encoding="ascii").strip()
+        mode = pidfile.stat().st_mode
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise SurgeError(f"cannot read pidfile {pidfile}: {exc.strerror}") from exc
-    if not text.isdigit():
-        raise SurgeError(f"pidfile {pidfile} does not hold a pid: {text[:40]!r}")
-    return int(text)
+    if not stat.S_ISREG(mode):
+        # A folder, a FIFO (reading one would block) or a device is never a pidfile.
+        raise not_a_pidfile(pidfile, "is not a regular file")
+    try:
+        with pidfile.open("rb") as file:
+            data = file.read(_PIDFILE_MAX_BYTES + 1)
+    except FileNotFoundError:
+        return None  # removed since the stat: the server has just stopped
+    except OSError as exc:
+        raise SurgeError(f"cannot read pidfile {pidfile}: {exc.strerror}") from exc
+    match = _PID_TEXT.fullmatch(data)
+    if len(data) > _PIDFILE_MAX_BYTES or match is None or int(match.group(1)) > _PID_MAX:
+        what = "is empty" if not data else f"holds {_preview(data)}, not a process id"
+        raise not_a_pidfile(pidfile, what)
+    return int(match.group(1))
+
+
+def write_pid(pidfile: Path, pid: int) -> None:
+    """Write ``pid`` as gunicorn does: whole or not at all (a reader never sees an empty file)."""
+    tmp = pidfile.with_name(f".{pidfile.name}.{pid}.tmp")
+    tmp.write_text(f"{pid}\n", encoding="ascii")
+    os.replace(tmp, pidfile)
 
 
 def is_alive(process: psutil.Process) -> bool:
@@ -126,11 +165,25 @@ def require_master(pidfile: Path) -> psutil.Process:
     master = live_master(pidfile)
     if master is not None:
         return master
-    if not pidfile.exists():
+    pid = read_pid(pidfile)
+    if pid is None:
         raise UsageError(
             f"no server running: no pidfile at {pidfile} (use --run-dir or --pidfile to point at it)"
         )
+    if _exists(pid):
+        raise SurgeError(
+            f"no server running: pidfile {pidfile} is stale (pid {pid} is not a surge or gunicorn master)"
+        )
     raise SurgeError(f"no server running: pidfile {pidfile} is stale (its process is gone)")
+
+
+def _exists(pid: int) -> bool:
+    import psutil
+
+    try:
+        return is_alive(psutil.Process(pid))
+    except psutil.Error:
+        return False
 
 
 def workers_of(master: psutil.Process) -> list[psutil.Process]:

@@ -13,6 +13,7 @@ from surge.serve.options import ServePlan, whole_seconds
 
 HANDLER_CLASS = "surge.serve.standalone.SharedRotatingFileHandler"
 LOGGER_CLASS = "surge.serve.standalone.ForwardedLogger"
+QUIT_ONCE_HOOK = "surge.serve.standalone.quit_once"
 _LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"
 _LOG_DATEFMT = "[%Y-%m-%d %H:%M:%S %z]"
 
@@ -119,6 +120,12 @@ def gunicorn_settings(plan: ServePlan, *, standalone: bool = False) -> list[Sett
     if standalone:
         add("daemon", opts.daemon, "run in the background")
     add("proc_name", f"surge:{opts.app}", "names the processes in ps and top")
+    add(
+        "post_fork",
+        QUIT_ONCE_HOOK,
+        "a worker acts on its first Ctrl-C (INT) or QUIT only, without a traceback (a terminal"
+        " signals the master and the workers alike); sync and gthread workers finish their requests",
+    )
     add(
         "control_socket_disable",
         True,

@@ -1,4 +1,4 @@
-"""Logging support that a standalone gunicorn.conf.py carries: real client address and shared log rotation.
+"""Support code a standalone gunicorn.conf.py carries: real client address, shared log rotation, one quit.
 
 This module imports only the standard library and gunicorn, because ``surge serve --print-config``
 copies its source into the config file it writes, so that file runs under plain gunicorn.
@@ -109,3 +109,39 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
                 super().doRollover()
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def quit_once(server: Any, worker: Any) -> None:
+    """gunicorn's post_fork hook: a worker acts on its first INT or QUIT only, without a traceback.
+
+    Ctrl-C in a terminal signals the whole process group, so a worker gets INT from the terminal
+    and QUIT from its master (twice if the master is asked twice). gunicorn's quick quit raises
+    SystemExit wherever the worker is:
+    - gevent runs each quit in a new greenlet; the second one fails inside the exiting
+      interpreter and prints a SystemExit traceback. Only the first quit is acted on.
+    - a sync worker is inside the app's request: gunicorn answers it 500 and logs a traceback;
+      a gthread worker's quit shuts its thread pool down from the signal handler and can take a
+      lock its main thread holds, which hangs the worker until the master kills it. These
+      workers stop as on TERM instead: no new requests, the ones in hand finish (the master
+      kills whatever is left after the graceful timeout).
+    The worker's own handle_quit is replaced before the worker installs its signal handlers, so
+    the rule holds from then on, also while the app is still loading.
+    """
+    from gunicorn.workers.base_async import AsyncWorker
+
+    handle_quit = worker.handle_quit
+    greenlets = isinstance(worker, AsyncWorker)
+    quitting = False
+
+    def first_quit_only(signum: int, frame: Any) -> None:
+        nonlocal quitting
+        if quitting:
+            return
+        quitting = True
+        if greenlets:
+            handle_quit(signum, frame)
+        else:
+            worker.cfg.worker_int(worker)
+            worker.handle_exit(signum, frame)
+
+    worker.handle_quit = first_quit_only
