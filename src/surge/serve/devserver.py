@@ -13,26 +13,26 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from surge.errors import SurgeError, UsageError
+from surge.serve.handshake import EXIT_APP_LOAD_ERROR
 from surge.serve.loader import load_app
-from surge.serve.master import EXIT_APP_LOAD_ERROR
-from surge.serve.runfiles import read_pid, write_pid
+from surge.serve.runfiles import ServerState, read_pid, write_pid
 from surge.serve.standalone import SharedRotatingFileHandler
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
 
-def _log_to_files(state: dict[str, Any]) -> None:
-    log_dir = Path(state["log_dir"])
+def _log_to_files(state: ServerState, log_dir_name: str) -> None:
+    log_dir = Path(log_dir_name)
     log_dir.mkdir(parents=True, exist_ok=True)
     formatter = logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(message)s")
 
     def handler(name: str) -> logging.Handler:
         h = SharedRotatingFileHandler(
-            str(log_dir / name), maxBytes=state["log_max_bytes"], backupCount=state["log_backups"]
+            str(log_dir / name), maxBytes=state.log_max_bytes, backupCount=state.log_backups
         )
         h.setFormatter(formatter if name == "error.log" else logging.Formatter("%(message)s"))
         return h
@@ -43,7 +43,7 @@ def _log_to_files(state: dict[str, Any]) -> None:
     werkzeug.propagate = False
     werkzeug.addHandler(handler("access.log"))
     root = logging.getLogger()
-    root.setLevel(state["log_level"].upper())
+    root.setLevel(state.log_level.upper())
     root.addHandler(handler("error.log"))
 
 
@@ -69,26 +69,26 @@ def _stop_on_signal(server: BaseWSGIServer) -> None:
         signal.signal(signum, handle)
 
 
-def run_dev_server(state: dict[str, Any], ready_fd: int | None) -> int:
+def run_dev_server(state: ServerState, ready_fd: int | None) -> int:
     from werkzeug.serving import make_server
 
     try:
-        app = load_app(state["app"], directory=Path(state["directory"]))
+        app = load_app(state.app, directory=Path(state.directory))
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_APP_LOAD_ERROR
     if not callable(getattr(app, "run", None)):
-        print(f"{state['app']} has no run() method: the flask-* modes need a Flask app", file=sys.stderr)
+        print(f"{state.app} has no run() method: the flask-* modes need a Flask app", file=sys.stderr)
         return EXIT_APP_LOAD_ERROR
-    if state["log_dir"]:
-        _log_to_files(state)
-    threaded = state["mode"] == "flask-threaded"
+    if state.log_dir:
+        _log_to_files(state, state.log_dir)
+    threaded = state.mode == "flask-threaded"
     # What app.run does, minus its signal handling: werkzeug's server, built here so that a
     # signal can stop it (see _stop_on_signal). The launcher polls the port for readiness.
     server = make_server(
-        state["host"], state["port"], app, threaded=threaded, processes=1 if threaded else state["workers"]
+        state.host, state.port, app, threaded=threaded, processes=1 if threaded else state.workers
     )
-    pidfile = Path(state["pidfile"])
+    pidfile = Path(state.pidfile)
     write_pid(pidfile, os.getpid())
     _stop_on_signal(server)
     try:

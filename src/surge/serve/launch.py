@@ -25,8 +25,8 @@ from typing import IO, Any
 
 from surge.errors import SurgeError, UsageError
 from surge.serve import control
+from surge.serve.handshake import EXIT_APP_LOAD_ERROR, EXIT_WORKER_BOOT_ERROR, READY_FD_ENV
 from surge.serve.loader import load_app
-from surge.serve.master import EXIT_APP_LOAD_ERROR, EXIT_WORKER_BOOT_ERROR, READY_FD_ENV
 from surge.serve.options import ServePlan
 from surge.serve.runfiles import CONSOLE_LOG_NAME, ServerState, boot_error_path, live_master
 from surge.serve.settings import gunicorn_settings, settings_dict

@@ -6,59 +6,37 @@ here may patch or pull in network libraries before that. With --preload the app 
 in the master, before any worker exists, so this module patches the master first, as gunicorn's
 documentation advises for preloaded gevent apps (patch before the app and its libraries load).
 
-Readiness: each worker writes its pid to the file descriptor in SURGE_READY_FD once the app
-is loaded, and the launching ``surge serve`` waits for one line per worker.
+Readiness and exit codes: ``surge.serve.handshake``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
-READY_FD_ENV = "SURGE_READY_FD"
-# Same codes as gunicorn's arbiter, so the launcher reads both the same way.
-EXIT_WORKER_BOOT_ERROR = 3
-EXIT_APP_LOAD_ERROR = 4
-EXIT_INTERRUPTED = 130
-
-
-def announce_ready(fd: int | None) -> None:
-    """Tell the launcher this process has loaded the app; harmless once the launcher has gone."""
-    if fd is None:
-        return
-    with contextlib.suppress(OSError):
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
-
-
-def _ready_fd() -> int | None:
-    value = os.environ.pop(READY_FD_ENV, None)
-    return int(value) if value and value.isdigit() else None
+from surge.serve.handshake import EXIT_INTERRUPTED, announce_ready, take_ready_fd
+from surge.serve.runfiles import ServerState
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m surge.serve.master STATE_FILE", file=sys.stderr)
         return 2
-    with open(argv[0], encoding="utf-8") as file:
-        state: dict[str, Any] = json.load(file)
-    if state["mode"] == "gevent" and state["preload"]:
+    state = ServerState.read(Path(argv[0]))
+    if state.mode == "gevent" and state.preload:
         from gevent import monkey
 
         monkey.patch_all()
     from surge.serve.profiles import GUNICORN_MODES  # like every import below: after the patch
 
-    ready_fd = _ready_fd()
-    if state["mode"] not in GUNICORN_MODES:
+    ready_fd = take_ready_fd()
+    if state.mode not in GUNICORN_MODES:
         from surge.serve.devserver import run_dev_server
 
         return run_dev_server(state, ready_fd)
-
-    from pathlib import Path
 
     from surge.serve.application import SurgeApplication
     from surge.serve.runfiles import boot_error_path
@@ -67,12 +45,12 @@ def main(argv: list[str]) -> int:
         announce_ready(ready_fd)
 
     application = SurgeApplication(
-        state["app"],
-        state["settings"],
+        state.app,
+        state.settings,
         hooks={"post_worker_init": post_worker_init},
-        directory=Path(state["directory"]),
+        directory=Path(state.directory),
         state_file=Path(argv[0]),
-        boot_error_file=boot_error_path(Path(state["pidfile"])),
+        boot_error_file=boot_error_path(Path(state.pidfile)),
     )
     application.run()
     return 0

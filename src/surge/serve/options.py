@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from surge.errors import UsageError
+from surge.optionspec import option
 from surge.serve.profiles import MODES, PROFILES, Profile
+from surge.units import format_duration_s, parse_duration_s, parse_size_bytes
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
@@ -25,33 +27,163 @@ DEFAULT_ACCESS_LOG_FORMAT = '%(client)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%
 _LOOPBACK_FOR_WILDCARD = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 
 
+def _workers(text: str) -> int | None:
+    return None if text == "auto" else int(text)
+
+
+def _duration(default_s: float) -> str:
+    return format_duration_s(default_s)
+
+
+def _size(count: int) -> str:
+    return f"{count // 1024**2}MB" if count % 1024**2 == 0 else f"{count}B"
+
+
 @dataclass(frozen=True)
 class ServeOptions:
-    """Everything ``surge serve`` accepts; None means "the mode's default"."""
+    """Everything ``surge serve`` accepts, each option declared once (``surge.optionspec``).
+
+    None means "the mode's default". ``surge serve``'s command line is generated from these
+    fields (``surge.cli.declared``); ``app`` is its positional argument.
+    """
 
     app: str
-    mode: str = "sync"
-    workers: int | None = None  # None = auto (2 x cores + 1)
-    threads: int | None = None
-    worker_connections: int | None = None
-    timeout_s: float = 30.0
-    graceful_timeout_s: float = 30.0
-    keepalive_s: float = 2.0
-    max_requests: int = 0
-    max_requests_jitter: int | None = None
-    preload: bool = False
-    bind: str = DEFAULT_BIND
-    reload: bool = False
-    forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
-    log_dir: Path | None = None
-    log_max_bytes: int = DEFAULT_LOG_MAX_BYTES
-    log_backups: int = DEFAULT_LOG_BACKUPS
-    access_log_format: str = DEFAULT_ACCESS_LOG_FORMAT
-    log_level: str = "info"
-    run_dir: Path = DEFAULT_RUN_DIR
-    pidfile: Path | None = None
-    daemon: bool = False
-    boot_timeout_s: float = 60.0
+    mode: str = option(
+        "sync",
+        "--mode",
+        help="how requests are served (default {default}). "
+        + "; ".join(f"{p.mode}: {p.summary}" for p in PROFILES.values()),
+        choices=MODES,
+    )
+    workers: int | None = option(
+        None,
+        "-w",
+        "--workers",
+        help="worker processes (default auto: 2 x cores + 1)",
+        metavar="N|auto",
+        parse=_workers,
+    )
+    threads: int | None = option(
+        None,
+        "--threads",
+        help=f"threads per worker, gthread only (default {PROFILES['gthread'].default_threads})",
+        metavar="N",
+        parse=int,
+    )
+    worker_connections: int | None = option(
+        None,
+        "--worker-connections",
+        help="simultaneous clients per worker, gevent and gthread"
+        f" (default {PROFILES['gevent'].default_worker_connections})",
+        metavar="N",
+        parse=int,
+    )
+    timeout_s: float = option(
+        30.0,
+        "--timeout",
+        help="kill and replace a worker silent this long (default {default})",
+        metavar="DURATION",
+        parse=parse_duration_s,
+        show=_duration,
+    )
+    graceful_timeout_s: float = option(
+        30.0,
+        "--graceful-timeout",
+        help="time workers get to finish requests on stop/reload (default {default})",
+        metavar="DURATION",
+        parse=parse_duration_s,
+        show=_duration,
+    )
+    keepalive_s: float = option(
+        2.0,
+        "--keepalive",
+        help="wait this long for the next request on a connection (default {default})",
+        metavar="DURATION",
+        parse=parse_duration_s,
+        show=_duration,
+    )
+    max_requests: int = option(
+        0,
+        "--max-requests",
+        help="restart each worker after about N requests (default {default}: never)",
+        metavar="N",
+        parse=int,
+    )
+    max_requests_jitter: int | None = option(
+        None,
+        "--max-requests-jitter",
+        help="up to N extra requests per worker so they do not restart together (default N/10)",
+        metavar="N",
+        parse=int,
+    )
+    preload: bool = option(False, "--preload", help="import the app in the master before forking", flag=True)
+    bind: str = option(
+        DEFAULT_BIND, "-b", "--bind", help="address to listen on (default {default})", metavar="HOST:PORT"
+    )
+    reload: bool = option(
+        False, "--reload", help="restart workers when code changes (development only)", flag=True
+    )
+    forwarded_allow_ips: str = option(
+        DEFAULT_FORWARDED_ALLOW_IPS,
+        "--forwarded-allow-ips",
+        help="proxies trusted for X-Forwarded-* (comma-separated, * for any; default {default}, "
+        "or $FORWARDED_ALLOW_IPS as gunicorn reads it)",
+        metavar="IPS",
+    )
+    log_dir: Path | None = option(
+        None,
+        "--log-dir",
+        help="write access.log and error.log here, rotated by size (default with --daemon: "
+        "RUN_DIR/logs; otherwise the error log goes to stderr)",
+        metavar="DIR",
+        parse=Path,
+    )
+    log_max_bytes: int = option(
+        DEFAULT_LOG_MAX_BYTES,
+        "--log-max-size",
+        help="rotate a log file at this size (default {default})",
+        metavar="SIZE",
+        parse=parse_size_bytes,
+        show=_size,
+    )
+    log_backups: int = option(
+        DEFAULT_LOG_BACKUPS,
+        "--log-backups",
+        help="rotated files kept per log (default {default})",
+        metavar="N",
+        parse=int,
+    )
+    access_log_format: str = option(
+        DEFAULT_ACCESS_LOG_FORMAT,
+        "--access-log-format",
+        help="gunicorn access log format; %(client)s is the client from X-Forwarded-For "
+        "when the peer is a trusted proxy (default: combined format with %(client)s)",
+        metavar="FORMAT",
+    )
+    log_level: str = option(
+        "info", "--log-level", help="error log level (default {default})", choices=LOG_LEVELS
+    )
+    run_dir: Path = option(
+        DEFAULT_RUN_DIR,
+        "--run-dir",
+        help="folder for the pidfile and state (default ./{default})",
+        metavar="DIR",
+        parse=Path,
+    )
+    pidfile: Path | None = option(
+        None, "--pidfile", help="pidfile path (default RUN_DIR/serve.pid)", metavar="PATH", parse=Path
+    )
+    daemon: bool = option(
+        False, "-D", "--daemon", help="run in the background; returns once the workers have booted", flag=True
+    )
+    boot_timeout_s: float = option(
+        60.0,
+        "--boot-timeout",
+        help="give up if the workers have not booted after this long (default {default})",
+        metavar="DURATION",
+        parse=parse_duration_s,
+        show=_duration,
+    )
 
 
 @dataclass(frozen=True)
