@@ -81,6 +81,8 @@ class RunResult:
     planned_duration_s: float | None = None  # the plan's; duration_s is how long the run lasted
     graceful_stop_s: float = 0.0
     origins: tuple[str, ...] = ()  # host:port of the plan's requests (scripted users: none known)
+    # Cluster mode: workers lost during the run, each with when and what it had delivered.
+    lost_workers: tuple[str, ...] = ()
 
     @property
     def responses(self) -> int:

@@ -15,9 +15,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import shutil
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -26,15 +24,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from surge.engine.collect import build_result, exit_text, merge_into, prepare_parts, write_failure
 from surge.engine.messages import Done, Ready, Start, Stop, Tick, WorkerMessage, WorkerResult, WriteFailed
 from surge.engine.progress import ProgressBoard
 from surge.engine.run_result import AbortCheck, AbortReason, Progress, RunResult
 from surge.engine.schedule import assign_users, effective_processes
-from surge.engine.summary import LabelTotals, no_response_samples, summarize, top_errors
 from surge.engine.worker import WorkerSpec, worker_process_main
-from surge.errors import SurgeError, UsageError
+from surge.errors import SurgeError
 from surge.plan import Plan
-from surge.results.jtl_write import merge_parts
 
 __all__ = ["Progress", "RunResult", "Runner", "run_plan"]
 
@@ -80,19 +77,8 @@ class Runner:
 
     def run(self) -> RunResult:
         out_path = self.out_path
-        if out_path.is_dir():
-            raise UsageError(f"cannot write results to {out_path}: it is a directory")
-        try:
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            # Part files go in a private folder beside the results file (same file system, so one
-            # process's part is renamed into place): they can never collide with a user's files.
-            parts_dir = Path(
-                tempfile.mkdtemp(prefix=f".{out_path.name}.", suffix=".parts", dir=out_path.parent)
-            )
-        except OSError as exc:
-            raise UsageError(f"cannot write results to {out_path}: {exc.strerror or exc}") from exc
+        parts_dir, parts = prepare_parts(out_path, self.processes)
         slots = assign_users(self.plan, self.processes)
-        parts = [parts_dir / f"part{i + 1}.jtl" for i in range(self.processes)]
         # fork: workers start in milliseconds and the caller's __main__ is not re-imported (spawn
         # would re-run scripts that call run_plan without a __main__ guard). Workers build their
         # own event loop and touch nothing they inherited but the plan and their pipe.
@@ -132,67 +118,31 @@ class Runner:
                 control.close()
             # Handlers stay until the merge is done: a second Ctrl-C must not cut the file short.
             try:
-                rows = self._merge(parts, parts_dir, out_path)
+                rows = merge_into(parts, parts_dir, out_path)
             finally:
                 self._restore_signal_handlers(installed)
         results = self._results
         finished = [r for r in results if r is not None]
-        rows_lost = sum(r.rows_lost for r in finished)
         if self._write_error is not None:
-            lost = f"; {rows_lost} samples recorded after that could not be written" if rows_lost else ""
-            raise SurgeError(
-                f"could not write the results ({self._write_error}): the run stopped after "
-                f"{max(0.0, (end_ns - t0_epoch_ns) / 1e9):.1f} s; {rows} samples are in {out_path}{lost}"
-            )
+            raise write_failure(self._write_error, finished, rows, out_path, (end_ns - t0_epoch_ns) / 1e9)
         dead = [p for p, r in zip(procs, results, strict=True) if r is None]
         if dead and not self._stop_requested.is_set():
-            codes = ", ".join(f"{p.name} {_exit_text(p.exitcode)}" for p in dead)
+            codes = ", ".join(f"{p.name} {exit_text(p.exitcode)}" for p in dead)
             raise SurgeError(
                 f"worker process died ({codes}): the samples it recorded in its last second are missing; "
                 f"the {rows} samples recorded until then are in {out_path}"
             )
-        duration_s = max(1e-9, (end_ns - t0_epoch_ns) / 1e9) if t0_epoch_ns else 0.0
-        totals: list[LabelTotals] = [t for r in finished for t in r.label_totals]
-        labels, total = summarize(totals, duration_s)
-        return RunResult(
-            out_path=out_path,
-            labels=labels,
-            total=total,
-            duration_s=duration_s,
-            started_epoch_ms=t0_epoch_ns // 1_000_000,
+        return build_result(
+            self.plan,
+            out_path,
+            finished,
             processes=self.processes,
-            rows_written=sum(r.rows_written for r in finished) if finished else rows,
-            worker_cpu_s=sum(r.cpu_s for r in finished),
-            interrupted=self.aborted_by is None
-            and (self._stop_requested.is_set() or any(r.interrupted for r in finished)),
-            top_errors=top_errors(totals),
-            arrivals=sum(r.arrivals for r in finished),
-            late_arrivals=sum(r.late_arrivals for r in finished),
-            unsent_arrivals=sum(r.unsent_arrivals for r in finished),
-            max_queue_ms=max((r.max_queue_ms for r in finished), default=0),
+            t0_epoch_ns=t0_epoch_ns,
+            end_ns=end_ns,
+            rows=rows,
             aborted_by=self.aborted_by,
-            waiting_at_end=sum(r.waiting_at_end for r in finished),
-            no_response=no_response_samples(totals),
-            planned_duration_s=self.plan.duration_s,
-            graceful_stop_s=self.plan.graceful_stop_s,
-            origins=_origins(self.plan),
+            stopped=self._stop_requested.is_set(),
         )
-
-    def _merge(self, parts: list[Path], parts_dir: Path, out_path: Path) -> int:
-        """Merge the part files into ``out_path`` and remove their folder; on failure, name them."""
-        try:
-            rows = merge_parts(parts, out_path)
-        except OSError as exc:
-            kept = [str(p) for p in parts if p.exists()]
-            with contextlib.suppress(OSError):
-                if out_path.exists() and kept:
-                    out_path.unlink()  # a partial merge: the part files hold every row
-            raise SurgeError(
-                f"could not write the results to {out_path} ({exc.strerror or exc}); "
-                f"the samples are in {', '.join(kept) or 'no file'}"
-            ) from exc
-        shutil.rmtree(parts_dir, ignore_errors=True)
-        return rows
 
     # -- internals ---------------------------------------------------------------------------------
 
@@ -293,7 +243,7 @@ class Runner:
                 self._shared[index * groups + g] = 0
         recent = self.board.last_samples.get(index, 0)
         text = (
-            f"worker process {proc.name} (pid {proc.pid}) {_exit_text(proc.exitcode)}: up to a second "
+            f"worker process {proc.name} (pid {proc.pid}) {exit_text(proc.exitcode)}: up to a second "
             f"of its samples (about {recent}, its last second's count) and its requests in flight are "
             f"missing from the results; {still_running} of {self.processes} processes go on"
         )
@@ -327,29 +277,6 @@ class Runner:
     def _restore_signal_handlers(previous: dict[int, Any]) -> None:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-
-
-def _exit_text(exitcode: int | None) -> str:
-    """``was killed by SIGKILL`` / ``exited with code 1`` (negative exit codes are signals)."""
-    if exitcode is None:
-        return "stopped answering"
-    if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        return f"was killed by {name}"
-    return f"exited with code {exitcode}"
-
-
-def _origins(plan: Plan) -> tuple[str, ...]:
-    """``host:port`` of every request the plan names, in order, once each."""
-    seen: dict[str, None] = {}
-    for group in plan.groups:
-        for request in group.requests:
-            host = request.host if ":" not in request.host else f"[{request.host}]"
-            seen[f"{host}:{request.port}"] = None
-    return tuple(seen)
 
 
 def _send(control: Any, message: Start | Stop) -> None:
