@@ -22,6 +22,7 @@ from surge.report.load import LoadResult, load_samples
 from surge.report.options import ReportOptions
 from surge.report.pagedata import table_safe
 from surge.report.render import ReportContent, render_report
+from surge.report.semantics import ErrorKeys
 from surge.report.staging import publish, staged
 
 # DuckDB spills to its temp directory beyond this, which keeps the peak memory of a 10M-row report
@@ -158,7 +159,7 @@ def _build(paths: Sequence[Path], out_dir: Path, options: ReportOptions) -> Buil
         info=info_rows(load, overview, graphs, options),
         timezone=options.timezone,
         notes=notes,
-        error_keys_html_escaped=options.jmeter_compat,
+        error_keys_html_escaped=options.semantics.error_keys is ErrorKeys.HTML_ESCAPED,
     )
     with staged(out_dir) as stage:
         try:

@@ -1,8 +1,8 @@
 """The dashboard's pages and charts: ids, titles, axis titles and how each chart is drawn.
 
-Ids are JMeter's graph ids (spec §3), so the graphs computed in JMeter's ``graph.js`` shape map
-one-to-one onto a chart here. The drawing ``kind`` tells the browser code which Plotly trace type
-and axis type to use.
+Ids are JMeter's graph ids (docs/jmeter-semantics.md#charts), so the graphs computed in JMeter's
+``graph.js`` shape map one-to-one onto a chart here. The drawing ``kind`` tells the browser code
+which Plotly trace type and axis type to use.
 """
 
 from __future__ import annotations

@@ -120,14 +120,7 @@ def info_rows(
         start = format_time_ms(options.start_ms, zone) if options.start_ms is not None else "first sample"
         end = format_time_ms(options.end_ms, zone) if options.end_ms is not None else "last sample"
         rows.append(InfoRow("Time window (sample start)", f"{start} to {end}"))
-    rows.append(
-        InfoRow(
-            "Mode",
-            "JMeter-compatible (windowed LEGACY percentiles, JMeter's totals)"
-            if options.jmeter_compat
-            else "exact (percentiles over all samples)",
-        )
-    )
+    rows.append(InfoRow("Mode", options.semantics.describe()))
     apdex = f"T = {options.apdex_satisfied_ms} ms, F = {options.apdex_tolerated_ms} ms"
     if options.apdex_rules:
         count = len(options.apdex_rules)

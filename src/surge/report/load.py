@@ -26,8 +26,8 @@ Contract of the ``samples`` table (one row per sample, whatever the input format
 | in_label_filter      | BOOLEAN | label passes --include/--exclude (JMeter's sample_filter)          |
 
 The date-range filter (--start/--end, on sample start) is applied while loading, as JMeter applies
-it before anything else; the label filter is only flagged, because JMeter applies it to some
-consumers and not to others (spec §0).
+it before anything else; the label filter is only flagged, because the test's start and end and the
+rows read are taken before it, as in JMeter (docs/jmeter-semantics.md#filters).
 
 Inputs: JTL CSV in any of JMeter's variants (see surge.results.jtl_read) and JMeter XML (see
 surge.results.xml_read), plain or gzip-compressed; several files are appended in the order given.
@@ -51,6 +51,7 @@ from surge.errors import SurgeError, UsageError
 from surge.report.load_csv import TimestampRead, insert_csv, record_rules, sql_string
 from surge.report.load_direct import first_line, load_direct, unpack
 from surge.report.options import ReportOptions
+from surge.report.semantics import HeaderlessFirstRow
 from surge.results import gzip_read, jtl_rewrite, xml_read
 from surge.results.date_format import COMMON_PATTERNS, java_to_strptime, pattern_has_zone
 from surge.results.jtl_read import HEAD_BYTES, CsvLayout, EncodingError, file_kind, is_gzip, sniff_csv
@@ -73,7 +74,7 @@ class LoadResult:
     # (file, physical line) of the first few skipped rows
     bad_row_locations: tuple[tuple[str, int], ...] = ()
     # One line each, for stderr and the report: assumptions made (no header line, guessed date
-    # format), files that could not be read, the first row dropped in JMeter-compatible mode.
+    # format), files that could not be read, the first row dropped (HeaderlessFirstRow.DROPPED).
     warnings: tuple[str, ...] = ()
     # (file, first line, last line) of the first few runs of consecutive skipped lines
     bad_row_spans: tuple[tuple[str, int, int], ...] = ()
@@ -230,7 +231,9 @@ def _load_file(
         load.warnings.append(layout.encoding_note)
     if note:
         load.warnings.append(note)
-    drop_first = not layout.has_header and options.jmeter_compat
+    drop_first = (
+        not layout.has_header and options.semantics.headerless_first_row is HeaderlessFirstRow.DROPPED
+    )
     if not layout.has_header:
         load.warnings.append(
             "no header line; read with JMeter's default columns"

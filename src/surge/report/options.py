@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from surge.errors import UsageError
+from surge.report.semantics import COMPAT_CHART_LABELS, DEFAULT_CHART_LABELS, Semantics
 
-# Per-label charts draw this many labels (those with the most samples) and one series for all the
-# others, so a chart page stays small whatever the number of labels.
-DEFAULT_CHART_LABELS = 20
-# JMeter draws every label. The JMeter-compatible mode does too up to this many (every JMeter
-# fixture has fewer), and folds the rest beyond: a file labelled by URL, with 100,000 labels, would
-# otherwise need gigabytes for a percentile curve of 1,000 points per label.
-COMPAT_CHART_LABELS = 100
+__all__ = [
+    "COMPAT_CHART_LABELS",
+    "DEFAULT_CHART_LABELS",
+    "ApdexRule",
+    "ReportOptions",
+    "Semantics",
+    "parse_chart_labels",
+]
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,8 @@ class ApdexRule:
 @dataclass(frozen=True)
 class ReportOptions:
     title: str = "surge dashboard"
-    # JMeter-compatible numbers, quirks included (spec §6); otherwise exact and consistent.
+    # --jmeter-compat: JMeter's numbers, quirks included; otherwise exact and consistent. Read once,
+    # into ``semantics``; nothing else reads it.
     jmeter_compat: bool = False
     apdex_satisfied_ms: int = 500
     apdex_tolerated_ms: int = 1500
@@ -43,17 +46,23 @@ class ReportOptions:
     # Pattern for non-epoch timestamps (Java SimpleDateFormat syntax), interpreted in ``timezone``.
     timestamp_format: str | None = None
     timezone: str = "UTC"  # IANA name used to display times and to read zone-less dates
-    # JMeter's percentile window for the Statistics table in compat mode.
+    # JMeter's statistic_window: the samples its windowed percentiles keep (Percentiles.WINDOWED).
     statistic_window: int = 20000
     source_names: tuple[str, ...] = field(default=())
     # Labels drawn one by one in per-label charts (the others are folded into one series). None: the
-    # mode's default, DEFAULT_CHART_LABELS or COMPAT_CHART_LABELS; 0: every label.
+    # mode's default (Semantics.chart_labels); 0: every label.
     chart_labels: int | None = None
+    # Every decision that differs between JMeter and the default mode, built from ``jmeter_compat``.
+    semantics: Semantics = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        chosen = Semantics.jmeter() if self.jmeter_compat else Semantics.exact()
+        object.__setattr__(self, "semantics", chosen)  # frozen: set once, here
 
     def chart_label_limit(self) -> int | None:
         """How many labels (codes, thread groups) a chart draws one by one; None: all of them."""
         if self.chart_labels is None:
-            return COMPAT_CHART_LABELS if self.jmeter_compat else DEFAULT_CHART_LABELS
+            return self.semantics.chart_labels
         return self.chart_labels or None
 
 

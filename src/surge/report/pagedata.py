@@ -116,9 +116,9 @@ def dashboard_tables(tables: Mapping[str, Any], error_keys_html_escaped: bool = 
     rows as bare arrays (a table can have a row per label, 100,000 of them) and the indexes of the
     transaction-controller rows apart.
 
-    ``error_keys_html_escaped``: the error keys are JMeter's HTML-escaped strings (JMeter-compatible
-    mode). JMeter's page inserts them as HTML; ours writes text, so they are unescaped first to show
-    the same characters.
+    ``error_keys_html_escaped``: the error keys are JMeter's HTML-escaped strings
+    (``ErrorKeys.HTML_ESCAPED``). JMeter's page inserts them as HTML; ours writes text, so they are
+    unescaped first to show the same characters.
     """
     out: dict[str, Any] = {}
     for key in ("apdexTable", "statisticsTable", "errorsTable", "top5ErrorsBySamplerTable"):

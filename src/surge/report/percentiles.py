@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from surge.report.semantics import Percentiles
+
 _BLOCK_ROWS = 8192  # row_id block size for locating the start of each window
 _CUTOFFS = "_surge_window_cutoffs"
 
@@ -49,18 +51,21 @@ def percentile_label(p: float) -> str:
     return f"{percent_text(p)}th percentile"
 
 
-def histogram_percentiles_sql(hist: str, keys: Sequence[str], percents: Sequence[float], legacy: bool) -> str:
+def histogram_percentiles_sql(
+    hist: str, keys: Sequence[str], percents: Sequence[float], method: Percentiles
+) -> str:
     """Query: per group of ``keys``, ``n``, min, max and each percentile from a value histogram.
 
     ``hist`` is a query with columns ``keys..., v, cnt`` (one row per group and distinct value).
-    With ``legacy`` the LEGACY estimator over every value of ``hist`` (window it first with
-    :func:`last_rows`), else the exact definition. Output columns: ``keys..., n, mn, mx, p0, p1, ...``.
+    ``Percentiles.WINDOWED``: the LEGACY estimator over every value of ``hist`` (window it first
+    with :func:`last_rows`); ``Percentiles.EXACT``: the exact definition. Output columns:
+    ``keys..., n, mn, mx, p0, p1, ...``.
     """
     k = ", ".join(keys)
     picks: list[str] = []
     finals: list[str] = []
     for i, p in enumerate(percents):
-        if legacy:
+        if method is Percentiles.WINDOWED:
             # commons-math special-cases p = 100 to pos = n
             pos = "CAST(n AS DOUBLE)" if float(p) == 100.0 else f"({fraction_sql(p)} * CAST(n + 1 AS DOUBLE))"
             rank = f"CAST(floor({pos}) AS BIGINT)"  # 1-based rank of the lower neighbour

@@ -53,7 +53,7 @@ class ReportContent:
     info: Sequence[InfoRow]
     timezone: str = "UTC"
     notes: Sequence[str] = field(default=())  # warnings shown on the dashboard (e.g. bad rows)
-    error_keys_html_escaped: bool = False  # JMeter-compatible mode: error keys are JMeter's escaped strings
+    error_keys_html_escaped: bool = False  # ErrorKeys.HTML_ESCAPED: error keys are JMeter's escaped strings
 
 
 def _environment() -> jinja2.Environment:

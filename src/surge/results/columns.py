@@ -1,4 +1,4 @@
-"""JMeter JTL CSV column names, in the writer's fixed order (spec/jmeter-dashboard.md §1.1)."""
+"""JMeter JTL CSV column names, in the writer's fixed order (docs/jmeter-semantics.md#columns)."""
 
 from __future__ import annotations
 

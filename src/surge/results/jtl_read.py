@@ -1,8 +1,9 @@
 """Recognise a JTL CSV file's dialect from its first bytes: encoding, delimiter, header and columns.
 
-JMeter writes one header line of known column names (spec §1.2), trailing sample-variable names in
-double quotes, with any single-character delimiter (§1.3). Without a header line the columns are
-JMeter's default 17. Only the head of the file is read here; the bulk is read by DuckDB.
+JMeter writes one header line of known column names, trailing sample-variable names in double
+quotes, with any single-character delimiter (docs/jmeter-semantics.md#header-line and
+#delimiter-and-quoting). Without a header line the columns are JMeter's default 17. Only the head
+of the file is read here; the bulk is read by DuckDB.
 """
 
 from __future__ import annotations

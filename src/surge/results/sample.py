@@ -27,7 +27,7 @@ def non_http_error_kind(code: str, message: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """A row of a JTL file with JMeter's 17 default columns (spec/jmeter-dashboard.md §1.5).
+    """A row of a JTL file with JMeter's 17 default columns (docs/jmeter-semantics.md#columns).
 
     Times are integer milliseconds as JMeter writes them: ``timestamp_ms`` is the sample start
     (epoch ms), ``elapsed_ms`` runs to the last response byte, ``latency_ms`` to the first one,

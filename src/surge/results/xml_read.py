@@ -1,8 +1,9 @@
 """Read JMeter XML results (``<testResults>``) as JTL CSV records, sub-samples as rows of their own.
 
 JMeter's CSV writer writes a sample's sub-results (transaction children, redirects, embedded
-resources) as rows after their parent, depth first (spec §1.6); this reader emits the same rows in the
-same order, so an XML file and the CSV file of the same run load into the same table.
+resources) as rows after their parent, depth first; this reader emits the same rows in the same
+order, so an XML file and the CSV file of the same run load into the same table. (See
+docs/jmeter-semantics.md#transaction-controllers-and-sub-results.)
 
 Malformed XML (a stray quote in an attribute, a file cut short) does not end the read: the samples
 it spoils are counted as bad and reading resumes at the next top-level sample, which JMeter writes

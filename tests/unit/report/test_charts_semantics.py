@@ -1,7 +1,7 @@
 """Chart semantics on small hand-made sample sets: JMeter's rules (compat) and ours (default).
 
-Expected values are worked out by hand from the definitions in the spec (§3) and the JMeter code,
-not taken from earlier runs of our code.
+Expected values are worked out by hand from JMeter's definitions (docs/jmeter-semantics.md#charts)
+and the JMeter code, not taken from earlier runs of our code.
 """
 
 from __future__ import annotations

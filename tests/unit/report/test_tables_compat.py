@@ -1,5 +1,5 @@
 """JMeter-compatible tables on small hand-made sample sets whose expected values are worked out by hand
-from JMeter's definitions (spec §2, §6 and JMeter's report processors)."""
+from JMeter's definitions (docs/jmeter-semantics.md and JMeter's report processors)."""
 
 from __future__ import annotations
 

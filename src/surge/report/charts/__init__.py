@@ -5,14 +5,16 @@ returns ``{graph id: {"result": {title, minX, maxX, minY, maxY, [granularity], [
 supportsControllersDiscrimination, series: [{label, isController, isOverall, data: [[x, y], ...],
 [color]}]}}}`` with JMeter's graph ids. x of over-time graphs is UTC epoch ms.
 
-With ``options.jmeter_compat`` the series are JMeter's exactly (spec §3, quirks included). Otherwise
+What JMeter computes for each chart is described in docs/jmeter-semantics.md#charts. With
+``Semantics.jmeter()`` the series are JMeter's exactly, quirks included. With ``Semantics.exact()``
 the bucket width is chosen from the test duration, rate charts are zero-filled, mean charts show
 empty buckets as gaps (y = None), percentiles are exact and transaction controllers follow one rule:
-TCs appear as their own series in per-label charts and never in pooled (all-label) charts.
-docs/report-charts.md lists every difference.
+TCs appear as their own series in per-label charts and never in pooled (all-label) charts. Each
+decision is a field of ``options.semantics``, documented in docs/report-differences.md.
 
-One surge-only graph may follow JMeter's 16: ``queueTimeOverTime`` (default mode, only when the
-samples carry ``queue_ms``, i.e. an open-model surge run).
+One surge-only graph may follow JMeter's 16: ``queueTimeOverTime`` (with
+``semantics.queue_time_chart``, only when the samples carry ``queue_ms``, i.e. an open-model surge
+run).
 
 Per-label charts draw at most ``options.chart_label_limit()`` labels (those with the most samples)
 and fold the others into one series flagged ``isOther`` (surge only; the graph's ``drawnCount`` and

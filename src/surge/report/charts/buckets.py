@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from surge.report.options import ReportOptions
+from surge.report.semantics import Granularity
 
 # JMeter's jmeter.reportgenerator.overall_granularity default.
 JMETER_GRANULARITY_MS = 60_000
@@ -46,10 +47,10 @@ def choose_granularity_ms(duration_ms: int, max_buckets: int = MAX_BUCKETS) -> i
 
 
 def granularity_ms(con: Any, options: ReportOptions) -> int:
-    """The over-time bucket width: the option if given, else JMeter's 60 s (compat) or automatic."""
+    """The over-time bucket width: the option if given, else JMeter's 60 s or one that suits the test."""
     if options.granularity_ms is not None:
         return int(options.granularity_ms)
-    if options.jmeter_compat:
+    if options.semantics.granularity is Granularity.JMETER_60S:
         return JMETER_GRANULARITY_MS
     row = con.execute(
         "SELECT coalesce(max(end_ms) - min(start_ms), 0) FROM samples WHERE in_label_filter"

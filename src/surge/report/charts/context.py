@@ -16,6 +16,7 @@ from typing import Any
 from surge.report.charts.buckets import bucket_range, bucket_sql, granularity_ms
 from surge.report.charts.result import Point, Series, clean, graph
 from surge.report.options import ReportOptions
+from surge.report.semantics import EmptyBuckets, Semantics
 
 # Per-(label, end bucket, status, kind) sums, computed in one pass over ``samples``; most over-time
 # and throughput charts are small queries over this table instead of new passes over the samples.
@@ -127,14 +128,16 @@ class ChartContext:
     folding: Folding = Folding(None, 0)
 
     @property
-    def compat(self) -> bool:
-        return self.options.jmeter_compat
+    def semantics(self) -> Semantics:
+        return self.options.semantics
 
     def end_buckets(self) -> range | None:
-        """Every end-time bucket of the test, for zero-fill and gaps; None in compat mode (JMeter
-        emits only buckets with samples) or when a very fine ``--granularity`` over a long span would
-        make the filled series too big for the page."""
-        if self.compat or self.first_end_bucket is None or self.last_end_bucket is None:
+        """Every end-time bucket of the test, for zero-fill and gaps; None with
+        ``EmptyBuckets.OMITTED`` (JMeter emits only buckets with samples) or when a very fine
+        ``--granularity`` over a long span would make the filled series too big for the page."""
+        if self.semantics.empty_buckets is EmptyBuckets.OMITTED:
+            return None
+        if self.first_end_bucket is None or self.last_end_bucket is None:
             return None
         return fill_range(self.first_end_bucket, self.last_end_bucket, self.step_ms)
 
@@ -149,7 +152,7 @@ class ChartContext:
         return graph(
             title,
             series,
-            compat=self.compat,
+            bounds_rule=self.semantics.graph_bounds,
             supports_controllers=supports_controllers,
             granularity_ms=self.step_ms,
             folded=folded,

@@ -16,13 +16,17 @@ from surge.report.charts.context import (
 )
 from surge.report.charts.result import Series
 from surge.report.percentiles import histogram_percentiles_sql, last_rows, percentile_label
+from surge.report.semantics import EmptyControllers, Percentiles, SeriesCreation
 
 
-def label_controller_flags(ctx: ChartContext, include_empty: bool) -> dict[SeriesKey, bool]:
+def label_controller_flags(ctx: ChartContext) -> dict[SeriesKey, bool]:
     """Series key → isController, taken from the label's first sample in file order (as JMeter does).
 
-    Folded labels have two keys, requests and controllers, flagged accordingly.
+    Folded labels have two keys, requests and controllers, flagged accordingly. With
+    ``EmptyControllers.JMETER`` empty TCs count too: a label made only of them has a key, and an
+    empty TC that comes first flags its label as a controller.
     """
+    include_empty = ctx.semantics.empty_controllers is EmptyControllers.JMETER
     where = "" if include_empty else "WHERE NOT empty"
     rows = ctx.rows(
         f"SELECT fold, skey, arg_min(ctrl, first_row) FROM {LABEL_BUCKETS} {where} GROUP BY fold, skey"
@@ -33,11 +37,12 @@ def label_controller_flags(ctx: ChartContext, include_empty: bool) -> dict[Serie
 def mean_over_time(ctx: ChartContext, sum_column: str, title: str) -> dict[str, Any]:
     """Per-label mean of a column per end-time bucket; TCs included, empty TCs ignored.
 
-    JMeter still creates a series for a label whose samples are all empty TCs (no points); the
-    default mode leaves such a label out, and shows buckets without samples as gaps (y = null),
-    not zeros: a mean of nothing is unknown, and a zero would read as "fast".
+    JMeter still creates a series for a label whose samples are all empty TCs (no points);
+    ``EmptyControllers.IGNORED`` leaves such a label out. With ``EmptyBuckets.FILLED`` buckets
+    without samples are gaps (y = null), not zeros: a mean of nothing is unknown, and a zero would
+    read as "fast".
     """
-    flags = label_controller_flags(ctx, include_empty=ctx.compat)
+    flags = label_controller_flags(ctx)
     values = group_points(
         ((int(fold), key), t, y)
         for fold, key, t, y in ctx.rows(
@@ -109,7 +114,7 @@ def bytes_throughput_over_time(ctx: ChartContext) -> dict[str, Any]:
     sent = {int(t): float(s) for t, _, s in rows}
     fill = ctx.end_buckets()
     series = []
-    if rows or not ctx.compat:
+    if rows or ctx.semantics.series_creation is SeriesCreation.BY_CONTENT:
         series = [
             Series("Bytes received per second", as_points(received, fill, 0.0)),
             Series("Bytes sent per second", as_points(sent, fill, 0.0)),
@@ -120,11 +125,13 @@ def bytes_throughput_over_time(ctx: ChartContext) -> dict[str, Any]:
 def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
     """Min, max, median and the three percentiles of successful non-TC samples per end-time bucket.
 
-    Compat: a fresh LEGACY estimator per bucket holding the bucket's last ``statistic_window``
-    samples (file order), as JMeter ≥ 5.1. Default: exact percentiles over every sample. Both read a
-    (bucket, elapsed) histogram, recounted from its window for a bucket that overflows it.
+    ``Percentiles.WINDOWED``: a fresh LEGACY estimator per bucket holding the bucket's last
+    ``statistic_window`` samples (file order), as JMeter ≥ 5.1. ``Percentiles.EXACT``: exact
+    percentiles over every sample. Both read a (bucket, elapsed) histogram, recounted from its window
+    for a bucket that overflows it.
     """
     opts = ctx.options
+    method = ctx.semantics.percentiles
     bucket = bucket_sql("end_ms", ctx.step_ms)
     base = "FROM samples WHERE in_label_filter AND NOT is_controller AND success"
     pcts = (50.0, *opts.percentiles)
@@ -135,21 +142,21 @@ def percentiles_over_time(ctx: ChartContext) -> dict[str, Any]:
         " WHERE success AND NOT ctrl GROUP BY t)"
     )
     hist = f"SELECT {bucket} AS t, elapsed_ms AS v, count(*) AS cnt {base} GROUP BY t, v"
-    if ctx.compat and int(biggest[0][0]) > window:
+    if method is Percentiles.WINDOWED and int(biggest[0][0]) > window:
         # min and max are over every sample of the bucket, the percentiles over its window
         extremes = {
             int(t): (mn, mx) for t, mn, mx in ctx.rows(f"SELECT t, min(v), max(v) FROM ({hist}) GROUP BY t")
         }
         samples = f"SELECT {bucket} AS t, row_id, elapsed_ms AS v {base}"
         with last_rows(ctx.con, samples, ["t"], window) as windows:
-            query = histogram_percentiles_sql(windows.histogram(samples, hist), ["t"], pcts, legacy=True)
+            query = histogram_percentiles_sql(windows.histogram(samples, hist), ["t"], pcts, method)
             rows = [(r[0], *extremes[int(r[0])], *r[4:]) for r in ctx.rows(query)]
     else:
-        query = histogram_percentiles_sql(hist, ["t"], pcts, legacy=ctx.compat)
+        query = histogram_percentiles_sql(hist, ["t"], pcts, method)
         rows = [(r[0], *r[2:]) for r in ctx.rows(query)]
     # JMeter makes the series as soon as any non-TC sample passes, even if none succeeded
     has_series = (
-        not ctx.compat
+        ctx.semantics.series_creation is SeriesCreation.BY_CONTENT
         or int(ctx.rows("SELECT count(*) FROM samples WHERE in_label_filter AND NOT is_controller")[0][0]) > 0
     )
     names = ["Min", "Max", "Median", *(percentile_label(p) for p in opts.percentiles)]

@@ -9,6 +9,7 @@ from typing import Any
 from surge.report.charts.context import ChartContext, SeriesKey, series_order
 from surge.report.charts.over_time import label_controller_flags
 from surge.report.charts.result import JAVA_DOUBLE_MAX, JAVA_DOUBLE_MIN, Bounds, Series, graph
+from surge.report.semantics import EmptyControllers, GraphBounds, PercentileCurve, SeriesCreation
 
 DISTRIBUTION_STEP_MS = 100  # jmeter.reportgenerator.graph.responseTimeDistribution.property.set_granularity
 
@@ -45,24 +46,27 @@ def label_histogram(ctx: ChartContext) -> Histogram:
 def response_time_percentiles(ctx: ChartContext, histogram: Histogram) -> dict[str, Any]:
     """Per label, the inverse CDF of elapsed at 0.0, 0.1, ..., 99.9 percent (no window, exact).
 
-    y(p) is the smallest elapsed whose cumulative share exceeds p %. Compat reproduces JMeter's
-    floating-point accumulation of shares (it decides ties at exact boundaries) and, as JMeter, counts
-    empty TCs in their own label. The default mode uses integer arithmetic, ignores empty TCs and adds
-    the 100th percentile (the maximum) so the curve ends where the data ends.
+    y(p) is the smallest elapsed whose cumulative share exceeds p %. ``PercentileCurve.JMETER``
+    reproduces JMeter's floating-point accumulation of shares (it decides ties at exact boundaries);
+    ``PercentileCurve.EXACT_TO_MAX`` uses integer arithmetic and adds the 100th percentile (the
+    maximum) so the curve ends where the data ends. ``EmptyControllers.JMETER`` counts empty TCs in
+    their own label, as JMeter does.
     """
+    semantics = ctx.semantics
+    with_empty = semantics.empty_controllers is EmptyControllers.JMETER
     per_label: dict[SeriesKey, list[tuple[int, int]]] = defaultdict(list)
     for key, elapsed, n_all, n_real in histogram.per_label:
-        count = n_all if ctx.compat else n_real
+        count = n_all if with_empty else n_real
         if count:
             per_label[key].append((elapsed, count))
-    flags = label_controller_flags(ctx, include_empty=ctx.compat)
+    flags = label_controller_flags(ctx)
     series: list[Series] = []
     values_seen: list[int] = []
     for key in sorted(per_label, key=series_order):
         entries = per_label[key]
         total = sum(c for _, c in entries)
         data: list[list[float | None]] = []
-        if ctx.compat:
+        if semantics.percentile_curve is PercentileCurve.JMETER:
             percent = 0.0
             rank = 0
             for value, count in entries:
@@ -83,7 +87,7 @@ def response_time_percentiles(ctx: ChartContext, histogram: Histogram) -> dict[s
             data.append([100.0, float(entries[-1][0])])
         values_seen.extend(v for v, _ in entries)
         series.append(ctx.series(key, data, flags.get(key, False)))
-    if ctx.compat:
+    if semantics.graph_bounds is GraphBounds.JAVA_START:
         bounds = Bounds(
             min(JAVA_DOUBLE_MAX, 0.0) if series else JAVA_DOUBLE_MAX,
             max(JAVA_DOUBLE_MIN, 100.0) if series else JAVA_DOUBLE_MIN,
@@ -95,7 +99,7 @@ def response_time_percentiles(ctx: ChartContext, histogram: Histogram) -> dict[s
     return graph(
         "Response Time Percentiles",
         series,
-        compat=ctx.compat,
+        bounds_rule=semantics.graph_bounds,
         supports_controllers=True,
         bounds=bounds,
         folded=ctx.label_folded(),
@@ -104,12 +108,13 @@ def response_time_percentiles(ctx: ChartContext, histogram: Histogram) -> dict[s
 
 def response_time_distribution(ctx: ChartContext, histogram: Histogram) -> dict[str, Any]:
     """Per label, the number of samples per 100-ms band of elapsed (TCs included, empty TCs not)."""
+    with_empty = ctx.semantics.empty_controllers is EmptyControllers.JMETER
     bands: dict[SeriesKey, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for key, elapsed, n_all, n_real in histogram.per_label:
-        if n_real or (ctx.compat and n_all):
+        if n_real or (with_empty and n_all):
             # JMeter counts an empty TC as 0 but still creates its band (a 0 bar)
             bands[key][elapsed - elapsed % DISTRIBUTION_STEP_MS] += n_real
-    flags = label_controller_flags(ctx, include_empty=ctx.compat)
+    flags = label_controller_flags(ctx)
     series = [
         ctx.series(key, [[float(x), float(y)] for x, y in sorted(bands[key].items())], flags.get(key, False))
         for key in sorted(bands, key=series_order)
@@ -117,7 +122,7 @@ def response_time_distribution(ctx: ChartContext, histogram: Histogram) -> dict[
     return graph(
         "Response Time Distribution",
         series,
-        compat=ctx.compat,
+        bounds_rule=ctx.semantics.graph_bounds,
         supports_controllers=True,
         granularity_ms=DISTRIBUTION_STEP_MS,
         folded=ctx.label_folded(),
@@ -146,7 +151,7 @@ def synthetic_response_time_distribution(ctx: ChartContext, histogram: Histogram
     return graph(
         "Synthetic Response Times Distribution",
         series,
-        compat=ctx.compat,
+        bounds_rule=ctx.semantics.graph_bounds,
         supports_controllers=False,
         extra={"ticks": [[z, labels[z]] for z in range(4)]},
     )
@@ -170,8 +175,10 @@ def time_vs_threads(ctx: ChartContext) -> dict[str, Any]:
         acc[1] += int(threads) * int(n)
         acc[2] += int(total_elapsed)
     overall = {key: (acc[1] / acc[0], acc[2] / acc[0]) for key, acc in sums.items()}
-    flags = label_controller_flags(ctx, include_empty=ctx.compat)
-    keys = sorted(flags if ctx.compat else points, key=series_order)
+    flags = label_controller_flags(ctx)
+    # JMeter's series exist from a label's first sample, with or without a point
+    on_first_sample = ctx.semantics.series_creation is SeriesCreation.ON_FIRST_SAMPLE
+    keys = sorted(flags if on_first_sample else points, key=series_order)
     series: list[Series] = []
     for key in keys:
         flag = flags.get(key, False)
@@ -180,5 +187,9 @@ def time_vs_threads(ctx: ChartContext) -> dict[str, Any]:
             t, e = overall[key]
             series.append(ctx.series(key, [[t, e]], flag, "-Aggregated"))
     return graph(
-        "Time VS Threads", series, compat=ctx.compat, supports_controllers=True, folded=ctx.label_folded()
+        "Time VS Threads",
+        series,
+        bounds_rule=ctx.semantics.graph_bounds,
+        supports_controllers=True,
+        folded=ctx.label_folded(),
     )

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from surge.report.semantics import GraphBounds
+
 # JMeter starts every bound at Double.MAX_VALUE / Double.MIN_VALUE (the smallest *positive* double,
 # not the most negative one), so a graph whose values are all 0 reports maxY = 5e-324.
 JAVA_DOUBLE_MAX = 1.7976931348623157e308
@@ -46,17 +48,18 @@ class Bounds:
     max_y: float
 
 
-def point_bounds(series: Sequence[Series], compat: bool) -> Bounds:
+def point_bounds(series: Sequence[Series], rule: GraphBounds) -> Bounds:
     """minX/maxX/minY/maxY over every point that has a value (gaps with y=None are skipped)."""
     xs = [p[0] for s in series for p in s.data if p[0] is not None and p[1] is not None]
     ys = [p[1] for s in series for p in s.data if p[0] is not None and p[1] is not None]
-    return bounds_of(xs, ys, compat)
+    return bounds_of(xs, ys, rule)
 
 
-def bounds_of(xs: Iterable[float | None], ys: Iterable[float | None], compat: bool) -> Bounds:
+def bounds_of(xs: Iterable[float | None], ys: Iterable[float | None], rule: GraphBounds) -> Bounds:
+    """``GraphBounds.JAVA_START``: JMeter's, from its start values; ``DATA``: the values', else 0."""
     xl = [float(x) for x in xs if x is not None]
     yl = [float(y) for y in ys if y is not None]
-    if compat:
+    if rule is GraphBounds.JAVA_START:
         return Bounds(
             min([JAVA_DOUBLE_MAX, *xl]),
             max([JAVA_DOUBLE_MIN, *xl]),
@@ -70,7 +73,7 @@ def graph(
     title: str,
     series: Sequence[Series],
     *,
-    compat: bool,
+    bounds_rule: GraphBounds,
     supports_controllers: bool,
     granularity_ms: int | None = None,
     bounds: Bounds | None = None,
@@ -83,7 +86,7 @@ def graph(
     and how many as one "other" series; kept in the entry (``drawnCount``, ``foldedCount``, surge
     only) so the page can say so.
     """
-    b = bounds if bounds is not None else point_bounds(series, compat)
+    b = bounds if bounds is not None else point_bounds(series, bounds_rule)
     result: dict[str, Any] = {
         "title": title,
         "minX": b.min_x,

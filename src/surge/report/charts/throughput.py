@@ -13,6 +13,7 @@ from surge.report.charts.context import (
     series_order,
 )
 from surge.report.charts.result import Series
+from surge.report.semantics import EmptyBuckets, EmptyControllers, SeriesCreation, TotalTps
 
 _STATUS = {True: "-success", False: "-failure"}
 
@@ -29,9 +30,11 @@ def hits_per_second(ctx: ChartContext) -> dict[str, Any]:
     )
     values = {int(t): float(y) for t, y in rows}
     fill = None
-    if not ctx.compat and values:
+    if ctx.semantics.empty_buckets is EmptyBuckets.FILLED and values:
+        # start-time buckets: filled over their own range, not the end-time one
         fill = fill_range(min(values), max(values), ctx.step_ms)
-    series = [Series("hitsPerSecond", as_points(values, fill, 0.0))] if values or not ctx.compat else []
+    always = ctx.semantics.series_creation is SeriesCreation.BY_CONTENT
+    series = [Series("hitsPerSecond", as_points(values, fill, 0.0))] if values or always else []
     return ctx.time_graph("Hits Per Second", series, supports_controllers=False)
 
 
@@ -62,10 +65,10 @@ def codes_per_second(ctx: ChartContext) -> dict[str, Any]:
 def transactions_per_second(ctx: ChartContext) -> dict[str, Any]:
     """Per label and status (``<label>-success`` / ``<label>-failure``), TCs under their own labels.
 
-    JMeter counts an empty TC as 0 but still creates its bucket (a 0 point); the default mode ignores
-    empty TCs entirely.
+    JMeter counts an empty TC as 0 but still creates its bucket (a 0 point);
+    ``EmptyControllers.IGNORED`` ignores empty TCs entirely.
     """
-    where = "" if ctx.compat else "WHERE NOT empty"
+    where = "" if ctx.semantics.empty_controllers is EmptyControllers.JMETER else "WHERE NOT empty"
     rows = ctx.rows(
         f"SELECT fold, skey, success, t, {_rate('sum(CASE WHEN empty THEN 0 ELSE n END)', ctx.step_ms)}"
         f" FROM {LABEL_BUCKETS} {where} GROUP BY fold, skey, success, t"
@@ -90,10 +93,17 @@ def transactions_per_second(ctx: ChartContext) -> dict[str, Any]:
 def total_tps(ctx: ChartContext) -> dict[str, Any]:
     """All transactions per second, split by status.
 
-    JMeter counts TC samples too, so a request inside a TC is counted twice (once as itself, once
-    in its TC). The default mode counts only non-TC samples (each request once).
+    ``TotalTps.EVERY_SAMPLE`` (JMeter) counts TC samples too, so a request inside a TC is counted
+    twice (once as itself, once in its TC); ``TotalTps.REQUESTS`` counts only non-TC samples (each
+    request once). Empty TCs are TC samples: they count (as 0, creating their bucket) only with
+    ``TotalTps.EVERY_SAMPLE`` and ``EmptyControllers.JMETER``.
     """
-    where = "" if ctx.compat else "WHERE NOT ctrl"
+    if ctx.semantics.total_tps is TotalTps.REQUESTS:
+        where = "WHERE NOT ctrl"
+    elif ctx.semantics.empty_controllers is EmptyControllers.IGNORED:
+        where = "WHERE NOT empty"
+    else:
+        where = ""
     rows = ctx.rows(
         f"SELECT success, t, {_rate('sum(CASE WHEN empty THEN 0 ELSE n END)', ctx.step_ms)}"
         f" FROM {LABEL_BUCKETS} {where} GROUP BY success, t"

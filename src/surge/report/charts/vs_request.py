@@ -7,6 +7,7 @@ from typing import Any
 from surge.report.charts.context import ChartContext
 from surge.report.charts.result import Series, graph
 from surge.report.percentiles import histogram_percentiles_sql, last_rows
+from surge.report.semantics import Percentiles
 
 # JMeter forces these graphs to 1-s buckets whatever the configured granularity (bug 60919): x is
 # then a true requests-per-second figure.
@@ -19,9 +20,9 @@ def vs_request_graphs(ctx: ChartContext) -> dict[str, dict[str, Any]]:
     """Both graphs from one pass: each non-TC sample gets x = the number of non-TC samples ending in
     its second; y = median elapsed (or latency) over every sample sharing that x, per status.
 
-    Compat: the median is JMeter's windowed LEGACY estimator (last ``statistic_window`` samples per
-    point in file order). Default: the exact median. Both read (x, status, value) histograms,
-    recounted from its window for a point that overflows it.
+    ``Percentiles.WINDOWED``: the median is JMeter's windowed LEGACY estimator (last
+    ``statistic_window`` samples per point in file order). ``Percentiles.EXACT``: the exact median.
+    Both read (x, status, value) histograms, recounted from its window for a point that overflows it.
     """
     step = VS_REQUEST_STEP_MS
     con = ctx.con
@@ -41,7 +42,7 @@ def vs_request_graphs(ctx: ChartContext) -> dict[str, dict[str, Any]]:
     window = int(ctx.options.statistic_window)
     values: dict[str, list[tuple[Any, ...]]] = {}
     try:
-        if ctx.compat and int(bound[0][0]) > window:
+        if ctx.semantics.percentiles is Percentiles.WINDOWED and int(bound[0][0]) > window:
             # the samples of every point, for the windows (elapsed and latency from the same rows)
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE surge_chart_vs AS {joined}"
@@ -74,11 +75,17 @@ def vs_request_graphs(ctx: ChartContext) -> dict[str, dict[str, Any]]:
             pts = sorted((float(x), float(y)) for x, ok, y in values[name] if bool(ok) is status)
             if pts:
                 series.append(Series(label, [[x, y] for x, y in pts]))
-        out[key] = graph(title, series, compat=ctx.compat, supports_controllers=False, granularity_ms=step)
+        out[key] = graph(
+            title,
+            series,
+            bounds_rule=ctx.semantics.graph_bounds,
+            supports_controllers=False,
+            granularity_ms=step,
+        )
     return out
 
 
 def _medians(ctx: ChartContext, hist: str) -> list[tuple[Any, ...]]:
     """(x, success, median) of each point of a (x, success, v, cnt) histogram."""
-    query = histogram_percentiles_sql(hist, KEYS, [50.0], legacy=ctx.compat)
+    query = histogram_percentiles_sql(hist, KEYS, [50.0], ctx.semantics.percentiles)
     return [(r[0], r[1], r[5]) for r in ctx.rows(query)]

@@ -4,9 +4,9 @@
 (``{supportsControllersDiscrimination, titles, overall?, items: [{isController, data}]}``, and
 ``{KoPercent, OkPercent}`` for the Requests Summary); ``statistics_json`` turns them into JMeter's
 statistics.json; ``compute_overview`` gives start/end and counts. All read the DuckDB table
-``samples`` (see surge.report.load). Row order: JMeter's HashMap order in the JMeter-compatible
-mode, by label (errors: by count) otherwise. docs/report-differences.md lists how the default mode
-differs from JMeter and why.
+``samples`` (see surge.report.load). What JMeter computes for each table is described in
+docs/jmeter-semantics.md; where the default mode departs from it, and why, in
+docs/report-differences.md (the fields of ``options.semantics``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from surge.report.options import ReportOptions
+from surge.report.semantics import RowOrder, Throughput
 from surge.report.tables import aggregate
 from surge.report.tables.apdex import apdex_table
 from surge.report.tables.errors import error_groups, errors_table, top5_table
@@ -29,14 +30,15 @@ def compute_tables(con: Any, options: ReportOptions) -> dict[str, Any]:
     with aggregate.histogram(con):
         rows = aggregate.per_label(con, options)
         total = aggregate.overall(con, options)
-    if options.jmeter_compat:
+    semantics = options.semantics
+    if semantics.row_order is RowOrder.HASHMAP:
         # JMeter keys its summary maps by label, inserted in order of first appearance.
         position = {label: i for i, label in enumerate(hashmap_order([a.label or "" for a in rows]))}
         rows.sort(key=lambda a: position[a.label or ""])
     else:
         rows.sort(key=lambda a: (a.label or "", a.is_controller))
     duration_ms = None
-    if not options.jmeter_compat:
+    if semantics.throughput is Throughput.TEST_DURATION:
         begin_ms, end_ms = con.execute("SELECT min(start_ms), max(end_ms) FROM samples").fetchone()
         duration_ms = None if begin_ms is None else int(end_ms) - int(begin_ms)
     groups = error_groups(con, options)

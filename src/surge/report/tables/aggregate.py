@@ -17,8 +17,10 @@ from typing import Any
 from surge.errors import UsageError
 from surge.report import percentiles
 from surge.report.options import ReportOptions
+from surge.report.semantics import ApdexTotal, EmptyControllers, LabelRows, Percentiles
 
-# Rows the name-filter consumers see (spec §0); the date filter was applied by the loader.
+# Rows the label filter keeps (docs/jmeter-semantics.md#filters); the date filter was applied by the
+# loader.
 FILTERED = "in_label_filter"
 HISTOGRAM = "_surge_tables_histogram"
 
@@ -133,28 +135,30 @@ def _apdex_columns(t_sql: str, f_sql: str) -> str:
 def _with_percentiles(con: Any, rows: list[dict[str, Any]], options: ReportOptions, by_label: bool) -> None:
     """Fill p0..p3 of ``rows`` (median, pct1..3): exact, or JMeter's windowed LEGACY estimator.
 
-    The default mode keys rows by (label, is TC), JMeter's by label; the overall row is every
-    non-TC sample. Only JMeter's windows read the samples again, and only when a row exceeds them.
+    Rows are keyed as ``semantics.label_rows`` says: by label (JMeter) or by (label, is TC); the
+    overall row is every non-TC sample. Only JMeter's windows read the samples again, and only when
+    a row exceeds them.
     """
     pcts = (50.0, *options.percentiles)
-    compat = options.jmeter_compat
+    method = options.semantics.percentiles
     if by_label:
-        keys = ["label"] if compat else ["label", "is_controller"]
+        keys = ["label"] if options.semantics.label_rows is LabelRows.ONE_ROW else ["label", "is_controller"]
         where = "TRUE"
     else:
         keys, where = [], "NOT is_controller"
     cols = ", ".join(["0 AS k", *keys])  # a constant key groups the overall row
     group = ["k", *keys]
     hist = f"SELECT {cols}, elapsed_ms AS v, sum(c) AS cnt FROM {HISTOGRAM} WHERE {where} GROUP BY ALL"
-    if compat and max((int(row["count"]) for row in rows), default=0) > options.statistic_window:
+    windowed = method is Percentiles.WINDOWED
+    if windowed and max((int(row["count"]) for row in rows), default=0) > options.statistic_window:
         samples = (
             f"SELECT {cols}, row_id, elapsed_ms AS v FROM samples"
             f" WHERE {FILTERED} AND NOT is_empty_controller AND {where}"
         )
         with percentiles.last_rows(con, samples, group, options.statistic_window) as windows:
-            found = _fetch_percentiles(con, windows.histogram(samples, hist), group, pcts, compat)
+            found = _fetch_percentiles(con, windows.histogram(samples, hist), group, pcts, method)
     else:
-        found = _fetch_percentiles(con, hist, group, pcts, compat)
+        found = _fetch_percentiles(con, hist, group, pcts, method)
     for row in rows:
         values = found.get(tuple(row[key] for key in keys))
         for i in range(len(pcts)):
@@ -162,10 +166,10 @@ def _with_percentiles(con: Any, rows: list[dict[str, Any]], options: ReportOptio
 
 
 def _fetch_percentiles(
-    con: Any, hist: str, group: list[str], pcts: tuple[float, ...], legacy: bool
+    con: Any, hist: str, group: list[str], pcts: tuple[float, ...], method: Percentiles
 ) -> dict[tuple[Any, ...], list[float]]:
     """Percentiles per group key (without the constant first key) from ``hist``."""
-    query = percentiles.histogram_percentiles_sql(hist, group, pcts, legacy)
+    query = percentiles.histogram_percentiles_sql(hist, group, pcts, method)
     width = len(group) + 3  # keys, n, min, max
     return {tuple(r[1 : len(group)]): [float(v) for v in r[width:]] for r in con.execute(query).fetchall()}
 
@@ -221,36 +225,47 @@ _EMPTY_ROW: dict[str, Any] = {
 }
 
 
-def _merge_empty_controllers(con: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """JMeter creates a label's row on its first sample, even an empty TC (then flagged controller)."""
-    by_label = {row["label"]: row for row in rows}
+def _merge_empty_controllers(con: Any, rows: list[dict[str, Any]], split: bool) -> list[dict[str, Any]]:
+    """JMeter creates a label's row on its first sample, even an empty TC (then flagged controller).
+
+    With ``split`` rows (label, is TC), an empty TC belongs to its label's controller row.
+    """
+    by_key = {(row["label"], split and bool(row["is_controller"])): row for row in rows}
     empties = con.execute(
         f"SELECT label, min(row_id) FROM samples WHERE {FILTERED} AND is_empty_controller GROUP BY label"
     ).fetchall()
     for label, first_row in empties:
-        row = by_label.get(label)
+        row = by_key.get((label, split))
         if row is None:
-            by_label[label] = {**_EMPTY_ROW, "label": label, "first_row": first_row, "is_controller": True}
+            by_key[(label, split)] = {
+                **_EMPTY_ROW,
+                "label": label,
+                "first_row": first_row,
+                "is_controller": True,
+            }
         elif first_row < row["first_row"]:
             row["first_row"], row["is_controller"] = first_row, True
-    return sorted(by_label.values(), key=lambda r: int(r["first_row"]))
+    return sorted(by_key.values(), key=lambda r: int(r["first_row"]))
 
 
 def per_label(con: Any, options: ReportOptions) -> list[Agg]:
     """One Agg per label among the filtered samples, in order of first appearance (needs ``histogram``).
 
     Rows count every sample of the label except empty transaction controllers (JMeter since 3.1).
-    In the JMeter-compatible mode a label whose samples are all empty controllers still appears,
-    with count 0. JMeter makes one row of a label used by both a TC and a sampler, flagged as the
-    first sample is; the default mode makes two rows (the TC's and the sampler's), so rows never mix
-    transaction times with request times and the non-TC rows add up to the Total.
+    With ``EmptyControllers.JMETER`` a label whose samples are all empty controllers still appears,
+    with count 0. ``LabelRows.ONE_ROW`` (JMeter) makes one row of a label used by both a TC and a
+    sampler, flagged as the first sample is; ``LabelRows.SPLIT`` makes two rows (the TC's and the
+    sampler's), so rows never mix transaction times with request times and the non-TC rows add up to
+    the Total.
     """
+    semantics = options.semantics
     thresholds = label_thresholds(con, options)
     t_sql, f_sql = _threshold_sql(thresholds, options)
-    if options.jmeter_compat:
-        group_by, controller = "label", "arg_min(is_controller, first_row)"
-    else:
+    split = semantics.label_rows is LabelRows.SPLIT
+    if split:
         group_by, controller = "label, is_controller", "is_controller"
+    else:
+        group_by, controller = "label", "arg_min(is_controller, first_row)"
     sql = f"""
         SELECT label, min(first_row) AS first_row, {controller} AS is_controller,
                coalesce(sum(c) FILTER (WHERE NOT is_controller), 0) AS non_controller_count,
@@ -258,8 +273,8 @@ def per_label(con: Any, options: ReportOptions) -> list[Agg]:
                {_apdex_columns(t_sql, f_sql)}
         FROM {HISTOGRAM} GROUP BY {group_by} ORDER BY first_row"""
     rows = _fetch_dicts(con, sql)
-    if options.jmeter_compat:
-        rows = _merge_empty_controllers(con, rows)
+    if semantics.empty_controllers is EmptyControllers.JMETER:
+        rows = _merge_empty_controllers(con, rows, split)
     _with_percentiles(con, rows, options, by_label=True)
     default = (options.apdex_satisfied_ms, options.apdex_tolerated_ms)
     return [_to_agg(row, thresholds.get(row["label"], default)) for row in rows]
@@ -269,13 +284,15 @@ def overall(con: Any, options: ReportOptions) -> Agg | None:
     """The overall ("Total") row, or None when no sample passes the filters (needs ``histogram``).
 
     Statistics: every sample that is not a transaction controller (both modes).
-    APDEX: JMeter counts every non-empty sample, TCs included, against the global thresholds; the
-    default mode counts the same samples as Statistics, each against its own label's thresholds.
+    APDEX: ``ApdexTotal.EVERY_SAMPLE`` (JMeter) counts every non-empty sample, TCs included, against
+    the global thresholds; ``ApdexTotal.REQUESTS`` counts the same samples as Statistics, each
+    against its own label's thresholds.
     """
     exists = con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM samples WHERE {FILTERED} LIMIT 1)")
     if not exists.fetchone()[0]:
         return None
-    if options.jmeter_compat:
+    every_sample = options.semantics.apdex_total is ApdexTotal.EVERY_SAMPLE
+    if every_sample:
         t_sql, f_sql = str(int(options.apdex_satisfied_ms)), str(int(options.apdex_tolerated_ms))
         apdex_sql = "NULL AS apdex_count, NULL AS satisfied, NULL AS tolerated"
     else:
@@ -286,7 +303,7 @@ def overall(con: Any, options: ReportOptions) -> Agg | None:
                {_stats_columns()}, coalesce(sum(c), 0) AS non_controller_count, {apdex_sql}
         FROM {HISTOGRAM} WHERE NOT is_controller"""
     row = _fetch_dicts(con, sql)[0]
-    if options.jmeter_compat:
+    if every_sample:
         # JMeter's APDEX Total: every non-empty sample, TCs included, global thresholds.
         row["apdex_count"], row["satisfied"], row["tolerated"] = con.execute(
             f"SELECT {_apdex_columns(t_sql, f_sql)} FROM {HISTOGRAM}"

@@ -1,14 +1,14 @@
 """The error "type" of a failed sample (JMeter's ErrorsSummaryConsumer.getErrorKey), in SQL and Python.
 
 SQL classifies each sample into (kind, code, text) cheaply; Python turns the few distinct triples into
-the displayed key. JMeter's rule (spec §2.5):
+the displayed key. JMeter's rule (docs/jmeter-semantics.md#errors):
 
 - the response code is numeric and in 200..399, or the code is empty and the failure message is not:
   the key is the failure message, or ``Assertion failed`` when that is empty;
 - otherwise ``code`` plus ``/message`` when the response message is not empty.
 
-JMeter HTML-escapes (HTML 4 entities) the message parts; the JMeter-compatible mode does the same so
-keys equal JMeter's, the default mode keeps the text raw (the renderer escapes everything it shows).
+JMeter HTML-escapes (HTML 4 entities) the message parts; ``ErrorKeys.HTML_ESCAPED`` does the same so
+keys equal JMeter's, ``ErrorKeys.RAW`` keeps the text raw (the renderer escapes everything it shows).
 JMeter's trunk also JSON-escapes them (commons-text escapeJson); the JMeter releases our fixtures
 come from (up to 5.6.3) did not: their HashMap order only matches the unescaped keys.
 """

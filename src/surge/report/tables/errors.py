@@ -1,4 +1,6 @@
-"""The Errors table (spec §2.5) and the Top 5 Errors by sampler table (spec §2.6).
+"""The Errors table and the Top 5 Errors by sampler table.
+
+JMeter's definitions: docs/jmeter-semantics.md#errors and #top-5-errors-by-sampler.
 
 Both read failed samples that are not transaction controllers, after the label filter (in JMeter the
 errors consumer sits behind the name filter: ReportGenerator adds the exclude-controller filter as a
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from surge.report.options import ReportOptions
+from surge.report.semantics import ErrorKeys, LabelRows, RowOrder, Top5Rows
 from surge.report.tables.aggregate import FILTERED, Agg
 from surge.report.tables.errorkeys import error_key, grouped_sql
 from surge.report.tables.java import hashmap_order, sort_stable_by_count
@@ -33,18 +36,24 @@ class ErrorGroup:
 
 
 def error_groups(con: Any, options: ReportOptions) -> list[ErrorGroup]:
-    """Group non-TC samples by (label, error key). Default mode reads failures only."""
-    compat = options.jmeter_compat
-    where = f"{FILTERED} AND NOT is_controller" + ("" if compat else " AND NOT success")
+    """Group non-TC samples by (label, error key).
+
+    JMeter's HashMap order needs every sample's key (successes too: each is inserted in its map);
+    sorted rows need the failures only.
+    """
+    semantics = options.semantics
+    hashmap = semantics.row_order is RowOrder.HASHMAP
+    where = f"{FILTERED} AND NOT is_controller" + ("" if hashmap else " AND NOT success")
     sql = f"SELECT label, kind, code, text, failures, first_failure_row, first_row FROM {grouped_sql(where)}"
+    escape = semantics.error_keys is ErrorKeys.HTML_ESCAPED
     groups = []
     for label, kind, code, text, failures, first_failure_row, first_row in con.execute(sql).fetchall():
-        key = error_key(kind, code, text, html_escape=compat)
+        key = error_key(kind, code, text, html_escape=escape)
         groups.append(ErrorGroup(label, key, int(failures), first_failure_row, int(first_row)))
     return groups
 
 
-def _top_keys(groups: Sequence[ErrorGroup], compat: bool) -> list[tuple[str, int]]:
+def _top_keys(groups: Sequence[ErrorGroup], order: RowOrder) -> list[tuple[str, int]]:
     """Keys with their failure counts, most frequent first (JMeter: ties in HashMap order)."""
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
@@ -53,14 +62,13 @@ def _top_keys(groups: Sequence[ErrorGroup], compat: bool) -> list[tuple[str, int
             continue
         counts[g.key] = counts.get(g.key, 0) + g.failures
         first[g.key] = min(first.get(g.key, g.first_failure_row), g.first_failure_row)
-    if compat:
+    if order is RowOrder.HASHMAP:
         return sort_stable_by_count(counts.items(), hashmap_order(sorted(first, key=first.__getitem__)))
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def errors_table(groups: Sequence[ErrorGroup], all_samples: int, options: ReportOptions) -> dict[str, Any]:
     """``all_samples``: non-TC samples after the label filter (the "% in all samples" denominator)."""
-    compat = options.jmeter_compat
     counts: dict[str, int] = {}
     first_seen: dict[str, int] = {}
     for g in groups:
@@ -68,7 +76,7 @@ def errors_table(groups: Sequence[ErrorGroup], all_samples: int, options: Report
         if g.failures:
             counts[g.key] = counts.get(g.key, 0) + g.failures
     error_count = sum(counts.values())
-    if compat:
+    if options.semantics.row_order is RowOrder.HASHMAP:
         # Every sample's key (successes too) is inserted in JMeter's map; only failed ones are output.
         order = [k for k in hashmap_order(sorted(first_seen, key=first_seen.__getitem__)) if k in counts]
     else:
@@ -99,32 +107,34 @@ def _top5_data(name: str, samples: int, errors: int, ranked: list[tuple[str, int
 def top5_table(
     groups: Sequence[ErrorGroup], rows: Sequence[Agg], total: Agg | None, options: ReportOptions
 ) -> dict[str, Any]:
-    """``rows``: per-label aggregates in output order. JMeter lists every label, with empty data for
-    labels without errors (and for TC labels, which it leaves out); the default mode lists only labels
-    with errors."""
-    compat = options.jmeter_compat
+    """``rows``: per-label aggregates in output order. ``Top5Rows.EVERY_LABEL`` (JMeter) lists every
+    label, with empty data for labels without errors (and for TC labels, which it leaves out);
+    ``Top5Rows.WITH_ERRORS`` lists only labels with errors."""
+    semantics = options.semantics
     by_label: dict[str, list[ErrorGroup]] = {}
     for g in groups:
         if g.failures:
             by_label.setdefault(g.label, []).append(g)
     table: dict[str, Any] = {"supportsControllersDiscrimination": False, "titles": list(TOP5_TITLES)}
     if total is not None:
-        ranked = _top_keys(groups, compat)
+        ranked = _top_keys(groups, semantics.row_order)
         table["overall"] = {
             "isController": False,
             "data": _top5_data("Total", total.count, sum(n for _, n in ranked), ranked),
         }
     items = []
     for agg in rows:
-        if agg.is_controller and not compat:
-            continue  # the default mode has separate TC rows (see aggregate.per_label); no TC here
+        if agg.is_controller and semantics.label_rows is LabelRows.SPLIT:
+            continue  # a TC row of its own (see aggregate.per_label); TCs are left out of Top 5
         label = agg.label or ""
         label_groups = by_label.get(label, [])
         errors = sum(g.failures for g in label_groups)
         if errors:
-            data = _top5_data(label, agg.non_controller_count, errors, _top_keys(label_groups, compat))
+            data = _top5_data(
+                label, agg.non_controller_count, errors, _top_keys(label_groups, semantics.row_order)
+            )
             items.append({"isController": False, "data": data})
-        elif compat:
+        elif semantics.top5_rows is Top5Rows.EVERY_LABEL:
             items.append({"isController": False, "data": []})
     table["items"] = items
     return table

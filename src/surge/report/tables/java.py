@@ -1,7 +1,8 @@
 """Java semantics that JMeter's numbers and row orders depend on (division, float32, HashMap, escaping).
 
-Only the JMeter-compatible mode uses these; they let the tables reproduce JMeter's output bit for bit
-instead of approximately.
+Only JMeter's semantics use these (``UndefinedValues.JAVA``, ``RowOrder.HASHMAP``,
+``ErrorKeys.HTML_ESCAPED``); they let the tables reproduce JMeter's output bit for bit instead of
+approximately.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""The Statistics table (spec §2.4) and its statistics.json form (spec §5).
+"""The Statistics table and its statistics.json form.
 
-JMeter-compatible mode reproduces JMeter's doubles exactly, including NaN/Infinity and the
-Long.MAX/MIN placeholders of a row whose samples were all empty transaction controllers.
-Default mode: exact percentiles, throughput over the whole test duration for every row (so rows add
-up to the Total), and no NaN/Infinity (null where a value does not exist; see compute_overview's
-notes).
+JMeter's definitions: docs/jmeter-semantics.md#statistics and #statisticsjson.
+``UndefinedValues.JAVA`` reproduces JMeter's doubles exactly, including NaN/Infinity and the
+Long.MAX/MIN placeholders of a row whose samples were all empty transaction controllers;
+``UndefinedValues.EMPTY`` gives null where a value does not exist (see compute_overview's notes).
+Rates are over each row's own span (``Throughput.ROW_SPAN``, JMeter) or over the test duration
+(``Throughput.TEST_DURATION``, so rows add up to the Total).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from surge.report.options import ReportOptions
 from surge.report.percentiles import percent_text
+from surge.report.semantics import Throughput, UndefinedValues
 from surge.report.tables.aggregate import Agg
 from surge.report.tables.java import LONG_MAX, LONG_MIN, java_float, jdiv, long_sub
 
@@ -47,12 +49,16 @@ def _nan_if_none(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def jmeter_row(agg: Agg, label: str) -> list[Any]:
-    """StatisticsSummaryConsumer.createDataResult, operation for operation."""
-    count = agg.count
+def row_span_ms(agg: Agg) -> float:
+    """The row's first start to last end, as JMeter's longs give it (no sample: Long.MIN - Long.MAX)."""
     first = agg.first_start_ms if agg.first_start_ms is not None else LONG_MAX
     last = agg.last_end_ms if agg.last_end_ms is not None else LONG_MIN
-    duration_ms = float(long_sub(last, first))
+    return float(long_sub(last, first))
+
+
+def jmeter_row(agg: Agg, label: str, duration_ms: float) -> list[Any]:
+    """StatisticsSummaryConsumer.createDataResult, operation for operation (JMeter: ``row_span_ms``)."""
+    count = agg.count
     return [
         label,
         count,
@@ -69,7 +75,7 @@ def jmeter_row(agg: Agg, label: str) -> list[Any]:
 
 
 def default_row(agg: Agg, label: str, duration_ms: int | None) -> list[Any]:
-    """Exact values; rates over the test duration; None instead of NaN/Infinity."""
+    """Exact values; rates over ``duration_ms``; None instead of NaN/Infinity."""
     count = agg.count
     duration_s = duration_ms / 1000 if duration_ms else None
     return [
@@ -90,20 +96,31 @@ def default_row(agg: Agg, label: str, duration_ms: int | None) -> list[Any]:
 def statistics_table(
     rows: Sequence[Agg], total: Agg | None, options: ReportOptions, duration_ms: int | None
 ) -> dict[str, Any]:
-    """``rows`` are already in output order. Default mode leaves out labels with no counted sample."""
+    """``rows`` are already in output order; ``duration_ms`` is the test duration, when rates use it.
+
+    Every row is listed: a row with no counted sample exists only for a label made of empty
+    transaction controllers, and only with ``EmptyControllers.JMETER``.
+    """
+    semantics = options.semantics
+    row_span = semantics.throughput is Throughput.ROW_SPAN
 
     def build(agg: Agg, label: str) -> list[Any]:
-        if options.jmeter_compat:
-            return jmeter_row(agg, label)
+        if semantics.undefined_values is UndefinedValues.JAVA:
+            return jmeter_row(agg, label, row_span_ms(agg) if row_span else float(duration_ms or 0))
+        if row_span:
+            span = (
+                None
+                if agg.first_start_ms is None or agg.last_end_ms is None
+                else agg.last_end_ms - agg.first_start_ms
+            )
+            return default_row(agg, label, span)
         return default_row(agg, label, duration_ms)
 
     table: dict[str, Any] = {"supportsControllersDiscrimination": True, "titles": titles(options)}
     if total is not None:
         table["overall"] = {"isController": False, "data": build(total, TOTAL)}
     table["items"] = [
-        {"isController": agg.is_controller, "data": build(agg, agg.label or "")}
-        for agg in rows
-        if options.jmeter_compat or agg.count > 0
+        {"isController": agg.is_controller, "data": build(agg, agg.label or "")} for agg in rows
     ]
     return table
 
@@ -115,10 +132,10 @@ def _as_float(value: Any) -> float | None:
 def statistics_json(tables: dict[str, Any]) -> dict[str, Any]:
     """JMeter's statistics.json (JsonExporter): one object per row keyed by label, "Total" included.
 
-    Fields are in JMeter's order. In the default mode a label used by both a transaction controller
-    and a sampler has two rows; the controller's is keyed "<label> (transaction controller)".
+    Fields are in JMeter's order. With ``LabelRows.SPLIT`` a label used by both a transaction
+    controller and a sampler has two rows; the controller's is keyed "<label> (transaction controller)".
     errorPct goes through a Java float as in JMeter (so 39.56043956... becomes 39.56044).
-    NaN/Infinity (JMeter-compatible mode only) stay Python floats; write them the way Jackson does
+    NaN/Infinity (``UndefinedValues.JAVA`` only) stay Python floats; write them the way Jackson does
     (as the strings "NaN"/"Infinity") or as null.
     """
     stats = tables["statisticsTable"]
@@ -148,7 +165,7 @@ def statistics_json(tables: dict[str, Any]) -> dict[str, Any]:
         }
         key = entry["transaction"]
         if row is not stats.get("overall") and key in result and row["isController"]:
-            # default mode: a label used by both a TC and a sampler has two rows; keep both
+            # LabelRows.SPLIT: a label used by both a TC and a sampler has two rows; keep both
             key = f"{key} (transaction controller)"
             entry["transaction"] = key
         result[key] = entry

@@ -1,10 +1,14 @@
-"""The Requests Summary pie (spec §2.3) and the test overview (start, end, counts, notes)."""
+"""The Requests Summary pie and the test overview (start, end, counts, notes).
+
+JMeter's definitions: docs/jmeter-semantics.md#requests-summary and #filters (start and end).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from surge.report.options import ReportOptions
+from surge.report.semantics import UndefinedValues
 from surge.report.tables.aggregate import FILTERED, Agg
 from surge.report.tables.java import jdiv
 
@@ -13,7 +17,7 @@ def requests_summary(total: Agg | None, options: ReportOptions) -> dict[str, Any
     """FAIL/PASS shares of the non-TC samples after the label filter (the Statistics Total's samples)."""
     count = total.count if total is not None else 0
     errors = total.errors if total is not None else 0
-    if options.jmeter_compat:
+    if options.semantics.undefined_values is UndefinedValues.JAVA:
         return {
             "KoPercent": jdiv(float(errors) * 100, float(count)),
             "OkPercent": jdiv(float(count - errors) * 100, float(count)),
@@ -44,7 +48,7 @@ def compute_overview(con: Any, options: ReportOptions) -> dict[str, Any]:
     begin_ms, end_ms, rows, controller_rows, samples, errors, labels = row
     duration_ms = None if begin_ms is None else int(end_ms) - int(begin_ms)
     notes: list[str] = []
-    if not options.jmeter_compat and rows and not duration_ms:
+    if options.semantics.undefined_values is UndefinedValues.EMPTY and rows and not duration_ms:
         notes.append(
             "Throughput and KB/sec are empty: all samples start and end at the same millisecond,"
             " so the test duration is 0 ms."

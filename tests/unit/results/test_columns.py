@@ -1,10 +1,10 @@
-"""The JTL column order must be JMeter's (spec/jmeter-dashboard.md §1.1)."""
+"""The JTL column order must be JMeter's (docs/jmeter-semantics.md#columns)."""
 
 from __future__ import annotations
 
 from surge.results.columns import ALL_COLUMNS, DEFAULT_COLUMNS, DEFAULT_HEADER
 
-# Copied from the spec, which took it from JMeter's writer code and real files.
+# JMeter's default header, as its writer code and real files have it (docs/jmeter-semantics.md#columns).
 JMETER_DEFAULT_HEADER = (
     "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,"
     "bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect"
