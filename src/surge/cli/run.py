@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -99,7 +100,14 @@ def register(subparsers: Any) -> None:
         "--processes",
         type=int_arg,
         metavar="N",
-        help="worker processes (default: one per core, at most one per user)",
+        help="worker processes (default: one per core, at most one per user); with --cluster, surge "
+        "workers in all (default: one per worker thread of the cluster)",
+    )
+    parser.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: a scheduler address (tcp://HOST:8786, tls://...) or local:N for a "
+        "local cluster of N worker processes (see docs/cluster.md)",
     )
     parser.add_argument(
         "-o",
@@ -297,6 +305,7 @@ def handle(args: argparse.Namespace) -> int:
     # Imported here so that `surge --help` and the other commands do not pay for the engine.
     from surge.cli.run_display import LiveLine, print_summary
     from surge.cli.run_verdict import judge, print_verdict, waiting_at_end_text, write_ci_reports
+    from surge.engine.run_result import RunResult
     from surge.engine.runner import run_plan
     from surge.verdict.live import LiveThresholds
     from surge.verdict.outcome import Status
@@ -305,8 +314,15 @@ def handle(args: argparse.Namespace) -> int:
     _check_new_file(args.out, args.force)
     _check_writable(args.junit, "JUnit report")
     _check_writable(args.summary_json, "summary")
+    if args.cluster is not None:
+        from surge.cluster.runner import parse_cluster, run_cluster_plan
+
+        parse_cluster(args.cluster)  # bad input before anything starts
+        run: Any = functools.partial(run_cluster_plan, cluster=args.cluster)
+    else:
+        run = run_plan
     live = None if args.quiet else LiveLine(sys.stderr)
-    result = run_plan(
+    result: RunResult = run(
         plan,
         Path(args.out),
         processes=args.processes,
@@ -324,7 +340,10 @@ def handle(args: argparse.Namespace) -> int:
     if not args.quiet:
         headline = f"No response: {verdict.cause}" if verdict.status is Status.NO_RESPONSE else ""
         waiting = waiting_at_end_text(result)
-        print_summary(result, sys.stdout, headline=headline, notes=(waiting,) if waiting else ())
+        notes = ((waiting,) if waiting else ()) + tuple(
+            f"Lost: {lost.describe()}" for lost in result.lost_workers
+        )
+        print_summary(result, sys.stdout, headline=headline, notes=notes)
         print_verdict(plan, result, verdict, sys.stdout, judged=judged)
     write_ci_reports(result, verdict, junit=args.junit, summary_json=args.summary_json)
     if verdict.status in (Status.INTERRUPTED, Status.NO_RESPONSE):

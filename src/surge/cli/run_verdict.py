@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -36,6 +36,10 @@ def judge(plan: Plan, result: RunResult) -> Verdict:
     invalid = generator_saturation_reasons(result.worker_cpu_s, result.duration_s, result.processes)
     invalid += late_arrival_reasons(
         result.arrivals, result.late_arrivals, result.unsent_arrivals, LATE_TOLERANCE_MS
+    )
+    # A cluster worker lost mid-run: the load applied after that fell short of the plan.
+    invalid += tuple(
+        f"{lost.describe()}: the load after that fell short of the plan" for lost in result.lost_workers
     )
     return decide(
         results,
@@ -156,6 +160,7 @@ def write_ci_reports(
         )
         document["aborted_by"] = result.aborted_by.threshold.text if result.aborted_by is not None else None
         document["waiting_at_end"] = result.waiting_at_end
+        document["lost_workers"] = [asdict(lost) for lost in result.lost_workers]
         document["responses"] = result.responses
         document["no_response"] = result.no_response
         document["arrivals"] = {

@@ -11,11 +11,14 @@ import contextlib
 import shutil
 import signal
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from surge.engine.messages import WorkerResult
-from surge.engine.run_result import AbortReason, RunResult
+from surge.engine.run_result import AbortReason, LostWorker, RunResult
 from surge.engine.summary import LabelTotals, no_response_samples, summarize, top_errors
 from surge.errors import SurgeError, UsageError
 from surge.plan import Plan
@@ -78,7 +81,7 @@ def build_result(
     rows: int,
     aborted_by: AbortReason | None,
     stopped: bool,
-    lost_workers: tuple[str, ...] = (),
+    lost_workers: tuple[LostWorker, ...] = (),
 ) -> RunResult:
     """The run's summary from what its workers sent at the end (``stopped``: ended early on request)."""
     duration_s = max(1e-9, (end_ns - t0_epoch_ns) / 1e9) if t0_epoch_ns else 0.0
@@ -107,6 +110,30 @@ def build_result(
         origins=plan_origins(plan),
         lost_workers=lost_workers,
     )
+
+
+def install_stop_handlers(stop: Callable[[], None]) -> dict[int, Any]:
+    """SIGINT and SIGTERM call ``stop`` (the run ends early, its file is kept); main thread only.
+
+    SIGXFSZ is ignored, so a file-size limit (ulimit -f) fails the merge's write with EFBIG,
+    which is reported, instead of killing the process. Returns what ``restore_handlers`` needs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop()
+
+    previous: dict[int, Any] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, handle)
+    previous[signal.SIGXFSZ] = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return previous
+
+
+def restore_handlers(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def exit_text(exitcode: int | None) -> str:

@@ -49,7 +49,9 @@ class LabelSecond:
 
 @dataclass(frozen=True)
 class Ready:
-    """The worker is built and waits for ``Start``."""
+    """The worker is built and waits for ``Start`` (its index: messages share a queue in cluster mode)."""
+
+    worker_index: int = -1
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,15 @@ class Tick:
 
 
 @dataclass(frozen=True)
+class Rows:
+    """JTL rows (whole lines, UTF-8) a worker without a part file recorded since its last ``Rows``."""
+
+    worker_index: int
+    data: bytes
+    count: int
+
+
+@dataclass(frozen=True)
 class WriteFailed:
     """The worker's part file could not be written (disk full): it stops, and so should the run."""
 
@@ -76,9 +87,10 @@ class WriteFailed:
 
 @dataclass(frozen=True)
 class Done:
-    """The worker has finished; its part file is closed."""
+    """The worker has finished; its part file is closed (its rows all sent, in cluster mode)."""
 
     result: WorkerResult
+    worker_index: int = -1
 
 
 # -- runner to worker ------------------------------------------------------------------------------
@@ -96,5 +108,5 @@ class Stop:
     """Stop now: requests still waiting are recorded, the part file is closed, ``Done`` follows."""
 
 
-WorkerMessage = Ready | Tick | WriteFailed | Done
+WorkerMessage = Ready | Tick | Rows | WriteFailed | Done
 RunnerMessage = Start | Stop

@@ -157,7 +157,7 @@ class ArrivalDispatcher:
     ) -> None:
         load = group.load
         self.worker = worker
-        self.group_name = group.name
+        self.group_name = f"{worker.thread_prefix}{group.name}"
         self.state = state
         self.stats = stats
         self.prepared = prepared

@@ -15,6 +15,19 @@ from surge.engine.summary import LabelSummary
 from surge.plan import Threshold
 
 
+@dataclass(frozen=True)
+class LostWorker:
+    """A cluster worker lost during a run: which, how, when, and how many samples it had delivered."""
+
+    name: str  # "cluster worker 2 (tcp://10.0.0.5:40331)"
+    how: str  # "left the cluster", "failed (...)"
+    after_s: float  # run time when it was noticed
+    delivered: int  # its samples in the results file
+
+    def describe(self) -> str:
+        return f"{self.name} {self.how} after {self.after_s:.1f} s, having delivered {self.delivered} samples"
+
+
 class AbortReason(Protocol):
     """Why a run was ended early: the threshold that failed for good, and its figures."""
 
@@ -81,8 +94,7 @@ class RunResult:
     planned_duration_s: float | None = None  # the plan's; duration_s is how long the run lasted
     graceful_stop_s: float = 0.0
     origins: tuple[str, ...] = ()  # host:port of the plan's requests (scripted users: none known)
-    # Cluster mode: workers lost during the run, each with when and what it had delivered.
-    lost_workers: tuple[str, ...] = ()
+    lost_workers: tuple[LostWorker, ...] = ()  # cluster mode: workers lost during the run
 
     @property
     def responses(self) -> int:

@@ -15,16 +15,22 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import wait
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from surge.engine.collect import build_result, exit_text, merge_into, prepare_parts, write_failure
+from surge.engine.collect import (
+    build_result,
+    exit_text,
+    install_stop_handlers,
+    merge_into,
+    prepare_parts,
+    restore_handlers,
+    write_failure,
+)
 from surge.engine.messages import Done, Ready, Start, Stop, Tick, WorkerMessage, WorkerResult, WriteFailed
 from surge.engine.progress import ProgressBoard
 from surge.engine.run_result import AbortCheck, AbortReason, Progress, RunResult
@@ -71,9 +77,6 @@ class Runner:
     def stop(self) -> None:
         """Ask the run to end now; recorded samples are kept and merged."""
         self._stop_requested.set()
-
-    def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
-        self.stop()
 
     def run(self) -> RunResult:
         out_path = self.out_path
@@ -263,20 +266,11 @@ class Runner:
                     self._dispatch(message, index)
 
     def _install_signal_handlers(self) -> dict[int, Any]:
-        if threading.current_thread() is not threading.main_thread():
-            return {}
-        previous: dict[int, Any] = {}
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, self._handle_signal)
-        # A file-size limit (ulimit -f) then fails the merge's write with EFBIG, which is
-        # reported, instead of killing the process.
-        previous[signal.SIGXFSZ] = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        return previous
+        return install_stop_handlers(self.stop)
 
     @staticmethod
     def _restore_signal_handlers(previous: dict[int, Any]) -> None:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        restore_handlers(previous)
 
 
 def _send(control: Any, message: Start | Stop) -> None:

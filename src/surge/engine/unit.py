@@ -52,6 +52,8 @@ class WorkerContext(Protocol):
     @property
     def processes(self) -> int: ...
     @property
+    def thread_prefix(self) -> str: ...  # starts every threadName (cluster mode: the worker's name)
+    @property
     def stopping(self) -> bool: ...  # the run is ending: send nothing more
     @property
     def timeout_s(self) -> float: ...

@@ -38,6 +38,7 @@ from surge.engine.messages import (
     WriteFailed,
 )
 from surge.engine.open_model import ArrivalDispatcher
+from surge.engine.rowstream import RowStream
 from surge.engine.schedule import UserSlot
 from surge.engine.session import Session
 from surge.engine.summary import LabelStats
@@ -56,14 +57,22 @@ NEVER_NS = 1 << 62
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """What one worker runs: its users (slots) of the plan, and where it writes its rows."""
+    """What one worker runs: its users (slots) of the plan, and where it writes its rows.
+
+    ``part_path`` None: the rows go to the runner in ``Rows`` messages instead of a file (cluster
+    mode). ``clock_offset_ns`` is this machine's clock minus the runner's: timestamps are written
+    on the runner's clock. ``thread_prefix`` starts every threadName (a cluster worker's name, as
+    JMeter's remote engines prefix theirs).
+    """
 
     plan: Plan
     worker_index: int
     processes: int
     users: tuple[UserSlot, ...]
-    part_path: Path
+    part_path: Path | None
     seed: int = 0
+    clock_offset_ns: int = 0
+    thread_prefix: str = ""
 
 
 class Worker:
@@ -79,6 +88,7 @@ class Worker:
         self.spec = spec
         self.worker_index = spec.worker_index
         self.processes = spec.processes
+        self.thread_prefix = spec.thread_prefix
         self.plan = spec.plan
         self.report = report
         self.shared_counts = shared_counts  # RawArray('q', processes * groups) or None
@@ -90,7 +100,11 @@ class Worker:
         self.ok_by_status = [client.is_ok(s) for s in range(1000)]
         self.ssl_context: ssl.SSLContext | None = None
         self.set_epoch_offset()
-        self.writer = JtlPartWriter(spec.part_path, QUEUE_HEADER if self.plan.is_open else DEFAULT_HEADER)
+        self.writer: JtlPartWriter | RowStream = (
+            RowStream(spec.worker_index, report)
+            if spec.part_path is None
+            else JtlPartWriter(spec.part_path, QUEUE_HEADER if self.plan.is_open else DEFAULT_HEADER)
+        )
         self.rows_append = self.writer.rows.append
         self.groups = [GroupState(i) for i in range(len(self.plan.groups))]
         self.all_threads = 0
@@ -126,7 +140,7 @@ class Worker:
         timestamp to text once per millisecond (``stamp``, for the millisecond ``stamp_ms``)
         instead of once per row.
         """
-        self.epoch_offset_ms = round((time_ns() - perf_counter_ns()) / 1_000_000)
+        self.epoch_offset_ms = round((time_ns() - self.spec.clock_offset_ns - perf_counter_ns()) / 1_000_000)
         self.epoch_offset_ns = self.epoch_offset_ms * 1_000_000
         self.stamp_ms = -1
         self.stamp = ""
@@ -186,7 +200,7 @@ class Worker:
         bound: dict[int, BoundBehaviour] = {}
         for slot in self.spec.users:
             group = self.plan.groups[slot.group_index]
-            thread_name = f"{group.name} {slot.group_index + 1}-{slot.user_number}"
+            thread_name = f"{self.spec.thread_prefix}{group.name} {slot.group_index + 1}-{slot.user_number}"
             if group.behaviour is not None:
                 self.users.append(self._scripted_user(slot, thread_name, t0_perf_ns, bound))
                 latest_deadline = max(latest_deadline, self.users[-1].deadline_ns)

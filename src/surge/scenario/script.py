@@ -11,7 +11,7 @@ import importlib.util
 import inspect
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,15 +25,34 @@ _MODULES: dict[str, ModuleType] = {}  # one import per process and path
 
 @dataclass(frozen=True)
 class ScriptBehaviour:
-    """Users run ``function`` of the Python module at ``path`` once per iteration (``surge run -s``)."""
+    """Users run ``function`` of the Python module at ``path`` once per iteration (``surge run -s``).
+
+    ``source``, when set, is the module's text, carried to machines that do not have the file
+    (cluster mode, see ``portable``); the module is then built from it.
+    """
 
     path: str
     function: str = "user"
     base_url: str = ""
+    source: str | None = None
 
     def bind(self, context: WorkerContext) -> BoundBehaviour:
         """The module's user function, imported once per worker (``surge.engine.unit.Behaviour``)."""
         return BoundBehaviour(load_user_function(self), self.function, self.base_url)
+
+    def portable(self) -> ScriptBehaviour:
+        """The same behaviour carrying the module's source, to run where the file is not.
+
+        Only this module travels: modules it imports from its own folder must be installed on
+        the other machines (docs/cluster.md).
+        """
+        if self.source is not None:
+            return self
+        try:
+            source = Path(self.path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read Python scenario {self.path}: {exc.strerror or exc}") from exc
+        return replace(self, source=source)
 
 
 def load_module(path: Path) -> ModuleType:
@@ -60,8 +79,29 @@ def load_module(path: Path) -> ModuleType:
     return module
 
 
+def load_source_module(path: str, source: str) -> ModuleType:
+    """A module built from its source text, once per process and path (``load_module``, from text)."""
+    key = f"source:{path}"
+    module = _MODULES.get(key)
+    if module is not None:
+        return module
+    module = ModuleType(f"surge_scenario_{len(_MODULES)}")
+    module.__file__ = path
+    try:
+        exec(compile(source, path, "exec"), module.__dict__)
+    except SyntaxError as exc:
+        raise UsageError(f"{path}:{exc.lineno}: invalid Python: {exc.msg}") from exc
+    except Exception as exc:  # the user's module failed at import: say where, no traceback
+        raise UsageError(f"{path}: importing it raised {type(exc).__name__}: {exc}") from exc
+    _MODULES[key] = module
+    return module
+
+
 def load_user_function(behaviour: ScriptBehaviour) -> Callable[[Any], Awaitable[None]]:
-    module = load_module(Path(behaviour.path))
+    if behaviour.source is not None:
+        module = load_source_module(behaviour.path, behaviour.source)
+    else:
+        module = load_module(Path(behaviour.path))
     function = getattr(module, behaviour.function, None)
     if function is None or not inspect.iscoroutinefunction(function):
         raise UsageError(
