@@ -160,6 +160,8 @@ def write_ci_reports(
         )
         document["aborted_by"] = result.aborted_by.threshold.text if result.aborted_by is not None else None
         document["waiting_at_end"] = result.waiting_at_end
+        document["processes"] = result.processes
+        document["generator_cpu_s"] = result.worker_cpu_s  # the workers' CPU during the run
         document["lost_workers"] = [asdict(lost) for lost in result.lost_workers]
         document["responses"] = result.responses
         document["no_response"] = result.no_response

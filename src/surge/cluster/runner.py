@@ -47,6 +47,15 @@ READY_TIMEOUT_S = 120.0
 CONNECT_TIMEOUT_S = 10.0
 # A worker the scheduler no longer lists is lost; checked this often.
 MEMBERSHIP_CHECK_S = 1.0
+# Dask settings of the workers surge starts (local:N): Dask's statistical profiler samples every
+# thread's stack every 10 ms, and its monitors poll every 20 ms and 500 ms; on a worker whose event
+# loop is busy sending requests those are a cost per request, for figures nobody reads here.
+# docs/cluster.md gives the same settings for workers started by hand.
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+}
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ def parse_cluster(text: str) -> tuple[str, int]:
 def connect(cluster: str) -> Iterator[Any]:
     """A Dask client of the scheduler at ``cluster`` (or of a new LocalCluster); closed at the end."""
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise UsageError("cluster mode needs Dask: pip install -e '.[cluster]' (dask[distributed])") from exc
@@ -88,9 +98,10 @@ def connect(cluster: str) -> Iterator[Any]:
             # reaches every process of the terminal's group, and only this one decides what it means.
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
             try:
-                local = LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-                )
+                with dask.config.set(QUIET_WORKERS):
+                    local = LocalCluster(
+                        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                    )
             finally:
                 if previous is not None:
                     signal.signal(signal.SIGINT, previous)
