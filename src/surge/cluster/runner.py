@@ -200,16 +200,22 @@ class ClusterRunner:
         parse_cluster(self.cluster)  # bad input before anything starts
         plan = portable(self.plan)
         with connect(self.cluster) as client:
-            check_versions(client)
-            slots = cluster_slots(client)
+            try:
+                check_versions(client)
+                slots = cluster_slots(client)
+                offsets = measure_offsets(client, sorted({s.address for s in slots}))
+            except SurgeError:
+                raise
+            except Exception as exc:  # Dask's and the workers' failures, translated once, here
+                raise SurgeError(
+                    f"the Dask cluster at {self.cluster} failed: {type(exc).__name__}: {exc}"
+                ) from exc
             if self.requested is not None and self.requested > len(slots):
                 raise UsageError(
                     f"-p {self.requested}: the cluster has {len(slots)} worker threads, one surge worker each"
                 )
             processes = effective_processes(self.requested, plan.total_users, len(slots))
-            slots = slots[:processes]
-            offsets = measure_offsets(client, sorted({s.address for s in slots}))
-            return self._run(client, plan, slots, offsets)
+            return self._run(client, plan, slots[:processes], offsets)
 
     def _run(self, client: Any, plan: Plan, slots: list[Slot], offsets: dict[str, int]) -> RunResult:
         from distributed import Event, Queue, Variable

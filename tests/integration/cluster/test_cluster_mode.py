@@ -249,3 +249,32 @@ def test_other_surge_version_on_a_worker_is_named(tmp_path: Path) -> None:
 def test_bad_cluster_value_is_exit_2(tmp_path: Path, value: str) -> None:
     done = surge("http://127.0.0.1:9/", "--cluster", value, "-o", str(tmp_path / "r.jtl"))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+def test_a_worker_clock_ten_minutes_ahead_is_corrected(tmp_path: Path, server: LocalHttpServer) -> None:
+    """Rows are timed on this machine's clock, whatever the workers' clocks say."""
+    from distributed import LocalCluster
+
+    preload = tmp_path / "clock_ahead.py"  # this worker's epoch clock runs 10 minutes ahead
+    preload.write_text(
+        "import time\n"
+        "if not hasattr(time, 'real_time_ns'):  # the preload may run twice in one process\n"
+        "    time.real_time_ns = time.time_ns\n"
+        "    time.time_ns = lambda: time.real_time_ns() + 600_000_000_000\n"
+    )
+    local = LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None, preload=[str(preload)]
+    )
+    try:
+        before_ms = time.time_ns() // 1_000_000
+        out = tmp_path / "r.jtl"
+        done = surge(
+            f"{server.base_url}/fast", "-n", "20", "--cluster", local.scheduler_address, "-o", str(out)
+        )
+        after_ms = time.time_ns() // 1_000_000
+    finally:
+        local.close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    stamps = [int(r["timeStamp"]) for r in rows_of(out)]
+    assert len(stamps) == 20
+    assert all(before_ms <= t <= after_ms for t in stamps), (before_ms, stamps[:3], after_ms)
