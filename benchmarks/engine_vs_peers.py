@@ -21,7 +21,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,7 +46,9 @@ MIN_CPU_ADVANTAGE_VS_LOCUST = 8.0
 P50_TOLERANCE_FRACTION = 0.15
 P50_TOLERANCE_US = 50.0
 
-TOOLS = ("wrk", "surge", "locust")
+TOOLS = ("wrk", "surge", "surge-monitor", "locust")
+# Target of issue 13: surge run --monitor (on nginx's pid) costs at most this much more CPU per request.
+MAX_MONITOR_CPU_RATIO = 1.03
 SURGE_OK_EXITS = (0, 3, 4)  # passed, thresholds failed, invalid run (generator-bound)
 
 LOCUSTFILE = textwrap.dedent(
@@ -139,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--marginal",
         action="store_true",
         help="also run each tool for 40%% of the duration (min 4 s): CPU/request without start-up costs",
+    )
+    parser.add_argument(
+        "--monitor",
+        action="store_true",
+        help="also run surge with --monitor on nginx's master pid (issue 13: within 3 %% of its CPU/request)",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write all figures as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (configs, JTL, outputs)")
@@ -244,7 +251,9 @@ def run_locust(url: str, args: argparse.Namespace, workdir: Path, duration_s: fl
     )
 
 
-def run_surge(url: str, args: argparse.Namespace, workdir: Path, duration_s: float) -> ToolResult:
+def run_surge(
+    url: str, args: argparse.Namespace, workdir: Path, duration_s: float, extra: Sequence[str] = ()
+) -> ToolResult:
     jtl = workdir / "surge.jtl"
     jtl.unlink(missing_ok=True)
     cmd = [
@@ -259,6 +268,7 @@ def run_surge(url: str, args: argparse.Namespace, workdir: Path, duration_s: flo
         "-p",
         "1",
         *(["--quiet"] if args.surge_quiet else []),
+        *extra,
         "-o",
         str(jtl),
     ]
@@ -457,14 +467,28 @@ def format_table(rows: Sequence[ToolSummary], with_marginal: bool) -> str:
 # Main
 # ---------------------------------------------------------------------------------------------------------
 
+
+def run_surge_monitored(url: str, args: argparse.Namespace, workdir: Path, duration_s: float) -> ToolResult:
+    """surge as above, recording nginx's processes each second (surge run --monitor PID)."""
+    result = run_surge(url, args, workdir, duration_s, ("--monitor", str(args.nginx_pid)))
+    return replace(result, tool="surge-monitor")
+
+
 Runner = Callable[[str, argparse.Namespace, Path, float], ToolResult]
-RUNNERS: dict[str, Runner] = {"wrk": run_wrk, "surge": run_surge, "locust": run_locust}
+RUNNERS: dict[str, Runner] = {
+    "wrk": run_wrk,
+    "surge": run_surge,
+    "surge-monitor": run_surge_monitored,
+    "locust": run_locust,
+}
 
 
 def selected_tools(args: argparse.Namespace) -> list[str]:
     skipped = {"locust"} if args.skip_locust else set()
     if args.skip_surge:
-        skipped.add("surge")
+        skipped.update({"surge", "surge-monitor"})
+    if not args.monitor:
+        skipped.add("surge-monitor")
     return [t for t in TOOLS if t not in skipped]
 
 
@@ -499,6 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with running_nginx(tmp / "nginx", cpu=args.server_cpu, body_bytes=args.body_bytes) as nginx:
             print(f"target: {nginx.url} ({args.body_bytes} bytes)\n")
+            args.nginx_pid = nginx.proc.pid
             for rep in range(1, args.repeat + 1):
                 for tool in tools:
                     print(f"[{rep}/{args.repeat}] {tool} ...", end=" ", flush=True)
@@ -550,6 +575,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nratios: surge/wrk CPU per request = {cpu_us['surge'] / cpu_us['wrk']:.2f}")
     if "locust" in cpu_us and "surge" in cpu_us:
         print(f"        Locust/surge CPU per request = {cpu_us['locust'] / cpu_us['surge']:.1f}")
+    if "surge-monitor" in cpu_us and "surge" in cpu_us:
+        ratio = cpu_us["surge-monitor"] / cpu_us["surge"]
+        verdict = "PASS" if ratio <= MAX_MONITOR_CPU_RATIO else "MISS"
+        limit = MAX_MONITOR_CPU_RATIO
+        print(f"        surge --monitor / surge CPU per request = {ratio:.3f} (target <= {limit}): {verdict}")
     if "wrk" in p50 and "surge" in p50:
         d = p50["surge"] - p50["wrk"]
         print(f"        p50 surge - wrk = {d:+.0f} µs ({d / p50['wrk']:+.1%})")

@@ -72,6 +72,13 @@ def register(subparsers: Any) -> None:
         help=f"per-label charts draw the N labels with the most samples and one series for all the others "
         f"(default {DEFAULT_CHART_LABELS}, {COMPAT_CHART_LABELS} with --jmeter-compat; 'all': every label)",
     )
+    parser.add_argument(
+        "--metrics",
+        type=Path,
+        metavar="FILE",
+        help="the metrics file of a monitored run (surge run --monitor), for the Server page (default: "
+        "RESULTS.metrics.csv beside a single results file, when there is one)",
+    )
     parser.add_argument("--include", metavar="REGEX", help="keep only labels fully matching REGEX")
     parser.add_argument("--exclude", metavar="REGEX", help="drop labels fully matching REGEX")
     parser.add_argument(
@@ -208,7 +215,14 @@ def options_from_args(args: argparse.Namespace) -> ReportOptions:
         timezone=zone,
         source_names=tuple(p.name for p in args.results),
         chart_labels=parse_chart_labels(args.chart_labels) if args.chart_labels else None,
+        metrics_path=_metrics_file(args.metrics),
     )
+
+
+def _metrics_file(path: Path | None) -> Path | None:
+    if path is not None and not path.is_file():
+        raise UsageError(f"--metrics {path}: no such file")
+    return path
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import functools
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from surge.cli.argtypes import default_of, int_arg
 from surge.errors import EXIT_OK, UsageError
@@ -22,6 +22,9 @@ from surge.plan import (
     parse_stages,
 )
 from surge.units import parse_duration_s
+
+if TYPE_CHECKING:
+    from surge.monitor.record import MetricsRecorder
 
 
 def register(subparsers: Any) -> None:
@@ -125,7 +128,20 @@ def register(subparsers: Any) -> None:
         help=f"after the duration, how long requests still waiting may take before they are recorded "
         f"as failed (default {default_of(Plan, 'graceful_stop_s'):g}s)",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no live line and no summary table")
+    parser.add_argument(
+        "--monitor",
+        metavar="TARGET",
+        help="record the server's CPU, memory, threads and connections each second: TARGET is the pidfile "
+        "of surge serve (master and every worker) or a PID (it and its children); written to "
+        "RESULTS.metrics.csv beside the results file, with the machine's and the generator's CPU",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="build the HTML dashboard from the results at the end of the run (as surge report; "
+        "with the Server page when --monitor is given)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no live view and no summary table")
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     parser.add_argument(
         "--ok-status",
@@ -304,16 +320,23 @@ def _parse_header(text: str) -> tuple[str, str]:
 def handle(args: argparse.Namespace) -> int:
     # Imported here so that `surge --help` and the other commands do not pay for the engine.
     from surge.cli.run_display import LiveLine, print_summary
+    from surge.cli.run_monitor import server_text
     from surge.cli.run_verdict import judge, print_verdict, waiting_at_end_text, write_ci_reports
-    from surge.engine.run_result import RunResult
+    from surge.engine.run_result import Progress, RunResult
     from surge.engine.runner import run_plan
     from surge.verdict.live import LiveThresholds
     from surge.verdict.outcome import Status
 
     plan = build_plan(args)
+    out = Path(args.out)
     _check_new_file(args.out, args.force)
     _check_writable(args.junit, "JUnit report")
     _check_writable(args.summary_json, "summary")
+    if args.report is not None:
+        from surge.report.build import check_out_dir
+
+        check_out_dir(Path(args.report), args.force)
+    recorder = _recorder(args.monitor, out, args.force)
     if args.cluster is not None:
         from surge.cluster.runner import parse_cluster, run_cluster_plan
 
@@ -322,14 +345,32 @@ def handle(args: argparse.Namespace) -> int:
     else:
         run = run_plan
     live = None if args.quiet else LiveLine(sys.stderr)
-    result: RunResult = run(
-        plan,
-        Path(args.out),
-        processes=args.processes,
-        on_progress=live.show if live is not None else None,
-        on_notice=live.notice if live is not None else _print_notice,
-        abort_check=LiveThresholds(plan.thresholds) if plan.abort_on_fail and plan.thresholds else None,
-    )
+    sinks: tuple[LiveThresholds, ...] = ()
+    if live is not None and plan.thresholds:
+        status = LiveThresholds(plan.thresholds)  # the live view's thresholds, judged on the data so far
+        live.thresholds = status.status
+        sinks = (status,)
+
+    def on_progress(progress: Progress) -> None:
+        if recorder is not None:
+            recorder.record(progress.elapsed_s, progress.generator_cpu_percent)
+        if live is not None:
+            live.show(progress)
+
+    try:
+        result: RunResult = run(
+            plan,
+            out,
+            processes=args.processes,
+            on_progress=on_progress if live is not None or recorder is not None else None,
+            on_notice=live.notice if live is not None else _print_notice,
+            abort_check=LiveThresholds(plan.thresholds) if plan.abort_on_fail and plan.thresholds else None,
+            label_sinks=sinks,
+            live_view=live is not None,
+        )
+    finally:
+        if recorder is not None:
+            recorder.close()
     if live is not None:
         live.close()
     verdict = judge(plan, result)
@@ -343,12 +384,38 @@ def handle(args: argparse.Namespace) -> int:
         notes = ((waiting,) if waiting else ()) + tuple(
             f"Lost: {lost.describe()}" for lost in result.lost_workers
         )
+        if recorder is not None:
+            notes += (server_text(recorder),)
         print_summary(result, sys.stdout, headline=headline, notes=notes)
         print_verdict(plan, result, verdict, sys.stdout, judged=judged)
     write_ci_reports(result, verdict, junit=args.junit, summary_json=args.summary_json)
+    if args.report is not None:
+        _build_report(out, Path(args.report), args.force, args.quiet)
     if verdict.status in (Status.INTERRUPTED, Status.NO_RESPONSE):
         return verdict.exit_code
     return verdict.exit_code if judged else EXIT_OK
+
+
+def _recorder(target: str | None, out: Path, force: bool) -> MetricsRecorder | None:
+    """The metrics file's writer for --monitor TARGET, checked before any load (bad TARGET: exit 2)."""
+    if target is None:
+        return None
+    from surge.monitor.record import MetricsRecorder, metrics_path, sampler_for
+
+    sampler = sampler_for(target)
+    path = metrics_path(out)
+    _check_new_file(str(path), force)
+    return MetricsRecorder(path, sampler)
+
+
+def _build_report(results: Path, out_dir: Path, force: bool, quiet: bool) -> None:
+    """The dashboard of this run, as ``surge report RESULTS -o DIR`` builds it."""
+    from surge.report.build import build_report
+    from surge.report.options import ReportOptions
+
+    build_report([results], out_dir, ReportOptions(), force=force)
+    if not quiet:
+        print(f"Report: {out_dir / 'index.html'}", flush=True)
 
 
 def _print_notice(text: str) -> None:

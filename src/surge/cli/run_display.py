@@ -1,12 +1,14 @@
-"""What ``surge run`` shows: the live line once a second and the summary table at the end."""
+"""What ``surge run`` shows: the live view once a second and the summary table at the end."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from surge.engine.runner import Progress, RunResult
+from surge.engine.run_result import LabelLive, Progress, RunResult
 from surge.engine.summary import LabelSummary
 from surge.units import format_duration_s
+from surge.verdict.thresholds import ThresholdResult
 
 
 def format_progress(p: Progress) -> str:
@@ -40,36 +42,69 @@ def _ms(value_ms: float) -> str:
     return f"{value_ms / 1000:.2f}s"
 
 
+def format_label(live: LabelLive, width: int) -> str:
+    """``  GET /api   req/s 812.4  errors 0  p95 3.10ms``: one label of the live view."""
+    label = live.label[:width].ljust(width)
+    return f"  {label}  req/s {live.rate_per_s:>8.1f}  errors {live.errors:>5}  p95 {_ms(live.p95_ms)}"
+
+
+def format_threshold(result: ThresholdResult) -> str:
+    """``  threshold p95<300ms: passing so far (p95 = 120.0 ms, limit < 300.0 ms)``."""
+    state = "passing so far" if result.passed else "FAILING so far"
+    return f"  threshold {result.threshold.text}: {state} ({result.reason})"
+
+
+# The live view's label column: long labels (URLs) are cut, the figures stay aligned.
+LABEL_WIDTH = 40
+
+
 class LiveLine:
-    """Rewrites one line in place on a terminal; prints one line per second otherwise."""
+    """The live view: the total line, then the busiest labels and the thresholds' state so far.
+
+    On a terminal the block is redrawn in place once a second; otherwise its lines are printed
+    once a second. Labels are shown when the run has more than one, thresholds when given.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.tty = stream.isatty()
-        self.width = 0
+        self.height = 0  # lines of the block drawn last (terminal)
+        self.thresholds: Callable[[float], Sequence[ThresholdResult]] | None = None
 
     def show(self, progress: Progress) -> None:
-        text = format_progress(progress)
+        lines = [format_progress(progress)]
+        if len(progress.labels) > 1:
+            width = min(LABEL_WIDTH, max(len(live.label) for live in progress.labels))
+            lines += [format_label(live, width) for live in progress.labels]
+        if self.thresholds is not None and progress.elapsed_s > 0:
+            lines += [format_threshold(result) for result in self.thresholds(progress.elapsed_s)]
         if self.tty:
-            padding = " " * max(0, self.width - len(text))
-            self.stream.write(f"\r{text}{padding}")
-            self.width = len(text)
+            self._erase()
+            self.stream.write("\n".join(lines))
+            self.height = len(lines)
         else:
-            self.stream.write(text + "\n")
+            self.stream.write("\n".join(lines) + "\n")
         self.stream.flush()
 
     def notice(self, text: str) -> None:
-        """Something went wrong during the run: a line of its own, at once, above the live line."""
-        if self.tty and self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.width = 0
+        """Something went wrong during the run: a line of its own, at once, above the live view."""
+        if self.tty:
+            self._erase()
+            self.height = 0
         self.stream.write(f"surge run: {text}\n")
         self.stream.flush()
 
     def close(self) -> None:
-        if self.tty and self.width:
+        if self.tty and self.height:
             self.stream.write("\n")
             self.stream.flush()
+            self.height = 0
+
+    def _erase(self) -> None:
+        """Clear the block drawn last and put the cursor at its start (ANSI: clear line, cursor up)."""
+        if not self.height:
+            return
+        self.stream.write("\r\x1b[2K" + "\x1b[1A\x1b[2K" * (self.height - 1))
 
 
 _COLUMNS = (

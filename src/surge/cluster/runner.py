@@ -16,7 +16,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from surge.engine.collect import (
 )
 from surge.engine.messages import Done, Ready, Rows, Tick, WorkerMessage, WorkerResult, WriteFailed
 from surge.engine.progress import ProgressBoard
-from surge.engine.run_result import AbortCheck, LostWorker, Progress, RunResult
+from surge.engine.run_result import AbortCheck, LabelSink, LostWorker, Progress, RunResult
 from surge.engine.schedule import assign_users, effective_processes
 from surge.engine.worker import WorkerSpec
 from surge.errors import SurgeError, UsageError
@@ -182,8 +182,12 @@ class ClusterRunner:
         on_progress: Callable[[Progress], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
         abort_check: AbortCheck | None = None,
+        label_sinks: Sequence[LabelSink] = (),
+        live_view: bool = False,
     ) -> None:
         self.plan = plan
+        self.label_sinks = tuple(label_sinks)
+        self.live_view = live_view
         self.out_path = Path(out_path)
         self.cluster = cluster
         self.requested = processes
@@ -230,7 +234,9 @@ class ClusterRunner:
         messages = Queue(self.names.messages, client=client)
         start = Variable(self.names.start, client=client)
         stop_event = Event(self.names.stop, client=client)
-        board = ProgressBoard(plan, processes, self.on_progress, self.abort_check, self.stop)
+        board = ProgressBoard(
+            plan, processes, self.on_progress, self.abort_check, self.stop, self.label_sinks, self.live_view
+        )
         state = _State(processes)
         users = assign_users(plan, processes)
         futures = []
@@ -241,6 +247,7 @@ class ClusterRunner:
                 spec = WorkerSpec(
                     plan, index, processes, tuple(users[index]), None, seed=index,
                     clock_offset_ns=offsets[slot.address], thread_prefix=f"{slot.name}-",
+                    live_labels=self.live_view or bool(board.label_sinks),
                 )  # fmt: skip
                 futures.append(
                     client.submit(
@@ -458,13 +465,18 @@ def run_cluster_plan(
     on_progress: Callable[[Progress], None] | None = None,
     on_notice: Callable[[str], None] | None = None,
     abort_check: AbortCheck | None = None,
+    label_sinks: Sequence[LabelSink] = (),
+    live_view: bool = False,
 ) -> RunResult:
     """Run ``plan`` on the Dask cluster ``cluster`` (a scheduler address, or ``local:N``).
 
     ``processes``: how many surge workers in all (default: one per worker thread of the cluster).
     Otherwise as ``surge.engine.runner.run_plan``.
     """
-    return ClusterRunner(plan, out_path, cluster, processes, on_progress, on_notice, abort_check).run()
+    runner = ClusterRunner(
+        plan, out_path, cluster, processes, on_progress, on_notice, abort_check, label_sinks, live_view
+    )
+    return runner.run()
 
 
 __all__ = ["ClusterRunner", "parse_cluster", "run_cluster_plan"]

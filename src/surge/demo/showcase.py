@@ -135,6 +135,8 @@ def run_demo(
     ``on_run_done`` gets the run's result once the server has stopped, before the report is built.
     """
     from surge.engine.runner import run_plan
+    from surge.monitor.record import MetricsRecorder, metrics_path
+    from surge.monitor.sampler import TreeSampler
     from surge.report.build import build_report
     from surge.report.options import ReportOptions
 
@@ -142,12 +144,22 @@ def run_demo(
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     results = plan.out_dir / "results.jtl"
     server = start_server(plan.serve_plan, background=True)
+    # The server's CPU and memory beside the results, as surge run --monitor records them: the
+    # report's Server page.
+    recorder = MetricsRecorder(metrics_path(results), TreeSampler(pid=server.master_pid, connections=True))
+
+    def progress(p: Progress) -> None:
+        recorder.record(p.elapsed_s, p.generator_cpu_percent)
+        if on_progress is not None:
+            on_progress(p)
+
     try:
         if on_serving is not None:
             on_serving(plan.serve_plan, server)
         results.unlink(missing_ok=True)
-        run = run_plan(plan.load_plan, results, on_progress=on_progress)
+        run = run_plan(plan.load_plan, results, on_progress=progress)
     finally:
+        recorder.close()
         server.stop()
     if on_run_done is not None:
         on_run_done(run)

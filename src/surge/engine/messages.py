@@ -66,6 +66,7 @@ class Tick:
     histogram: bytes  # encoded HDR histogram of the second's elapsed times, µs
     labels: tuple[LabelSecond, ...] | None  # per label, only when live thresholds need them
     waiting_at_end: int  # requests recorded as still waiting when the run ended, in this second
+    cpu_s: float = 0.0  # this worker's CPU (user + system) in the second: the generator's health
 
 
 @dataclass(frozen=True)

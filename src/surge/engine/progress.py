@@ -8,14 +8,20 @@ is also where an ``AbortCheck`` (``--abort-on-fail``) is asked whether the run m
 
 from __future__ import annotations
 
+import heapq
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from surge.engine.histogram import PROGRESS_DIGITS, merge_encoded
 from surge.engine.messages import Tick
-from surge.engine.run_result import AbortCheck, AbortReason, Progress
+from surge.engine.run_result import AbortCheck, AbortReason, LabelLive, LabelSink, Progress
 from surge.plan import Plan
+
+# The live per-label view: the busiest labels over this many of the last seconds, at most this many.
+LIVE_WINDOW_S = 5
+LIVE_LABELS = 10
 
 
 @dataclass
@@ -23,8 +29,17 @@ class _Second:
     samples: int = 0
     errors: int = 0
     waiting: int = 0  # samples recorded because the run ended while they were waiting
+    cpu_s: float = 0.0  # the workers' CPU in this second
     histograms: list[bytes] = field(default_factory=list)
     reporters: set[int] = field(default_factory=set)
+    labels: dict[str, _LabelFigures] = field(default_factory=dict)  # when the live view asks
+
+
+@dataclass
+class _LabelFigures:
+    samples: int = 0
+    errors: int = 0
+    histograms: list[bytes] = field(default_factory=list)
 
 
 class ProgressBoard:
@@ -37,12 +52,18 @@ class ProgressBoard:
         on_progress: Callable[[Progress], None] | None,
         abort_check: AbortCheck | None,
         on_abort: Callable[[], None],
+        label_sinks: Sequence[LabelSink] = (),
+        live_view: bool = False,
     ) -> None:
         self.plan = plan
         self.processes = processes
         self.on_progress = on_progress
         self.abort_check = abort_check
         self.on_abort = on_abort
+        self.label_sinks = tuple(label_sinks) + ((abort_check,) if abort_check is not None else ())
+        self.live_view = live_view
+        self._window: deque[dict[str, _LabelFigures]] = deque()
+        self._window_sums: dict[str, list[int]] = {}  # label -> [samples, errors] over the window
         self.aborted_by: AbortReason | None = None
         self.t0_epoch_ns = 0
         self.last_samples: dict[int, int] = {}  # per worker: samples of its last reported second
@@ -53,13 +74,20 @@ class ProgressBoard:
         self._gone: set[int] = set()  # workers that finished or died: nothing more will come
 
     def tick(self, tick: Tick) -> None:
-        if self.abort_check is not None and tick.labels is not None:
-            for label in tick.labels:
-                self.abort_check.add(label.label, label.samples, label.errors, label.max_us, label.histogram)
         entry = self._seconds.setdefault(tick.second, _Second())
+        if tick.labels is not None:
+            for label in tick.labels:
+                for sink in self.label_sinks:
+                    sink.add(label.label, label.samples, label.errors, label.max_us, label.histogram)
+                if self.live_view:
+                    figures = entry.labels.setdefault(label.label, _LabelFigures())
+                    figures.samples += label.samples
+                    figures.errors += label.errors
+                    figures.histograms.append(label.histogram)
         entry.samples += tick.samples
         entry.errors += tick.errors
         entry.waiting += tick.waiting_at_end
+        entry.cpu_s += tick.cpu_s
         entry.histograms.append(tick.histogram)
         entry.reporters.add(tick.worker_index)
         self._active[tick.worker_index] = tick.active_users
@@ -100,6 +128,10 @@ class ProgressBoard:
             return
         histogram = merge_encoded(entry.histograms, PROGRESS_DIGITS)
         pct = histogram.get_percentile_to_value_dict([50, 95, 99]) if entry.samples else {50: 0, 95: 0, 99: 0}
+        labels: tuple[LabelLive, ...] = ()
+        if self.live_view:
+            self._slide(entry.labels)
+            labels = self._busiest()
         self.on_progress(
             Progress(
                 second=second,
@@ -116,5 +148,34 @@ class ProgressBoard:
                 planned_samples=self.plan.planned_samples,
                 after_end=after_end,
                 waiting_at_end=entry.waiting,
+                generator_cpu_percent=100.0 * entry.cpu_s,
+                labels=labels,
             )
         )
+
+    def _slide(self, second: dict[str, _LabelFigures]) -> None:
+        """Add a second to the window and drop the oldest beyond it, keeping per-label sums."""
+        sums = self._window_sums
+        self._window.append(second)
+        for label, figures in second.items():
+            total = sums.setdefault(label, [0, 0])
+            total[0] += figures.samples
+            total[1] += figures.errors
+        if len(self._window) > LIVE_WINDOW_S:
+            for label, figures in self._window.popleft().items():
+                total = sums[label]
+                total[0] -= figures.samples
+                total[1] -= figures.errors
+                if total[0] <= 0 and total[1] <= 0:
+                    del sums[label]
+
+    def _busiest(self) -> tuple[LabelLive, ...]:
+        """The labels with the most samples over the window, with their rate, errors and p95."""
+        top = heapq.nsmallest(LIVE_LABELS, self._window_sums.items(), key=lambda item: (-item[1][0], item[0]))
+        span_s = len(self._window)
+        live = []
+        for label, (samples, errors) in top:
+            encoded = [h for second in self._window if label in second for h in second[label].histograms]
+            p95_us = merge_encoded(encoded, PROGRESS_DIGITS).get_value_at_percentile(95) if samples else 0
+            live.append(LabelLive(label, samples / span_s, errors, p95_us / 1000.0))
+        return tuple(live)

@@ -37,11 +37,26 @@ class AbortReason(Protocol):
     def reason(self) -> str: ...
 
 
-class AbortCheck(Protocol):
-    """Told each second's per-label figures; says when the run must end (``surge.verdict.live``)."""
+class LabelSink(Protocol):
+    """Told each second's per-label figures (live thresholds: ``surge.verdict.live``)."""
 
     def add(self, label: str, samples: int, errors: int, max_us: int, encoded_histogram: bytes) -> None: ...
+
+
+class AbortCheck(LabelSink, Protocol):
+    """A ``LabelSink`` that says when the run must end (``--abort-on-fail``)."""
+
     def failed(self, elapsed_s: float) -> AbortReason | None: ...
+
+
+@dataclass(frozen=True)
+class LabelLive:
+    """One label in the live view: its figures over the last ``LIVE_WINDOW_S`` seconds."""
+
+    label: str
+    rate_per_s: float
+    errors: int
+    p95_ms: float
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,8 @@ class Progress:
     # and those still waiting then, recorded as failed samples (``waiting_at_end`` of them).
     after_end: bool = False
     waiting_at_end: int = 0
+    generator_cpu_percent: float = 0.0  # the load generator's workers in this second, % of one core
+    labels: tuple[LabelLive, ...] = ()  # the busiest labels lately (only when the live view asks)
 
 
 @dataclass(frozen=True)

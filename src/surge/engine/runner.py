@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from surge.engine.collect import (
 )
 from surge.engine.messages import Done, Ready, Start, Stop, Tick, WorkerMessage, WorkerResult, WriteFailed
 from surge.engine.progress import ProgressBoard
-from surge.engine.run_result import AbortCheck, AbortReason, Progress, RunResult
+from surge.engine.run_result import AbortCheck, AbortReason, LabelSink, Progress, RunResult
 from surge.engine.schedule import assign_users, effective_processes
 from surge.engine.worker import WorkerSpec, worker_process_main
 from surge.errors import SurgeError
@@ -56,13 +56,24 @@ class Runner:
         on_progress: Callable[[Progress], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
         abort_check: AbortCheck | None = None,
+        label_sinks: Sequence[LabelSink] = (),
+        live_view: bool = False,
     ) -> None:
         self.plan = plan
+        self.live_view = live_view
         self.out_path = Path(out_path)
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         self.processes = effective_processes(processes, plan.total_users, cores)
         self.on_notice = on_notice
-        self.board = ProgressBoard(plan, self.processes, on_progress, abort_check, self.stop)
+        self.board = ProgressBoard(
+            plan,
+            self.processes,
+            on_progress,
+            abort_check,
+            self.stop,
+            label_sinks=label_sinks,
+            live_view=live_view,
+        )
         self._stop_requested = threading.Event()
         self._write_error: str | None = None  # a worker could not write its part file
         self._shared: Any = None  # the workers' active-user counts (RawArray), once started
@@ -96,7 +107,13 @@ class Runner:
             for index in range(self.processes):
                 parent_end, child_end = ctx.Pipe(duplex=True)
                 spec = WorkerSpec(
-                    self.plan, index, self.processes, tuple(slots[index]), parts[index], seed=index
+                    self.plan,
+                    index,
+                    self.processes,
+                    tuple(slots[index]),
+                    parts[index],
+                    seed=index,
+                    live_labels=self.live_view or bool(self.board.label_sinks),
                 )
                 proc = ctx.Process(
                     target=worker_process_main,
@@ -294,6 +311,8 @@ def run_plan(
     on_progress: Callable[[Progress], None] | None = None,
     on_notice: Callable[[str], None] | None = None,
     abort_check: AbortCheck | None = None,
+    label_sinks: Sequence[LabelSink] = (),
+    live_view: bool = False,
 ) -> RunResult:
     """Run ``plan`` on local worker processes (default: one per core) and write ``out_path``.
 
@@ -301,6 +320,9 @@ def run_plan(
     file keeps everything recorded until then (``RunResult.interrupted`` is True).
     ``on_notice`` receives a line of text at once when something goes wrong during the run (a
     worker process died, the results cannot be written). ``abort_check`` (``--abort-on-fail``:
-    ``surge.verdict.live.LiveThresholds``) is told each second's figures and may end the run.
+    ``surge.verdict.live.LiveThresholds``) is told each second's figures and may end the run;
+    ``label_sinks`` are told them too. ``live_view``: each ``Progress`` carries the busiest labels.
     """
-    return Runner(plan, out_path, processes, on_progress, on_notice, abort_check).run()
+    return Runner(
+        plan, out_path, processes, on_progress, on_notice, abort_check, label_sinks, live_view
+    ).run()

@@ -73,6 +73,7 @@ class WorkerSpec:
     seed: int = 0
     clock_offset_ns: int = 0
     thread_prefix: str = ""
+    live_labels: bool = False  # per-label figures in every tick (the live per-label view)
 
 
 class Worker:
@@ -117,8 +118,9 @@ class Worker:
         self._origins: dict[tuple[str, str, int], tuple[str, str, int]] = {}
         self.dispatchers: list[ArrivalDispatcher] = []
         self.shared: dict[str, Any] = {}  # per-process state of scenario features (feeder cursors)
-        # Per-label snapshots in each tick, for live threshold checks (--abort-on-fail) only.
-        self.live_labels = self.plan.abort_on_fail and bool(self.plan.thresholds)
+        # Per-label snapshots in each tick: for live threshold checks and the live per-label view.
+        self.live_labels = spec.live_labels or (self.plan.abort_on_fail and bool(self.plan.thresholds))
+        self._cpu_reported_s = 0.0  # this process's CPU seconds at the last tick
         self.unfinished = 0
         self.waiting_at_end = 0  # requests recorded as RunEnded samples (see WorkerResult)
         self._waiting_reported = 0  # of which already counted in a tick
@@ -256,6 +258,7 @@ class Worker:
         loop_t0 = loop.time() + (t0_perf_ns - perf_counter_ns()) / 1e9
         self._build_users(t0_perf_ns)
         before = resource.getrusage(resource.RUSAGE_SELF)
+        self._cpu_reported_s = before.ru_utime + before.ru_stime
         self.done = loop.create_future()
         for user, slot in zip(self.users, self.spec.users, strict=True):
             self.handles.append(loop.call_at(loop_t0 + slot.start_offset_s, user.start))
@@ -418,11 +421,10 @@ class Worker:
         samples = errors = 0
         by_label: list[LabelSecond] | None = [] if self.live_labels else None
         for stats in self.label_stats.values():
-            if by_label is not None:
+            if by_label is not None and (stats.elapsed_us or stats.errors):
                 label_histogram = new_histogram(PROGRESS_DIGITS)
                 n, e = stats.roll(histogram, label_histogram)
-                if n or e:
-                    by_label.append(LabelSecond(stats.label, n, e, stats.max_us, encode(label_histogram)))
+                by_label.append(LabelSecond(stats.label, n, e, stats.max_us, encode(label_histogram)))
             else:
                 n, e = stats.roll(histogram)
             samples += n
@@ -430,6 +432,10 @@ class Worker:
         # Requests recorded as RunEnded samples since the last tick (all of them in the final one).
         waiting = self.waiting_at_end - self._waiting_reported
         self._waiting_reported = self.waiting_at_end
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_s = usage.ru_utime + usage.ru_stime
+        cpu_delta_s = cpu_s - self._cpu_reported_s if self._cpu_reported_s else 0.0
+        self._cpu_reported_s = cpu_s
         if last and not samples and not errors and not waiting:
             histogram.reset()
             return
@@ -443,6 +449,7 @@ class Worker:
                 histogram=encode(histogram),
                 labels=tuple(by_label) if by_label is not None else None,
                 waiting_at_end=waiting,
+                cpu_s=cpu_delta_s,
             )
         )
         histogram.reset()

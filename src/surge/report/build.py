@@ -21,8 +21,10 @@ from surge.report.info import bad_rows_text, info_rows
 from surge.report.load import LoadResult, load_samples
 from surge.report.options import ReportOptions
 from surge.report.pagedata import table_safe
-from surge.report.render import ReportContent, render_report
+from surge.report.render import InfoRow, ReportContent, render_report
 from surge.report.semantics import ErrorKeys
+from surge.report.server_metrics import ServerMetrics, metrics_beside, read_server_metrics
+from surge.report.server_metrics import describe as describe_server
 from surge.report.staging import publish, staged
 
 # DuckDB spills to its temp directory beyond this, which keeps the peak memory of a 10M-row report
@@ -141,8 +143,28 @@ def build_report(
         ) from exc
 
 
+def _server_metrics(
+    paths: Sequence[Path], graphs: dict[str, Any], options: ReportOptions
+) -> ServerMetrics | None:
+    """The monitored server's graphs (the Server page), when a metrics file goes with the results."""
+    path = options.metrics_path
+    if path is None:
+        if len(paths) != 1 or not metrics_beside(paths[0]).is_file():
+            return None
+        path = metrics_beside(paths[0])
+    over_time = graphs.get("responseTimesOverTime", {}).get("result", {})
+    granularity_ms = int(over_time.get("granularity") or 1000)
+    try:
+        metrics = read_server_metrics(path, granularity_ms)
+    except OSError as exc:
+        raise UsageError(f"cannot read the metrics file {path}: {exc.strerror or exc}") from exc
+    graphs.update(metrics.graphs)
+    return metrics
+
+
 def _build(paths: Sequence[Path], out_dir: Path, options: ReportOptions) -> BuildResult:
     load, tables, graphs, overview = _compute(paths, options)
+    server = _server_metrics(paths, graphs, options)
 
     from surge.report.tables import statistics_json
 
@@ -156,7 +178,8 @@ def _build(paths: Sequence[Path], out_dir: Path, options: ReportOptions) -> Buil
         title=options.title,
         tables=tables,
         graphs=graphs,
-        info=info_rows(load, overview, graphs, options),
+        info=info_rows(load, overview, graphs, options)
+        + ([InfoRow(name, value) for name, value in describe_server(server)] if server is not None else []),
         timezone=options.timezone,
         notes=notes,
         error_keys_html_escaped=options.semantics.error_keys is ErrorKeys.HTML_ESCAPED,

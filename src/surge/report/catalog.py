@@ -199,7 +199,46 @@ RESPONSE_TIMES = PageSpec(
     ),
 )
 
-CHART_PAGES: tuple[PageSpec, ...] = (OVER_TIME, THROUGHPUT, RESPONSE_TIMES)
+_SERVER_TIME = "Time"
+
+SERVER = PageSpec(
+    "server",
+    "Server",
+    "Server.html",
+    (
+        ChartSpec(
+            "serverCpuOverTime",
+            "Server CPU Over Time",
+            _SERVER_TIME,
+            "CPU % of one core",
+            "time_lines",
+            "Mean CPU of each server process and of all of them, in each time bucket (surge run --monitor).",
+            optional=True,
+        ),
+        ChartSpec(
+            "serverMemoryOverTime",
+            "Server Memory Over Time",
+            _SERVER_TIME,
+            "Resident memory in MB",
+            "time_lines",
+            "Mean resident memory (RSS) of each server process and the sum over all of them (forked "
+            "workers share pages with their master, so the sum counts shared pages more than once).",
+            optional=True,
+        ),
+        ChartSpec(
+            "generatorCpuOverTime",
+            "Load Generator CPU Over Time",
+            _SERVER_TIME,
+            "CPU %",
+            "time_lines",
+            "The load generator's workers (% of one core) and the whole machine (% of all its cores): "
+            "a generator near its cores' limit makes the response times suspect.",
+            optional=True,
+        ),
+    ),
+)
+
+CHART_PAGES: tuple[PageSpec, ...] = (OVER_TIME, THROUGHPUT, RESPONSE_TIMES, SERVER)
 
 # Other names the same chart has had (JMeter's properties call it latencyVsRequest, its graph.js
 # latenciesVsRequest).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from surge.errors import UsageError
 from surge.report.semantics import COMPAT_CHART_LABELS, DEFAULT_CHART_LABELS, Semantics
@@ -49,6 +50,9 @@ class ReportOptions:
     # JMeter's statistic_window: the samples its windowed percentiles keep (Percentiles.WINDOWED).
     statistic_window: int = 20000
     source_names: tuple[str, ...] = field(default=())
+    # The metrics file of a monitored run (surge run --monitor): its Server page. None: the file
+    # beside a single results file, if there is one (results.metrics.csv).
+    metrics_path: Path | None = None
     # Labels drawn one by one in per-label charts (the others are folded into one series). None: the
     # mode's default (Semantics.chart_labels); 0: every label.
     chart_labels: int | None = None

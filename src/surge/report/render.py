@@ -125,7 +125,8 @@ def render_report(out_dir: Path, content: ReportContent) -> Path:
     _copy_static(out_dir)
     generated = datetime.now(UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
     common = {"title": content.title, "version": __version__, "generated": generated}
-    pages = [_visible_charts(page, content) for page in CHART_PAGES]
+    # A page whose charts were all optional and not computed (Server, without metrics) is left out.
+    pages = [page for page in (_visible_charts(p, content) for p in CHART_PAGES) if page.charts]
 
     tables = {"tables": dashboard_tables(content.tables, content.error_keys_html_escaped)}
     (out_dir / JS_DIR / DASHBOARD_DATA_JS).write_text(

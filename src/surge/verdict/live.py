@@ -42,6 +42,7 @@ class LiveThresholds:
     """Accumulates per-label seconds and says which threshold, if any, has failed for good."""
 
     def __init__(self, thresholds: Sequence[Threshold]) -> None:
+        self.all_thresholds = tuple(thresholds)
         self.thresholds = tuple(t for t in thresholds if _judged_live(t))
         self._labels: dict[str, _Live] = {}
         self._total = _Live()
@@ -70,6 +71,11 @@ class LiveThresholds:
                     continue
             return result
         return None
+
+    def status(self, elapsed_s: float) -> tuple[ThresholdResult, ...]:
+        """Every threshold against the data so far (the live view; the verdict waits for the end)."""
+        labels = tuple(_summary(label, live, elapsed_s) for label, live in self._labels.items())
+        return tuple(evaluate(self.all_thresholds, labels, _summary(TOTAL_LABEL, self._total, elapsed_s)))
 
 
 def _judged_live(threshold: Threshold) -> bool:
