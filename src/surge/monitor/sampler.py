@@ -17,6 +17,7 @@ master, so the tree's sum counts shared pages once per process: an upper bound.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,8 +168,11 @@ class TreeSampler:
             members = [(root, ROOT)]
             with contextlib.suppress(psutil.Error):
                 members += [(child, CHILD) for child in root.children(recursive=True)]
+            counts = _connection_counts(members) if self.connections else {}
             for process, role in members:
-                taken = self._sample_one(process, role, interval_s, previous_at_s, seen)
+                taken = self._sample_one(
+                    process, role, interval_s, previous_at_s, seen, counts.get(process.pid)
+                )
                 if taken is None:
                     continue
                 sample, own_cpu_s = taken
@@ -225,6 +229,7 @@ class TreeSampler:
         interval_s: float,
         previous_at_s: float | None,
         seen: dict[int, _Known],
+        connections: int | None,
     ) -> tuple[ProcessSample, float] | None:
         try:
             with process.oneshot():
@@ -238,7 +243,6 @@ class TreeSampler:
             return None  # exited between listing and sampling
         if status == psutil.STATUS_ZOMBIE:
             return None
-        connections = _connection_count(process) if self.connections else None
         known = self._known.get(process.pid)
         percent = 0.0
         if known is not None and known.create_time == created:
@@ -269,9 +273,49 @@ def _reaped_cpu_s(root: psutil.Process) -> float:
     return float(getattr(times, "children_user", 0.0) + getattr(times, "children_system", 0.0))
 
 
-def _connection_count(process: psutil.Process) -> int | None:
+def _connection_counts(members: list[tuple[psutil.Process, str]]) -> dict[int, int | None]:
+    """Open connections per process of the tree: its sockets that are not the tree's listeners.
+
+    Parsing the kernel's socket tables (psutil's ``net_connections``) reads every socket of the
+    machine, hundreds of milliseconds a second on a machine under load. Instead the socket inodes
+    of each process's descriptors are read (a few system calls per descriptor), and a prefork
+    server's listening sockets are recognised as the ones its root holds: every worker inherits
+    them, while an accepted connection belongs to one worker. So a child's connections are its
+    sockets the root does not hold, and the root's are its sockets no child holds (a server of
+    one process, without children, counts its listening sockets too).
+    """
+    sockets = {process.pid: _socket_inodes(process) for process, _ in members}
+    root = next((process.pid for process, role in members if role == ROOT), None)
+    root_sockets = sockets.get(root) or set() if root is not None else set()
+    children_sockets: set[str] = set()
+    for process, role in members:
+        if role != ROOT:
+            children_sockets |= sockets[process.pid] or set()
+    counts: dict[int, int | None] = {}
+    for process, role in members:
+        own = sockets[process.pid]
+        if own is None:
+            counts[process.pid] = None
+        elif role == ROOT:
+            counts[process.pid] = len(own - children_sockets)
+        else:
+            counts[process.pid] = len(own - root_sockets)
+    return counts
+
+
+def _socket_inodes(process: psutil.Process) -> set[str] | None:
+    """The socket inodes among the process's open descriptors (Linux /proc); None if unreadable."""
+    folder = f"/proc/{process.pid}/fd"
     try:
-        sockets = process.net_connections(kind="tcp")
-    except psutil.Error:
+        names = os.listdir(folder)
+    except OSError:
         return None
-    return sum(1 for s in sockets if s.status != psutil.CONN_LISTEN)
+    inodes = set()
+    for name in names:
+        try:
+            target = os.readlink(f"{folder}/{name}")
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes

@@ -86,10 +86,20 @@ def test_cpu_of_a_child_that_exited_between_samples_is_counted(tree: Tree) -> No
 
 
 def test_connections_counted_when_asked(tree: Tree) -> None:
+    answer = tree.ask("prefork")
+    child = int(answer.split()[1])
+    sample = TreeSampler(pid=tree.pid, connections=True).sample()
+    # The client end (the root's) and the accepted end (the child's); the listening socket, which
+    # both hold, is not a connection.
+    assert sample.connections == 2
+    assert {p.pid: p.connections for p in sample.processes} == {tree.pid: 1, child: 1}
+
+
+def test_a_server_of_one_process_counts_its_listening_socket_too(tree: Tree) -> None:
     tree.ask("listen")
     sample = TreeSampler(pid=tree.pid, connections=True).sample()
-    # The client end and the accepted end; the listening socket is not a connection.
-    assert sample.connections == 2
+    # Without children the listener cannot be told from the descriptors alone (documented).
+    assert sample.connections == 3
 
 
 def test_pidfile_root_is_followed_to_a_new_server(tmp_path: Path, tree: Tree) -> None:

@@ -2,7 +2,9 @@
 
 Commands, one a line: ``spin S`` forks a child that burns S seconds of CPU, exits and is reaped
 (answers ``reaped PID``); ``hold`` forks a child that sleeps until the tree ends (``child PID``);
-``listen`` opens a listening socket and connects to it (``connected PORT``); ``quit`` ends it.
+``listen`` opens a listening socket and connects to it (``connected PORT``); ``prefork`` does the
+same as a prefork server does: a child inherits the listening socket and accepts the connection
+(``accepted PID``); ``quit`` ends it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,21 @@ def main() -> None:
             accepted, _ = server.accept()
             sockets += [server, client, accepted]
             print(f"connected {server.getsockname()[1]}", flush=True)
+        elif command == "prefork":
+            server = socket.socket()
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            pid = os.fork()
+            if pid == 0:
+                signal.alarm(LIFETIME_S)
+                accepted, _ = server.accept()
+                time.sleep(LIFETIME_S)
+                os._exit(0)
+            held.append(pid)
+            client = socket.create_connection(server.getsockname())
+            sockets += [server, client]
+            time.sleep(0.2)  # the child has accepted
+            print(f"accepted {pid}", flush=True)
         elif command == "quit":
             break
     for pid in held:
