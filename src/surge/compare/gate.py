@@ -44,7 +44,7 @@ class Check:
         if test is not None and not test.tested:
             evidence = f"not tested: {test.reason}"
         else:
-            evidence = f"p = {_format_p(self.p_value)}"
+            evidence = _format_p(self.p_value)
         if self.regression:
             verdict = "REGRESSION"
         elif self.broken:
@@ -71,7 +71,7 @@ class GateResult:
 
 
 def _format_p(p: float) -> str:
-    return f"{p:.2g}" if p >= 1e-4 else "< 0.0001"
+    return f"p = {p:.2g}" if p >= 1e-4 else "p < 0.0001"
 
 
 def _format_change(value: float, unit: str) -> str:
