@@ -102,14 +102,15 @@ def test_a_slower_candidate_is_a_regression_with_junit_and_json(
     assert suite is not None
     failures = [case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None]
     assert "search: p95>+5%" in failures and int(suite.get("failures", "0")) == len(doc["regressions"])
-    assert int(suite.get("tests", "0")) == len(doc["checks"])
+    assert int(suite.get("tests", "0")) == doc["checks_total"]
+    assert all(c["broken"] for c in doc["checks"])
 
 
 def test_rules_given_replace_the_defaults(runs: dict[str, Path], tmp_path: Path) -> None:
     proc = run_compare(runs["base"], runs["slower"], "-o", tmp_path / "out", "--fail-if", "login:p99>+50%")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads((tmp_path / "out" / "comparison.json").read_text())
-    assert doc["rules"] == ["login:p99>+50%"] and not doc["default_rules"] and len(doc["checks"]) == 1
+    assert doc["rules"] == ["login:p99>+50%"] and not doc["default_rules"] and doc["checks_total"] == 1
 
 
 def test_three_runs_make_a_trend_and_the_last_is_judged(runs: dict[str, Path], tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ class CompareResult:
     series: tuple[RunSeries, RunSeries]
     charted: list[RowKey]
     document: dict[str, Any]
+    document_text: str  # comparison.json's text
     index_html: Path
     exit_code: int
     duration_s: float
@@ -206,9 +207,10 @@ def compare_files(
         timezone=options.reading.timezone,
         default_rules=options.default_rules,
     )
+    text = json_text(doc)
     with staged(out_dir) as stage:
         try:
-            (stage / "comparison.json").write_text(json_text(doc), encoding="utf-8")
+            (stage / "comparison.json").write_text(text, encoding="utf-8")
             index = render_page(stage, content)
         except OSError as exc:
             raise SurgeError(f"cannot write the comparison into {out_dir}: {exc.strerror or exc}") from exc
@@ -221,6 +223,7 @@ def compare_files(
         series=series,
         charted=charted,
         document=doc,
+        document_text=text,
         index_html=out_dir / index.relative_to(stage),
         exit_code=exit_code(gate),
         duration_s=time.perf_counter() - started,
@@ -239,7 +242,7 @@ def write_junit(path: Path, result: CompareResult) -> None:
 
 
 def write_json(path: Path, result: CompareResult) -> None:
-    _write(path, json_text(result.document).encode("utf-8"), "--json")
+    _write(path, result.document_text.encode("utf-8"), "--json")
 
 
 def _write(path: Path, data: bytes, option: str) -> None:

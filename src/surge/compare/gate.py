@@ -132,6 +132,7 @@ def judge(comparison: Comparison, rules: tuple[Rule, ...], alpha: float) -> Gate
     rejected = stats.holm([pending[i].p_value for i in tested], alpha)
     checks = list(pending)
     for i, significant in zip(tested, rejected, strict=True):
-        c = checks[i]
-        checks[i] = Check(c.rule, c.row, c.change, c.broken, c.p_value, significant)
+        if significant:  # most are not: a new Check only for those
+            c = checks[i]
+            checks[i] = Check(c.rule, c.row, c.change, c.broken, c.p_value, True)
     return GateResult(alpha, rules, tuple(checks), tuple(notices))

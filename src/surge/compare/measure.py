@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,10 +83,12 @@ class _Partial:
     band: dict[int, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
     ranks: list[int] = field(default_factory=list)
     values: list[float | None] = field(default_factory=list)
-    batch_counts: list[float] = field(default_factory=lambda: [0.0] * stats.BATCHES)
-    batch_errors: list[float] = field(default_factory=lambda: [0.0] * stats.BATCHES)
-    batch_sums: list[float] = field(default_factory=lambda: [0.0] * stats.BATCHES)
-    batch_below: list[list[float]] = field(default_factory=lambda: [[0.0] * stats.BATCHES for _ in PERCENTS])
+    # batch sums (surge.compare.stats.BatchSums) of the counts, errors, elapsed sums and the samples
+    # at or below each percentile, keyed "n", "e", "s", "b0".."b3"
+    batches: dict[str, stats.BatchSums] = field(default_factory=dict)
+
+    def batch(self, name: str) -> stats.BatchSums:
+        return self.batches.get(name, stats.BatchSums(stats.BATCHES, 0.0, 0.0, 0.0, 0.0, 0.0))
 
 
 def _key(label: Any, is_controller: Any) -> RowKey:
@@ -120,111 +122,126 @@ def _percent_table() -> str:
     return f"(VALUES {', '.join(rows)}) AS p(i, num, den, frac)"
 
 
+_CUMULATIVE = f"""
+    SELECT label, is_controller, v, cnt, err,
+           sum(cnt) OVER (PARTITION BY label, is_controller ORDER BY v ROWS UNBOUNDED PRECEDING) AS cum,
+           sum(cnt) OVER (PARTITION BY label, is_controller) AS n
+    FROM {_HIST}"""
+
+
 def _first_pass(con: Any) -> dict[RowKey, _Partial]:
+    """Counts, errors, sums, maximum and the exact percentiles per row; the bands of the testable ones."""
+    fractions = [exact_fraction(p) for p in PERCENTS]
+    # the smallest value with more than p % of the samples at or below it (surge.report.percentiles)
+    picks = ", ".join(
+        f"coalesce(min(v) FILTER (WHERE cum * {f.denominator} > {f.numerator} * n), max(v))"
+        for f in fractions
+    )
     partials: dict[RowKey, _Partial] = {}
-    for label, ctrl, n, errors, total, squares, max_ms in con.execute(
-        f"""SELECT label, is_controller, sum(cnt), sum(err), sum(CAST(cnt AS HUGEINT) * v),
-                   sum(CAST(cnt AS DOUBLE) * v * v), max(v)
-            FROM {_HIST} GROUP BY ALL"""
+    for label, ctrl, n, errors, total, squares, max_ms, *values in con.execute(
+        f"""SELECT label, is_controller, any_value(n), sum(err), sum(CAST(cnt AS HUGEINT) * v),
+                   sum(CAST(cnt AS DOUBLE) * v * v), max(v), {picks}
+            FROM ({_CUMULATIVE}) GROUP BY label, is_controller"""
     ).fetchall():
+        count = int(n)
         partials[_key(label, ctrl)] = _Partial(
-            count=int(n),
+            count=count,
             errors=int(errors),
             total_ms=float(total),
             total_squares=float(squares),
             max_ms=None if max_ms is None else int(max_ms),
+            ranks=[stats.percentile_rank(count, f.numerator, f.denominator) for f in fractions],
+            values=[float(v) for v in values],
         )
-    # The values around each percentile's rank, with their cumulative counts.
+    # The values around each tested percentile's rank, with their cumulative counts.
     band_sql = f"""
-        WITH c AS (
-            SELECT label, is_controller, v, cnt,
-                   sum(cnt) OVER (PARTITION BY label, is_controller ORDER BY v ROWS UNBOUNDED PRECEDING)
-                       AS cum,
-                   sum(cnt) OVER (PARTITION BY label, is_controller) AS n
-            FROM {_HIST}),
-        r AS (
+        WITH r AS (
             SELECT c.*, p.i, least(n, (p.num * n) // p.den + 1) AS rk,
                    CAST(ceil({stats.BAND_SD} * sqrt(n * p.frac * (1 - p.frac))) AS BIGINT) + 2 AS w
-            FROM c CROSS JOIN {_percent_table()})
-        SELECT label, is_controller, i, rk, v, cum FROM r
+            FROM ({_CUMULATIVE}) AS c CROSS JOIN {_percent_table()}
+            WHERE n * p.frac * (1 - p.frac) >= {stats.MIN_BINOMIAL_VARIANCE})
+        SELECT label, is_controller, i, v, cum FROM r
         WHERE cum >= rk - w AND cum - cnt < rk + w
         ORDER BY label, is_controller, i, v"""
-    for label, ctrl, i, rank, value, cum in con.execute(band_sql).fetchall():
-        partial = partials[_key(label, ctrl)]
-        partial.band[int(i)].append((float(value), int(cum)))
-        while len(partial.ranks) <= int(i):
-            partial.ranks.append(0)
-        partial.ranks[int(i)] = int(rank)
-    for partial in partials.values():
-        partial.values = [_value_at(partial.band.get(i, []), rank) for i, rank in enumerate(partial.ranks)]
-        partial.values += [None] * (len(PERCENTS) - len(partial.values))
+    for label, ctrl, i, value, cum in con.execute(band_sql).fetchall():
+        partials[_key(label, ctrl)].band[int(i)].append((float(value), int(cum)))
     return partials
-
-
-def _value_at(band: Sequence[tuple[float, int]], rank: int) -> float | None:
-    for value, cum in band:
-        if cum >= rank:
-            return value
-    return None
 
 
 def _batch_pass(
     con: Any, table: str, partials: dict[RowKey, _Partial], start_ms: int, duration_ms: int
 ) -> None:
-    """Per time slice of the run: counts, errors, sums and samples at or below each percentile."""
-    keys = [key for key in partials if key != TOTAL_KEY]
+    """Per row, the batch sums of the counts, errors, elapsed sums and samples at or below each
+    percentile over the run's time slices; added up in SQL (a file may hold 100,000 labels)."""
+    # Rows with fewer samples than this keep the independent-samples errors only: a couple of samples
+    # per slice say little about correlation, and a file labelled by URL has 100,000 such rows.
+    keys = [key for key, p in partials.items() if key != TOTAL_KEY and p.count >= stats.MIN_BATCH_SAMPLES]
+    width = len(PERCENTS)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {_QUANTILES} AS SELECT * FROM (
                 SELECT unnest(?::VARCHAR[]) AS label, unnest(?::BOOLEAN[]) AS is_controller,
-                       {", ".join(f"unnest(?::DOUBLE[]) AS q{i}" for i in range(len(PERCENTS)))})"""
-        if keys
-        else f"""CREATE OR REPLACE TEMP TABLE {_QUANTILES} (label VARCHAR, is_controller BOOLEAN,
-                 {", ".join(f"q{i} DOUBLE" for i in range(len(PERCENTS)))})""",
+                       {", ".join(f"unnest(?::DOUBLE[]) AS q{i}" for i in range(width))})""",
         [
             [k[0] for k in keys],
             [k[1] for k in keys],
-            *([partials[k].values[i] for k in keys] for i in range(len(PERCENTS))),
-        ]
-        if keys
-        else [],
+            *([partials[k].values[i] for k in keys] for i in range(width)),
+        ],
     )
     total = partials.get(TOTAL_KEY)
-    total_values = total.values if total is not None else [None] * len(PERCENTS)
+    total_values = total.values if total is not None else [None] * width
     k = stats.BATCHES
     batch = f"least({k - 1}, ((start_ms - {int(start_ms)}) * {k}) // {max(int(duration_ms), 1)})"
-    below = ", ".join(f"count(*) FILTER (WHERE elapsed_ms <= q{i}) AS b{i}" for i in range(len(PERCENTS)))
-    total_below = ", ".join(
-        f"count(*) FILTER (WHERE NOT is_controller AND elapsed_ms <= {_sql_number(v)}) AS tb{i}"
-        for i, v in enumerate(total_values)
+    ys = ["e", "s", *(f"b{i}" for i in range(width))]
+    per_slice = ", ".join(
+        [
+            "count(*) AS n",
+            "count(*) FILTER (WHERE NOT success) AS e",
+            "CAST(sum(elapsed_ms) AS DOUBLE) AS s",
+            *(f"count(*) FILTER (WHERE elapsed_ms <= q{i}) AS b{i}" for i in range(width)),
+            "count(*) FILTER (WHERE NOT is_controller) AS t_n",
+            "count(*) FILTER (WHERE NOT is_controller AND NOT success) AS t_e",
+            "CAST(coalesce(sum(elapsed_ms) FILTER (WHERE NOT is_controller), 0) AS DOUBLE) AS t_s",
+            *(
+                f"count(*) FILTER (WHERE NOT is_controller AND elapsed_ms <= {_sql_number(v)}) AS t_b{i}"
+                for i, v in enumerate(total_values)
+            ),
+        ]
     )
+
+    def sums(prefix: str) -> str:
+        n = f"CAST({prefix}n AS DOUBLE)"
+        cols = [f"sum({n}) AS n", f"sum({n} * {n}) AS nn"]
+        for y in ys:
+            v = f"CAST({prefix}{y} AS DOUBLE)"
+            cols += [f"sum({v}) AS {y}", f"sum({v} * {v}) AS {y}{y}", f"sum({v} * {n}) AS {y}n"]
+        return ", ".join(cols)
+
+    total_slices = ", ".join(["sum(t_n) AS t_n", *(f"sum(t_{y}) AS t_{y}" for y in ys)])
     try:
-        rows = con.execute(
-            f"""SELECT label, is_controller, {batch} AS b, count(*), count(*) FILTER (WHERE NOT success),
-                       sum(elapsed_ms), {below},
-                       count(*) FILTER (WHERE NOT is_controller),
-                       count(*) FILTER (WHERE NOT is_controller AND NOT success),
-                       coalesce(sum(elapsed_ms) FILTER (WHERE NOT is_controller), 0), {total_below}
-                FROM {table} JOIN {_QUANTILES} USING (label, is_controller)
-                WHERE {_COUNTED} GROUP BY ALL"""
-        ).fetchall()
+        cursor = con.execute(
+            f"""WITH slices AS (
+                    SELECT label, is_controller, {batch} AS b, {per_slice}
+                    FROM {table} JOIN {_QUANTILES} USING (label, is_controller)
+                    WHERE {_COUNTED} GROUP BY ALL)
+                SELECT label, is_controller, {sums("")} FROM slices GROUP BY label, is_controller
+                UNION ALL
+                SELECT NULL, FALSE, {sums("t_")} FROM (SELECT b, {total_slices} FROM slices GROUP BY b)"""
+        )
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_QUANTILES}")
-    width = len(PERCENTS)
     for row in rows:
-        label, ctrl, b = row[0], row[1], int(row[2])
-        partial = partials[_key(label, ctrl)]
-        partial.batch_counts[b] += row[3]
-        partial.batch_errors[b] += row[4]
-        partial.batch_sums[b] += float(row[5])
-        for i in range(width):
-            partial.batch_below[i][b] += row[6 + i]
-        if total is not None:
-            base = 6 + width
-            total.batch_counts[b] += row[base]
-            total.batch_errors[b] += row[base + 1]
-            total.batch_sums[b] += float(row[base + 2])
-            for i in range(width):
-                total.batch_below[i][b] += row[base + 3 + i]
+        partial = partials.get(_key(row[0], row[1]))
+        if partial is None or row[names.index("n")] is None:
+            continue
+        got = dict(zip(names, row, strict=True))
+        n, nn = float(got["n"]), float(got["nn"])
+        partial.batches["n"] = stats.BatchSums(k, n, n, nn, nn, nn)
+        for y in ys:
+            partial.batches[y] = stats.BatchSums(
+                k, float(got[y]), n, float(got[f"{y}{y}"]), float(got[f"{y}n"]), nn
+            )
 
 
 def _sql_number(value: float | None) -> str:
@@ -240,7 +257,7 @@ def _spread(partial: _Partial, i: int) -> stats.PercentileSpread | str:
     band = partial.band.get(i, [])
     rank = partial.ranks[i]
     below = next((cum for value, cum in band if value == partial.values[i]), rank)
-    inflation = stats.indicator_inflation(n, below, partial.batch_below[i], partial.batch_counts)
+    inflation = stats.indicator_inflation(n, below, partial.batch(f"b{i}"))
     return stats.percentile_spread(band, n, rank, inflation)
 
 
@@ -253,11 +270,9 @@ def _finish(partial: _Partial, duration_s: float) -> RowStats:
         max_ms=partial.max_ms,
         rate_per_s=n / duration_s if duration_s > 0 else None,
         percentiles_ms=tuple(partial.values),
-        mean=stats.mean_estimate(
-            n, partial.total_ms, partial.total_squares, partial.batch_sums, partial.batch_counts
-        ),
-        error_share=stats.proportion_estimate(n, partial.errors, partial.batch_errors, partial.batch_counts),
-        rate=stats.rate_estimate(n, duration_s, partial.batch_counts),
+        mean=stats.mean_estimate(n, partial.total_ms, partial.total_squares, partial.batch("s")),
+        error_share=stats.proportion_estimate(n, partial.errors, partial.batch("e")),
+        rate=stats.rate_estimate(n, duration_s, partial.batch("n")),
         spreads=tuple(_spread(partial, i) for i in range(len(PERCENTS))),
     )
 

@@ -66,10 +66,11 @@ def _environment() -> jinja2.Environment:
 
 
 def _round(value: float | None) -> float | None:
+    """Values to 4 decimals (ms, samples/s, %); small numbers (p-values) to 6 significant digits."""
     if value is None or not math.isfinite(value):
         return None
-    if value == 0 or float(value).is_integer():
-        return float(value)
+    if abs(value) >= 0.01:
+        return round(value, 4)
     return float(f"{value:.{_DIGITS}g}")
 
 

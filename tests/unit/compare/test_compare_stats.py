@@ -76,11 +76,28 @@ def test_percentile_test_finds_a_real_shift_and_its_interval_holds_it() -> None:
 
 
 def test_welch_takes_the_larger_of_independent_and_batch_errors() -> None:
-    steady = stats.proportion_estimate(1000, 100, [5.0] * 20, [50.0] * 20)
-    bursty = stats.proportion_estimate(1000, 100, [50.0, 50.0] + [0.0] * 18, [50.0] * 20)
+    steady = stats.proportion_estimate(1000, 100, stats.BatchSums.of([5.0] * 20, [50.0] * 20))
+    bursty = stats.proportion_estimate(1000, 100, stats.BatchSums.of([50.0, 50.0] + [0.0] * 18, [50.0] * 20))
     assert steady is not None and bursty is not None
     assert steady.se == pytest.approx(math.sqrt(0.1 * 0.9 / 1000)) and math.isinf(steady.df)
     assert bursty.se > 3 * steady.se and bursty.df == 19
+
+
+def test_batch_sums_give_the_variance_of_the_slices() -> None:
+    y, n = [3.0, 7.0, 2.0, 8.0], [10.0, 12.0, 9.0, 11.0]
+    ratio = sum(y) / sum(n)
+    direct = 4 / 3 * sum((a - ratio * b) ** 2 for a, b in zip(y, n, strict=True)) / sum(n) ** 2
+    assert stats.ratio_batch_variance(stats.BatchSums.of(y, n)) == pytest.approx(direct)
+    counts = [10.0, 30.0, 20.0, 40.0]  # four 25-s slices of a 100-s run
+    rate = stats.rate_estimate(100, 100.0, stats.BatchSums.of(counts, counts))
+    rates = [c / 25 for c in counts]
+    mean = sum(rates) / 4
+    assert rate is not None and rate.se == pytest.approx(math.sqrt(sum((r - mean) ** 2 for r in rates) / 12))
+
+
+def test_t_quantile_beyond_19_degrees_of_freedom_is_close() -> None:
+    assert stats.t_quantile(0.975, 25.3) == pytest.approx(2.0585, abs=1e-3)
+    assert stats.t_quantile(0.975, 38.0) == pytest.approx(2.024394, abs=1e-5)
 
 
 def test_welch_test_on_equal_estimates_is_not_significant() -> None:
