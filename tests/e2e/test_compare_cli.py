@@ -217,3 +217,10 @@ def test_bad_options_are_one_line_and_exit_2(
 def test_one_file_is_not_a_comparison(runs: dict[str, Path], tmp_path: Path) -> None:
     proc = run_compare(runs["base"], "-o", tmp_path / "out")
     assert proc.returncode == 2 and "CANDIDATE" in proc.stderr
+
+
+def test_help_shows_the_default_rules() -> None:
+    """The default rules hold '%', which argparse would read as a format directive."""
+    proc = run_compare("--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "p50>+5% p95>+5% error_rate>+0.5pp rps<-5%" in " ".join(proc.stdout.split())

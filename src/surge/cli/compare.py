@@ -18,6 +18,8 @@ DEFAULT_CHART_LABELS = 20
 def register(subparsers: Any) -> None:
     from surge.compare.rules import DEFAULT_RULES  # light: no DuckDB
 
+    defaults = " ".join(DEFAULT_RULES).replace("%", "%%")  # argparse formats help with %
+
     parser = subparsers.add_parser(
         "compare",
         help="compare runs: per-label changes, their significance, a regression gate",
@@ -39,7 +41,7 @@ def register(subparsers: Any) -> None:
         default=[],
         metavar="RULE",
         help="regression rule, repeatable: [LABEL:]METRIC>+N%% or <-N%% (also pp for error_rate, ms for "
-        f"times); metrics p50 p90 p95 p99 mean error_rate rps (default: {' '.join(DEFAULT_RULES)})",
+        f"times); metrics p50 p90 p95 p99 mean error_rate rps (default: {defaults})",
     )
     parser.add_argument(
         "--alpha",
