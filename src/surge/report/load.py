@@ -67,6 +67,17 @@ _SAMPLES_SCHEMA = """
 
 
 @dataclass(frozen=True)
+class FileClock:
+    """How one file's timeStamp column was read (surge compare refuses runs whose clocks differ)."""
+
+    source: str
+    kind: str  # "epoch milliseconds", "dates to the millisecond" or "dates to the second"
+    # "" for epoch milliseconds (instants); the offsets the dates carry ("+0200"); or, for dates
+    # without a zone, the zone they were read in followed by " (no zone in the file)"
+    zone: str
+
+
+@dataclass(frozen=True)
 class LoadResult:
     rows_loaded: int
     bad_rows: int
@@ -78,6 +89,8 @@ class LoadResult:
     warnings: tuple[str, ...] = ()
     # (file, first line, last line) of the first few runs of consecutive skipped lines
     bad_row_spans: tuple[tuple[str, int, int], ...] = ()
+    # how each file read had its timestamps (in the order of ``sources``; unreadable files left out)
+    clocks: tuple[FileClock, ...] = ()
 
     @property
     def bad_row_lines(self) -> tuple[int, ...]:
@@ -93,6 +106,7 @@ class _Totals:
     bad_spans: list[tuple[str, int, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    clocks: list[FileClock] = field(default_factory=list)
 
     def add(self, name: str, load: ReadCounts) -> None:
         self.rows += load.rows
@@ -143,6 +157,7 @@ def load_samples(con: Any, paths: Sequence[Path], options: ReportOptions) -> Loa
         bad_row_locations=tuple(totals.bad_locations),
         warnings=tuple(totals.warnings),
         bad_row_spans=tuple(totals.bad_spans),
+        clocks=tuple(totals.clocks),
     )
 
 
@@ -217,6 +232,7 @@ def _load_file(
         totals.unreadable.append(f"{path.name} is empty" + (" (or its gzip data ends at once)" * compressed))
         return
     if kind == "xml":
+        totals.clocks.append(FileClock(name, EPOCH_MS, ""))
         totals.add(name, _load_xml(con, path, options, scratch, compressed))
         return
     try:
@@ -226,6 +242,7 @@ def _load_file(
         totals.unreadable.append(f"{path.name}: {exc}")
         totals.warnings.append(f"{name}: not read: {exc}")
         return
+    totals.clocks.append(_clock(name, layout, timestamp))
     load = ReadCounts()
     if layout.encoding_note:
         load.warnings.append(layout.encoding_note)
@@ -337,6 +354,27 @@ def _file_timestamp(
         f"timeStamp values such as {values[0]!r} are neither epoch milliseconds nor a known date"
         " format; give the format (Java SimpleDateFormat pattern, as in JMeter's timestamp_format)"
     )
+
+
+EPOCH_MS = "epoch milliseconds"
+# An offset or a zone abbreviation at the end of a formatted date.
+_ZONE_AT_END = re.compile(r"(Z|[+-]\d\d(?::?\d\d)?|\b[A-Z]{2,5})$")
+
+
+def _clock(name: str, layout: CsvLayout, timestamp: TimestampRead) -> FileClock:
+    if timestamp.strptime is None:
+        return FileClock(name, EPOCH_MS, "")
+    precise = "%g" in timestamp.strptime or "%f" in timestamp.strptime
+    kind = "dates to the millisecond" if precise else "dates to the second"
+    if not timestamp.has_zone:
+        return FileClock(name, kind, f"{timestamp.timezone} (no zone in the file)")
+    index = layout.columns.index("timeStamp")
+    zones = set()
+    for record in layout.sample_records:
+        match = _ZONE_AT_END.search(record[index].strip()) if len(record) > index else None
+        if match:
+            zones.add(match.group(1).replace(":", "") if match.group(1) != "Z" else "+0000")
+    return FileClock(name, kind, ", ".join(sorted(zones)) or "a zone in each date")
 
 
 def _is_int(value: str) -> bool:
