@@ -85,6 +85,11 @@ class Response:
         self.status_accepted = False
 
     @property
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers as received (names as sent by the server); empty for a failure."""
+        return self._raw_headers
+
+    @property
     def headers(self) -> dict[str, str]:
         """Response headers; names lower-cased, repeated headers joined with ", "."""
         headers = self._headers

@@ -1,9 +1,10 @@
 """A user's session for scripted users: ``await session.get(...)`` on surge's own HTTP client.
 
-Scenario files and Python users both run as an async function called once per iteration with a
-``Session``. Unlike the plain hot path (``surge.engine.user``), a session keeps each response's
-headers and body (for extraction and checks) and costs a future per request; plain ``surge run``
-never uses it.
+Scenario files, Python users and JMeter plans all run as an async function called once per
+iteration with a ``Session``. Unlike the plain hot path (``surge.engine.user``), a session keeps
+each response's headers and body (for extraction and checks), a cookie jar
+(``surge.engine.cookies``), follows redirects (``surge.engine.redirects``) and costs a future
+per request; plain ``surge run`` never uses it.
 
 A response's sample row is written when the user's next action starts (the next request, a think
 time, the end of the iteration), so checks made on it in between (``response.fail``,
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from time import perf_counter_ns
 from typing import Any
 from urllib.parse import urlencode, urljoin
@@ -27,60 +28,43 @@ from surge.engine.client import (
     describe_connect_error,
     run_ended_message,
 )
+from surge.engine.cookies import CookieJar
+from surge.engine.redirects import (
+    REDIRECT_STATUSES,
+    TOO_MANY_REDIRECTS,
+    SessionOptions,
+    redirect_method,
+    too_many_redirects_message,
+)
 from surge.engine.response import CapturingConnection, Response
-from surge.engine.summary import LabelStats
+from surge.engine.session_record import (
+    PendingSample,
+    chain_sample,
+    count,
+    error_hop,
+    failure_hop,
+    response_hop,
+    to_sample,
+)
 from surge.engine.unit import GroupState, WorkerContext
 from surge.engine.user import reconnect_pause_s
 from surge.errors import UsageError
 from surge.results.jtl_write import format_row
-from surge.results.sample import Sample, non_http_code, non_http_error_kind, non_http_message
+from surge.results.sample import Sample
 
-__all__ = ["Response", "Session", "StopUser"]  # Response: where users have always found it
+__all__ = ["Response", "Session", "SessionOptions", "StopUser"]  # Response: where users have always found it
+
+# Told every sample a session records (``transaction`` is True for a transaction controller's).
+SampleListener = Callable[[Sample, bool], None]
+_DROPPED_ON_GET = frozenset(("content-type", "content-length", "transfer-encoding"))
 
 
 class StopUser(Exception):
     """Raised inside a user function when the user must stop (end of the run, data exhausted)."""
 
 
-class _Pending:
-    """A finished request whose row waits for the user's checks."""
-
-    __slots__ = ("code", "connect_ms", "data_type", "elapsed_ms", "error_kind", "latency_ms", "message",
-                 "ok", "received", "response", "sent", "start_ms", "stats", "url")  # fmt: skip
-
-    def __init__(
-        self,
-        response: Response,
-        stats: LabelStats,
-        start_ms: int,
-        code: str,
-        message: str,
-        ok: bool,
-        error_kind: str,
-        data_type: str,
-        received: int,
-        sent: int,
-        latency_ms: int,
-        connect_ms: int,
-    ) -> None:
-        self.response = response
-        self.stats = stats
-        self.start_ms = start_ms
-        self.elapsed_ms = response.elapsed_ms
-        self.code = code  # responseCode and responseMessage
-        self.message = message
-        self.ok = ok
-        self.error_kind = error_kind  # "" for an HTTP response: "status reason", built only if it fails
-        self.data_type = data_type
-        self.received = received
-        self.sent = sent
-        self.latency_ms = latency_ms
-        self.connect_ms = connect_ms
-        self.url = response.url
-
-
 class Session:
-    """One virtual user's HTTP session: a keep-alive connection, variables, and sample recording."""
+    """One virtual user's HTTP session: a keep-alive connection, cookies, variables, sample recording."""
 
     def __init__(
         self,
@@ -90,6 +74,7 @@ class Session:
         user_number: int,
         base_url: str = "",
         deadline_ns: int = 1 << 62,
+        options: SessionOptions | None = None,
     ) -> None:
         self.worker = worker
         self.group_state = group
@@ -100,15 +85,32 @@ class Session:
         self.vars: dict[str, str] = {}  # scenario variables: feeder columns, extracted values
         self.iteration = 0
         self.conn: CapturingConnection | None = None
+        self.cookies: CookieJar | None = None
+        self.follow_redirects = True
+        self.max_redirects = 0
+        self.record_redirects = True
+        self.configure(options if options is not None else SessionOptions())
+        # Transaction controllers (``surge.scenario.jmx``): listeners see every sample recorded;
+        # while ``capture`` is a list, samples go there (with their sub-samples) instead of the file.
+        self.listeners: list[SampleListener] = []
+        self.capture: list[tuple[Sample, list[Sample]]] | None = None
         self._future: asyncio.Future[tuple[str | None, str, int]] | None = None
-        self._pending: _Pending | None = None
+        self._pending: PendingSample | None = None
         self._last: Response | None = None
         self._retried = False
         self._connect_failures = 0  # in a row: the pause before the next attempt grows with them
-        # The request being sent or waited for: (url, label, stats, start ns, bytes sent), for
-        # ``record_waiting`` when the run ends meanwhile.
-        self._waiting: tuple[str, str, LabelStats, int, int] | None = None
+        # The request being sent or waited for: (url, label, start ns, bytes sent), for
+        # ``record_waiting`` when the run ends meanwhile; with the hops of its redirect chain so far.
+        self._waiting: tuple[str, str, int, int] | None = None
+        self._chain: list[PendingSample] | None = None
         self.rows_written = 0  # samples this user recorded (its iterations tell whether they sent any)
+
+    def configure(self, options: SessionOptions) -> None:
+        """Set how this user treats cookies and redirects (a fresh, empty jar when cookies are on)."""
+        self.cookies = CookieJar() if options.cookies else None
+        self.follow_redirects = options.follow_redirects
+        self.max_redirects = options.max_redirects
+        self.record_redirects = options.record_redirects
 
     # -- the API of a user function ---------------------------------------------------------------
 
@@ -140,8 +142,12 @@ class Session:
         params: Mapping[str, Any] | None = None,
         body: bytes | str | None = None,
         json: Any = None,
+        follow_redirects: bool | None = None,
     ) -> Response:
-        """Send one request and wait for its response; failures come back in ``Response.error``."""
+        """Send one request and wait for its response; failures come back in ``Response.error``.
+
+        ``follow_redirects`` overrides the session's setting for this request.
+        """
         target_url = self.resolve(url)
         if params:
             target_url += ("&" if "?" in target_url else "?") + urlencode(params, doseq=True)
@@ -156,7 +162,7 @@ class Session:
         prepared = self.worker.prepare(
             method.upper(), target_url, tuple(header_items), payload_body, label or ""
         )
-        return await self.send_prepared(prepared)
+        return await self.send_prepared(prepared, follow_redirects)
 
     def check(self, condition: bool, message: str) -> bool:
         """Fail the last response's sample with ``message`` unless ``condition`` holds."""
@@ -185,19 +191,68 @@ class Session:
 
     # -- engine side -------------------------------------------------------------------------------
 
-    async def send_prepared(self, prepared: PreparedRequest) -> Response:
-        """Send a request (bytes built by ``Worker.prepare``) and wait for the response."""
+    async def send_prepared(
+        self, prepared: PreparedRequest, follow_redirects: bool | None = None
+    ) -> Response:
+        """Send a request (bytes built by ``Worker.prepare``), following redirects as configured."""
         self.flush()
         self._check_running()
+        hop = await self._exchange(prepared)
+        follow = self.follow_redirects if follow_redirects is None else follow_redirects
+        if not follow or hop.response.status not in REDIRECT_STATUSES:
+            self._pending = hop
+            self._last = hop.response
+            return hop.response
+        hops = self._chain = [hop]
+        request = prepared.request
+        method = request.method
+        try:
+            while True:
+                response = hop.response
+                location = _location(response)
+                if location is None:
+                    break  # a redirect status without a Location: nothing to follow
+                if len(hops) > self.max_redirects:
+                    hops.append(self._too_many(hop))
+                    break
+                method = redirect_method(method, response.status)
+                keep_body = method == request.method and response.status in (307, 308)
+                headers = request.headers if keep_body else _without_body_headers(request.headers)
+                url = urljoin(response.url, location.strip().replace(" ", "%20"))
+                try:
+                    prepared = self.worker.prepare(
+                        method, url, headers, request.body if keep_body else b"", request.label
+                    )
+                except UsageError as exc:  # a Location this client cannot follow (ftp://, no host)
+                    hops.append(self._bad_location(hop, str(exc)))
+                    break
+                hop = await self._exchange(prepared)
+                hops.append(hop)
+                if hop.response.status not in REDIRECT_STATUSES:
+                    break
+        finally:
+            self._chain = None
+        pending = chain_sample(hops, request.label, self.record_redirects)
+        self._pending = pending
+        self._last = pending.response
+        return pending.response
+
+    async def _exchange(self, prepared: PreparedRequest) -> PendingSample:
+        """One request and its response (or failure), not yet recorded."""
         worker = self.worker
         url = prepared.url
-        stats = worker.stats_for(prepared.label)
-        loop = worker.loop
         start_ns = perf_counter_ns()
         self._retried = False
+        payload = prepared.payload
+        jar = self.cookies
+        if jar is not None and len(jar) and not prepared.has_cookie_header:
+            value = jar.header(prepared.scheme, prepared.host, prepared.path)
+            if value:
+                payload = prepared.with_cookie(value)
+        sent = len(payload)
         # Cleared on every way out below; left set only when the task is cancelled, which
         # ``record_waiting`` has cleared first.
-        self._waiting = (url, prepared.label, stats, start_ns, prepared.sent_bytes)
+        self._waiting = (url, prepared.label, start_ns, sent)
         conn = self.conn
         if conn is None or conn.origin != prepared.origin or conn.transport is None:
             if conn is not None:
@@ -205,17 +260,17 @@ class Session:
                 conn.close()
             error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
             if error is not None:
-                now_ns = perf_counter_ns()
                 self._waiting = None
-                response = self._record_failure(url, prepared.label, stats, error, start_ns, now_ns, None, 0)
+                hop = self._failure(url, prepared.label, error, start_ns, perf_counter_ns(), None, 0)
                 await self._pause_after_connect_failure()
-                return response
+                return hop
+        loop = worker.loop
         while True:
             conn = self.conn
             assert conn is not None
             future: asyncio.Future[tuple[str | None, str, int]] = loop.create_future()
             self._future = future
-            conn.send(prepared.payload, start_ns, prepared.is_head)
+            conn.send(payload, start_ns, prepared.is_head)
             code, message, now_ns = await future
             self._future = None
             if code == NO_RESPONSE and conn.requests_sent > 1 and not self._retried:
@@ -225,18 +280,18 @@ class Session:
                 if error is None:
                     continue
                 self._waiting = None
-                response = self._record_failure(
-                    url, prepared.label, stats, error, start_ns, perf_counter_ns(), None, 0
-                )
+                hop = self._failure(url, prepared.label, error, start_ns, perf_counter_ns(), None, 0)
                 await self._pause_after_connect_failure()
-                return response
+                return hop
             break
         self._waiting = None
         if code is not None:
-            return self._record_failure(
-                url, prepared.label, stats, (code, message), start_ns, now_ns, conn, prepared.sent_bytes
-            )
-        return self._record_response(url, prepared.label, stats, conn, start_ns, now_ns, prepared.sent_bytes)
+            return self._failure(url, prepared.label, (code, message), start_ns, now_ns, conn, sent)
+        if jar is not None:
+            for header, raw in conn.header_list:
+                if len(header) == 10 and header.lower() == b"set-cookie":
+                    jar.store(raw.decode("latin-1"), prepared.host, prepared.path)
+        return self._response(url, prepared.label, conn, start_ns, now_ns, sent)
 
     async def _connect(
         self, origin: tuple[str, str, int], scheme: str, host: str, port: int
@@ -269,153 +324,103 @@ class Session:
         """The run ends: record the request being sent or waited for as a failed ``RunEnded`` sample.
 
         Returns True when there was one. The caller then cancels the user's task, which drops it.
+        A redirect chain in progress is recorded with it, the waiting request as its last hop.
         """
         waiting = self._waiting
         if waiting is None:
             return False
         self._waiting = None
-        url, label, stats, start_ns, sent = waiting
+        url, label, start_ns, sent = waiting
         conn = self.conn
         in_flight = conn is not None and conn.in_flight
         if conn is not None:
             conn.in_flight = False  # recorded here: the connection must not report it again
         message = run_ended_message(interrupted, connecting=not in_flight)
         self.flush()
-        self._record_failure(
-            url, label, stats, (RUN_ENDED, message), start_ns, now_ns, conn if in_flight else None,
+        hop = self._failure(
+            url, label, (RUN_ENDED, message), start_ns, now_ns, conn if in_flight else None,
             sent if in_flight else 0,
         )  # fmt: skip
+        hops = self._chain
+        if hops:
+            self._chain = None
+            hops.append(hop)
+            hop = chain_sample(hops, hops[0].label, self.record_redirects)
+        self._pending = hop
+        self._last = hop.response
         self.flush()
         return True
 
-    def _record_response(
-        self,
-        url: str,
-        label: str,
-        stats: LabelStats,
-        conn: CapturingConnection,
-        start_ns: int,
-        now_ns: int,
-        sent: int,
-    ) -> Response:
-        worker = self.worker
-        off = worker.epoch_offset_ns
-        start_ms = (start_ns + off) // 1_000_000
-        reason = conn.reason.decode("latin-1")
-        elapsed_ms = (now_ns + off) // 1_000_000 - start_ms
-        parts = conn.body_parts
-        body = parts[0] if len(parts) == 1 else b"".join(parts)
-        response = Response(url, conn.status, reason, conn.header_list, body, elapsed_ms, None)
-        connect_ms = 0
-        if conn.connect_ns:
-            connect_ms = (conn.connect_ns + off) // 1_000_000 - start_ms
-            conn.connect_ns = 0
-        self._pending = _Pending(
-            response,
-            stats,
-            start_ms,
-            str(conn.status),
-            reason,
-            worker.ok_by_status[conn.status],
-            "",
-            "text",
-            conn.received,
-            sent,
-            (conn.first_byte_ns + off) // 1_000_000 - start_ms,
-            connect_ms,
-        )
-        stats.append((now_ns - start_ns) // 1000)
-        stats.received += conn.received
-        stats.sent += sent
-        self._last = response
+    def _response(
+        self, url: str, label: str, conn: CapturingConnection, start_ns: int, now_ns: int, sent: int
+    ) -> PendingSample:
+        hop = response_hop(self.worker, url, label, conn, start_ns, now_ns, sent)
         if not conn.keep_alive:
             self.conn = None
             conn.close()
-        return response
+        return hop
 
-    def _record_failure(
+    def _failure(
         self,
         url: str,
         label: str,
-        stats: LabelStats,
         error: tuple[str, str],
         start_ns: int,
         now_ns: int,
         conn: CapturingConnection | None,
         sent: int,
-    ) -> Response:
-        off = self.worker.epoch_offset_ns
-        start_ms = (start_ns + off) // 1_000_000
-        code, message = error
-        received = conn.received if conn is not None else 0
-        elapsed_ms = (now_ns + off) // 1_000_000 - start_ms
-        response = Response(url, 0, "", {}, b"", elapsed_ms, f"{code}: {message}")
-        first_byte_ns = conn.first_byte_ns if conn is not None and conn.received else 0
-        connect_ns = conn.connect_ns if conn is not None else 0
-        self._pending = _Pending(
-            response,
-            stats,
-            start_ms,
-            non_http_code(code),
-            non_http_message(message),
-            False,
-            non_http_error_kind(code, message),
-            "",
-            received,
-            sent,
-            (first_byte_ns + off) // 1_000_000 - start_ms if first_byte_ns else 0,
-            (connect_ns + off) // 1_000_000 - start_ms if connect_ns else 0,
-        )
-        stats.append((now_ns - start_ns) // 1000)
-        stats.received += received
-        stats.sent += sent
-        self._last = response
-        return response
+    ) -> PendingSample:
+        return failure_hop(self.worker.epoch_offset_ns, url, label, error, start_ns, now_ns, conn, sent)
+
+    def _too_many(self, last: PendingSample) -> PendingSample:
+        """The failed hop that ends a chain longer than ``max_redirects`` (as JMeter adds one)."""
+        return error_hop(last, TOO_MANY_REDIRECTS, too_many_redirects_message(self.max_redirects))
+
+    def _bad_location(self, last: PendingSample, why: str) -> PendingSample:
+        return error_hop(last, "InvalidRedirect", why)
 
     def flush(self) -> None:
-        """Write the last response's row, now that the user's checks on it are done."""
+        """Write the last response's row (and its redirect hops'), now that its checks are done."""
         p = self._pending
         if p is None:
             return
         self._pending = None
-        response = p.response
-        assert response is not None
-        failure = response.failure_message
-        ok = (p.ok or response.status_accepted) and failure is None
-        stats = p.stats
-        if not ok:
-            stats.errors += 1
-            kind = failure if failure is not None else p.error_kind or f"{response.status} {response.reason}"
-            stats.error_kinds[kind] += 1
+        failure = p.response.failure_message
+        ok = (p.ok or p.response.status_accepted) and failure is None
+        worker = self.worker
+        count(worker.stats_for(p.label), p, ok, failure)
         group = self.group_state
-        sample = Sample(
-            timestamp_ms=p.start_ms,
-            elapsed_ms=p.elapsed_ms,
-            label=stats.label,
-            response_code=p.code,
-            response_message=p.message,
-            thread_name=self.thread_name,
-            data_type=p.data_type,
-            success=ok,
-            failure_message=failure or "",
-            bytes_received=p.received,
-            bytes_sent=p.sent,
-            grp_threads=group.threads,
-            all_threads=group.all_threads,
-            url=p.url,
-            latency_ms=p.latency_ms,
-            connect_ms=p.connect_ms,
-        )
-        self.worker.rows_append(format_row(sample))
-        self.rows_written += 1
+        sample = to_sample(p, p.label, ok, failure or "", self.thread_name, group.threads, group.all_threads)
+        subs: list[Sample] = []
+        if p.subs is not None:
+            for index, hop in enumerate(p.subs):
+                label = f"{p.label}-{index}"
+                count(worker.stats_for(label), hop, hop.ok, None)
+                subs.append(
+                    to_sample(hop, label, hop.ok, "", self.thread_name, group.threads, group.all_threads)
+                )
+        self.emit(sample, subs)
+
+    def emit(self, sample: Sample, subs: list[Sample], transaction: bool = False) -> None:
+        """Record a sample and its sub-samples (rows of the results file, or a transaction's capture)."""
+        for listener in self.listeners:
+            listener(sample, transaction)
+        self.rows_written += 1 + len(subs)
+        capture = self.capture
+        if capture is not None:
+            capture.append((sample, subs))
+            return
+        append = self.worker.rows_append
+        append(format_row(sample))
+        for sub in subs:
+            append(format_row(sub))
 
     def record_exception(self, label: str, exc: BaseException, start_ns: int) -> None:
         """A user function raised: record a failed sample named after it (as JMeter's sampler errors)."""
         self.flush()
         now_ns = perf_counter_ns()
-        stats = self.worker.stats_for(label)
         text = str(exc).replace("\n", " ")[:200] or type(exc).__name__
-        self._record_failure("", label, stats, (type(exc).__name__, text), start_ns, now_ns, None, 0)
+        self._pending = self._failure("", label, (type(exc).__name__, text), start_ns, now_ns, None, 0)
         self.flush()
 
     def _check_running(self) -> None:
@@ -446,3 +451,16 @@ class Session:
     def connection_closed(self, conn: HttpConnection) -> None:
         if conn is self.conn:
             self.conn = None
+
+
+def _location(response: Response) -> str | None:
+    """The response's ``Location`` header, read from the raw headers (cheaper than decoding all)."""
+    for name, value in response.raw_headers:
+        if len(name) == 8 and name.lower() == b"location":
+            return value.decode("latin-1")
+    return response.headers.get("location") if not response.raw_headers else None
+
+
+def _without_body_headers(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """A redirect that turns the request into a GET drops its body, and the headers that describe it."""
+    return tuple((name, value) for name, value in headers if name.lower() not in _DROPPED_ON_GET)

@@ -1,0 +1,49 @@
+"""What a scripted user does with cookies and redirects: the options, and the rules for the next hop.
+
+A followed redirect is recorded the way JMeter's HTTP Request records it ("Follow Redirects"):
+one sample for the whole chain under the request's label (start of the first request, end of
+the last; status, message, URL and body of the last response; bytes summed; latency and connect
+time of the first), followed by one sub-sample per request, labelled ``label-0``, ``label-1``...
+in the order they were sent. A chain longer than ``max_redirects`` ends with a failed sub-sample
+``Exceeded maximum number of redirects: N``, which fails the whole sample too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from surge.errors import UsageError
+
+# 300 Multiple Choices and 304 Not Modified name no next location to go to.
+REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+TOO_MANY_REDIRECTS = "TooManyRedirects"
+DEFAULT_MAX_REDIRECTS = 20  # JMeter's httpsampler.max_redirects
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """Cookies and redirects of a scripted user (plan files, Python users, .jmx plans).
+
+    ``record_redirects=False`` follows a chain but records it as one sample, as JMeter's
+    "Redirect Automatically" (HttpClient follows it, JMeter sees only the end).
+    """
+
+    cookies: bool = True
+    follow_redirects: bool = True
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
+    record_redirects: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_redirects < 0:
+            raise UsageError(f"max redirects must be 0 or more (got {self.max_redirects})")
+
+
+def redirect_method(method: str, status: int) -> str:
+    """The next hop's method: 307 and 308 keep it; 301, 302 and 303 turn it into GET (HEAD stays)."""
+    if status in (307, 308) or method == "HEAD":
+        return method
+    return "GET"
+
+
+def too_many_redirects_message(limit: int) -> str:
+    return f"Exceeded maximum number of redirects: {limit}"
