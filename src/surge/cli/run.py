@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from surge.cli.argtypes import default_of, int_arg
+from surge.engine.redirects import SessionOptions
 from surge.errors import EXIT_OK, UsageError
 from surge.plan import (
     DEFAULT_DURATION_S,
@@ -124,6 +125,27 @@ def register(subparsers: Any) -> None:
         metavar="LIST",
         help="statuses that count as success, e.g. 200-299,404 (default: below 400)",
     )
+    session = parser.add_argument_group(
+        "cookies and redirects (on by default for -f and -s; a URL run turns them on with the options)"
+    )
+    session.add_argument(
+        "--cookies",
+        action=argparse.BooleanOptionalAction,
+        help="keep a cookie jar per user, as a browser does (RFC 6265); a .jmx plan: as its Cookie Managers",
+    )
+    session.add_argument(
+        "--follow-redirects",
+        action=argparse.BooleanOptionalAction,
+        help="follow 301/302/303/307/308 responses, recorded as JMeter does (label, then label-0, label-1..);"
+        " a .jmx plan: as its samplers say",
+    )
+    session.add_argument(
+        "--max-redirects",
+        type=int_arg,
+        metavar="N",
+        help="redirects followed per request before it fails "
+        f"(default {default_of(SessionOptions, 'max_redirects')})",
+    )
     open_model = parser.add_argument_group("open model (arrival rate)")
     open_model.add_argument(
         "--rate", type=float, metavar="R", help="requests per second for the whole run (all processes)"
@@ -164,6 +186,7 @@ def build_plan(args: argparse.Namespace) -> Plan:
         plan = _plan_from_source(args)
     else:
         plan = _plan_from_urls(args)
+    plan = _session_options(args, plan)
     # Imported here: the thresholds module pulls in the engine's summary, which `surge --help` skips.
     from surge.verdict.thresholds import parse_thresholds
 
@@ -172,6 +195,31 @@ def build_plan(args: argparse.Namespace) -> Plan:
     if args.graceful_stop is not None:
         plan = replace(plan, graceful_stop_s=parse_duration_s(args.graceful_stop))
     return plan
+
+
+def _session_options(args: argparse.Namespace, plan: Plan) -> Plan:
+    """Cookies and redirects as the command line asks (``surge.scenario.sessions``)."""
+    from surge.scenario.sessions import on_sessions, override_options
+
+    given: dict[str, Any] = {}
+    if args.cookies is not None:
+        given["cookies"] = args.cookies
+    if args.follow_redirects is not None:
+        given["follow_redirects"] = args.follow_redirects
+    if args.max_redirects is not None:
+        given["max_redirects"] = args.max_redirects
+    if args.file is not None or args.script is not None:
+        return override_options(plan, given)
+    if not args.cookies and not args.follow_redirects:
+        if args.max_redirects is not None:
+            raise UsageError("--max-redirects applies when redirects are followed (--follow-redirects)")
+        return plan
+    options = SessionOptions(
+        cookies=bool(args.cookies),
+        follow_redirects=bool(args.follow_redirects),
+        **({"max_redirects": args.max_redirects} if args.max_redirects is not None else {}),
+    )
+    return on_sessions(plan, options)
 
 
 def _plan_from_source(args: argparse.Namespace) -> Plan:
