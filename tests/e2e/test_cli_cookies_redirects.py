@@ -62,7 +62,7 @@ def test_url_run_redirect_limit(tmp_path: Path, server: LocalHttpServer) -> None
     ("args", "expected"),
     [
         (["--max-redirects", "3"], "--max-redirects applies when redirects are followed"),
-        (["--cookies", "--rate", "10"], "--cookies and --follow-redirects need users"),
+        (["--cookies", "--rate", "10"], "--cookies, --follow-redirects and --connect-to need users"),
     ],
 )
 def test_url_run_refusals(tmp_path: Path, args: list[str], expected: str) -> None:

@@ -32,10 +32,29 @@ class SessionOptions:
     follow_redirects: bool = True
     max_redirects: int = DEFAULT_MAX_REDIRECTS
     record_redirects: bool = True
+    # (host, port, to host, to port): connect there instead, as curl's --connect-to (the Host
+    # header and TLS name stay the request's), to run a plan against a local copy of a service.
+    connect_to: tuple[tuple[str, int, str, int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_redirects < 0:
             raise UsageError(f"max redirects must be 0 or more (got {self.max_redirects})")
+
+
+def parse_connect_to(text: str) -> tuple[str, int, str, int]:
+    """``HOST:PORT:TO_HOST:TO_PORT`` (curl's --connect-to, without its empty-field wildcards)."""
+    parts = text.rsplit(":", 3)
+    if len(parts) != 4 or not parts[0] or not parts[2]:
+        raise UsageError(
+            f"--connect-to {text!r}: give HOST:PORT:TO_HOST:TO_PORT, e.g. shop.example:443:127.0.0.1:8443"
+        )
+    try:
+        port, to_port = int(parts[1]), int(parts[3])
+    except ValueError as exc:
+        raise UsageError(f"--connect-to {text!r}: the ports must be numbers") from exc
+    if not (0 < port < 65536 and 0 < to_port < 65536):
+        raise UsageError(f"--connect-to {text!r}: ports go from 1 to 65535")
+    return parts[0].lower(), port, parts[2], to_port
 
 
 def redirect_method(method: str, status: int) -> str:

@@ -55,6 +55,7 @@ class Response:
         "elapsed_ms",
         "error",
         "reason",
+        "received",
         "status",
         "status_accepted",
         "url",
@@ -79,6 +80,7 @@ class Response:
         self.body = body
         self.elapsed_ms = elapsed_ms
         self.error = error
+        self.received = len(body)  # bytes on the wire, headers included, once the session knows them
         self._failure: str | None = None
         self._json: Any = None
         # Set by a status check that expects this status (say 404): the status alone no longer fails it.

@@ -89,6 +89,7 @@ class Session:
         self.follow_redirects = True
         self.max_redirects = 0
         self.record_redirects = True
+        self.connect_to: dict[tuple[str, int], tuple[str, int]] = {}
         self.configure(options if options is not None else SessionOptions())
         # Transaction controllers (``surge.scenario.jmx``): listeners see every sample recorded;
         # while ``capture`` is a list, samples go there (with their sub-samples) instead of the file.
@@ -111,6 +112,9 @@ class Session:
         self.follow_redirects = options.follow_redirects
         self.max_redirects = options.max_redirects
         self.record_redirects = options.record_redirects
+        self.connect_to = {
+            (host, port): (to_host, to_port) for host, port, to_host, to_port in options.connect_to
+        }
 
     # -- the API of a user function ---------------------------------------------------------------
 
@@ -298,11 +302,14 @@ class Session:
     ) -> tuple[str, str] | None:
         worker = self.worker
         conn = CapturingConnection(self, origin)
+        tls = worker.tls_context() if scheme == "https" else None
+        name = host if tls is not None else None
+        host, port = (
+            self.connect_to.get((host.lower(), port), (host, port)) if self.connect_to else (host, port)
+        )
         try:
             await asyncio.wait_for(
-                worker.loop.create_connection(
-                    lambda: conn, host, port, ssl=worker.tls_context() if scheme == "https" else None
-                ),
+                worker.loop.create_connection(lambda: conn, host, port, ssl=tls, server_hostname=name),
                 worker.timeout_s,
             )
         except asyncio.CancelledError:

@@ -91,6 +91,7 @@ def response_hop(
     parts = conn.body_parts
     body = parts[0] if len(parts) == 1 else b"".join(parts)
     response = Response(url, conn.status, reason, conn.header_list, body, elapsed_ms, None)
+    response.received = conn.received
     connect_ms = 0
     if conn.connect_ns:
         connect_ms = (conn.connect_ns + off) // 1_000_000 - start_ms
@@ -180,6 +181,7 @@ def chain_sample(hops: list[PendingSample], label: str, record_hops: bool) -> Pe
         first.latency_ms,
         first.connect_ms,
     )
+    response.received = parent.received
     if record_hops:
         parent.subs = hops
     return parent

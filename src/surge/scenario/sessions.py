@@ -56,7 +56,8 @@ def on_sessions(plan: Plan, options: SessionOptions) -> Plan:
             continue
         if group.load.is_open:
             raise UsageError(
-                "--cookies and --follow-redirects need users (the closed model), not an arrival rate"
+                "--cookies, --follow-redirects and --connect-to need users (the closed model), "
+                "not an arrival rate"
             )
         behaviour = UrlSession(group.requests, options, group.load.think_time)
         load = replace(group.load, think_time=ThinkTime())  # the session thinks after each request
