@@ -30,8 +30,15 @@ from urllib.parse import parse_qs, urlsplit
 from servers.http_server import LocalHttpServer
 
 TOKEN = "QpwL5tke4Pnpja7X4"
-_PAGES = {"/en-gb", "/catalog/searchtermautocomplete", "/search", "/htc-one-m8-android-l-50-lollipop", "/cart",
-          "/addproducttocart/details/18/1", "/shoppingcart/checkoutattributechange"}  # fmt: skip
+_PAGES = {
+    "/en-gb",
+    "/catalog/searchtermautocomplete",
+    "/search",
+    "/htc-one-m8-android-l-50-lollipop",
+    "/cart",
+    "/addproducttocart/details/18/1",
+    "/shoppingcart/checkoutattributechange",
+}
 
 
 class ImitationServer(LocalHttpServer):

@@ -8,6 +8,7 @@ only when asked.
 from __future__ import annotations
 
 import json as jsonlib
+import zlib
 from typing import Any
 
 from surge.engine.client import HttpConnection
@@ -47,11 +48,12 @@ class Response:
     """What a request returned. ``status`` is 0 and ``error`` set when no HTTP response came."""
 
     __slots__ = (
+        "_body",
+        "_decoded",
         "_failure",
         "_headers",
         "_json",
         "_raw_headers",
-        "body",
         "elapsed_ms",
         "error",
         "reason",
@@ -77,7 +79,8 @@ class Response:
         # Decoded on first use: most responses are never asked for their headers.
         self._headers: dict[str, str] | None = headers if isinstance(headers, dict) else None
         self._raw_headers = headers if isinstance(headers, list) else []
-        self.body = body
+        self._body = body
+        self._decoded = False
         self.elapsed_ms = elapsed_ms
         self.error = error
         self.received = len(body)  # bytes on the wire, headers included, once the session knows them
@@ -85,6 +88,16 @@ class Response:
         self._json: Any = None
         # Set by a status check that expects this status (say 404): the status alone no longer fails it.
         self.status_accepted = False
+
+    @property
+    def body(self) -> bytes:
+        """The body, decompressed when the server sent it gzip- or deflate-encoded (as HttpClient does)."""
+        if not self._decoded:
+            self._decoded = True
+            for name, value in self._raw_headers:
+                if len(name) == 16 and name.lower() == b"content-encoding":
+                    self._body = _decompress(self._body, value.strip().lower())
+        return self._body
 
     @property
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
@@ -122,3 +135,18 @@ class Response:
         """Mark this response's sample failed (the first message is kept, as JMeter's first assertion)."""
         if self._failure is None:
             self._failure = message
+
+
+def _decompress(body: bytes, encoding: bytes) -> bytes:
+    """A gzip or deflate body as the server meant it; other encodings (br) stay as received."""
+    try:
+        if encoding in (b"gzip", b"x-gzip"):
+            return zlib.decompress(body, 47)  # gzip or zlib header
+        if encoding == b"deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -15)  # raw deflate, as some servers send
+    except zlib.error:
+        return body
+    return body

@@ -94,10 +94,12 @@ def extractor_from(element: Element, kind: str, compile_: Compile) -> Extractor:
         numbers = tuple(n.strip() for n in numbers_text.split(";")) if numbers_text else ("0",) * len(names)
         if not (len(names) == len(paths) == len(defaults)) or len(numbers) < len(names):
             raise ComponentError("names, JSON paths, match numbers and defaults must be as many (split by ;)")
-        for path in paths:
-            check_json_path(path)
+        compiled = tuple(compile_(path) for path in paths)
+        for path in compiled:
+            if path.static is not None:
+                check_json_path(path.static)
         return Extractor(
-            "json", element.name, names, paths, tuple(compile_(n) for n in numbers[: len(names)]),
+            "json", element.name, names, compiled, tuple(compile_(n) for n in numbers[: len(names)]),
             tuple(compile_(d) for d in defaults), concat=element.flag("JSONPostProcessor.compute_concat"),
         )  # fmt: skip
     prefix = "RegexExtractor" if kind == "regex" else "BoundaryExtractor"
@@ -105,14 +107,16 @@ def extractor_from(element: Element, kind: str, compile_: Compile) -> Extractor:
     if field_key not in _FIELDS:
         raise ComponentError(f"field to check {field_key!r} is not supported")
     if kind == "regex":
-        expression = element.text("RegexExtractor.regex")
-        try:
-            re.compile(expression)
-        except re.error as exc:
-            raise ComponentError(f"invalid regular expression {expression!r}: {exc}") from exc
+        # Variables in the regex are replaced when it runs (JMeter's ${choice} in href="/${choice}/(.*?)").
+        expression = compile_(element.text("RegexExtractor.regex"))
+        if expression.static is not None:
+            try:
+                re.compile(expression.static)
+            except re.error as exc:
+                raise ComponentError(f"invalid regular expression {expression.static!r}: {exc}") from exc
         template = element.text("RegexExtractor.template") or "$1$"
     else:
-        expression = (
+        expression = compile_(
             element.text("BoundaryExtractor.lboundary") + "\x00" + element.text("BoundaryExtractor.rboundary")
         )
         template = ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 
 from surge.scenario.jmx.expressions import Expr, RenderContext, parse
 
@@ -35,14 +36,14 @@ class ConditionError(Exception):
 class Condition:
     """A compiled If Controller condition."""
 
-    def __init__(self, text: str, use_expression: bool) -> None:
+    def __init__(self, text: str, use_expression: bool, compile_: Callable[[str], Expr] = parse) -> None:
         self.text = text
         self.use_expression = use_expression
         inner = _WRAPPERS.match(text)
         # ${__jexl3(x)} and ${__groovy(x)} are evaluated here, not as functions.
         self.scripted = inner is not None
         body = inner.group(1).replace("\\,", ",") if inner is not None else text
-        self.expr: Expr = parse(body)
+        self.expr: Expr = compile_(body)
         if self.scripted or not use_expression:
             probe = self.expr.render(_Probe())
             _evaluate(probe)  # raises ConditionError for anything outside the subset

@@ -23,7 +23,21 @@ class JsonPathError(ValueError):
     pass
 
 
+_CACHE: dict[str, tuple[Step, ...]] = {}
+
+
 def compile_path(text: str) -> tuple[Step, ...]:
+    cached = _CACHE.get(text)
+    if cached is not None:
+        return cached
+    steps = _compile(text)
+    if len(_CACHE) > 1000:
+        _CACHE.clear()
+    _CACHE[text] = steps
+    return steps
+
+
+def _compile(text: str) -> tuple[Step, ...]:
     text = text.strip()
     if not text.startswith("$"):
         raise JsonPathError(f"invalid JSON path {text!r}: must start with $")

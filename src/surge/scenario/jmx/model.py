@@ -43,7 +43,7 @@ class Extractor:
     kind: str
     name: str
     variables: tuple[str, ...]
-    expressions: tuple[str, ...]  # regex, "left\x00right" boundaries, or JSON paths
+    expressions: tuple[Expr, ...]  # regex, "left\x00right" boundaries, or JSON paths
     match_numbers: tuple[Expr, ...]
     defaults: tuple[Expr, ...]
     template: str = "$1$"

@@ -12,6 +12,7 @@ in the group's duration, which surge measures from the phase's start).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from surge.engine.redirects import DEFAULT_MAX_REDIRECTS, SessionOptions
@@ -119,10 +120,17 @@ def _user_group(
         )
     if group.iterations == 0:
         raise UsageError(f"{where} has a loop count of 0: it would send nothing")
+    users, ramp_up_s = group.users, group.ramp_up_s
+    if duration_s is not None and group.delay_s + ramp_up_s > duration_s:
+        # JMeter starts user i at delay + i * ramp-up / users: those due after the end never start.
+        window_s = duration_s - group.delay_s
+        step_s = ramp_up_s / users
+        users = max(1, min(users, math.ceil(window_s / step_s) if step_s > 0 else users))
+        ramp_up_s = min(users * step_s, max(0.0, window_s))
     try:
         load = LoadModel(
-            users=group.users,
-            ramp_up_s=group.ramp_up_s,
+            users=users,
+            ramp_up_s=ramp_up_s,
             duration_s=duration_s,
             iterations=group.iterations,
             start_delay_s=group.delay_s,

@@ -400,7 +400,9 @@ class _Resolver:
                 )  # fmt: skip
             if kind == "if":
                 test = Condition(
-                    element.text("IfController.condition"), element.flag("IfController.useExpression")
+                    element.text("IfController.condition"),
+                    element.flag("IfController.useExpression"),
+                    self.compile,
                 )
                 return Controller("if", element.name, self._children(element, scope), condition=test,
                                   evaluate_all=element.flag("IfController.evaluateAll"))  # fmt: skip

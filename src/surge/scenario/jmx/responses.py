@@ -18,7 +18,7 @@ from surge.engine.client import PreparedRequest
 from surge.engine.response import Response
 from surge.scenario.checks import json_text
 from surge.scenario.jmx.expressions import RenderContext
-from surge.scenario.jmx.jsonpath import compile_path, values
+from surge.scenario.jmx.jsonpath import JsonPathError, compile_path, values
 from surge.scenario.jmx.model import Assertion, Extractor
 
 _FIELD_NAMES = {
@@ -101,21 +101,26 @@ def extract(extractor: Extractor, exchange: Exchange, ctx: RenderContext) -> Non
     variables = ctx.vars
     if extractor.kind == "json":
         for i, name in enumerate(extractor.variables):
+            path = extractor.expressions[i].render(ctx)
+            number = _number(extractor.match_numbers[i].render(ctx), 0)
             _extract_json(
-                name, extractor.expressions[i], _number(extractor.match_numbers[i].render(ctx), 0),
-                extractor.defaults[i].render(ctx), extractor.concat, exchange, ctx,
-            )  # fmt: skip
+                name, path, number, extractor.defaults[i].render(ctx), extractor.concat, exchange, ctx
+            )
         return
     name = extractor.variables[0]
     default = extractor.defaults[0].render(ctx)
     if default or extractor.default_empty:
         variables[name] = default
     text = exchange.field(extractor.field)
-    if extractor.kind == "regex":
-        pattern = re.compile(extractor.expressions[0])
-    else:
-        left, _, right = extractor.expressions[0].partition("\x00")
-        pattern = re.compile(re.escape(left) + "(.*?)" + (re.escape(right) if right else "$"), re.DOTALL)
+    expression = extractor.expressions[0].render(ctx)
+    try:
+        if extractor.kind == "regex":
+            pattern = _compiled(expression, 0)
+        else:
+            left, _, right = expression.partition("\x00")
+            pattern = _compiled(re.escape(left) + "(.*?)" + (re.escape(right) if right else "$"), re.DOTALL)
+    except re.error:
+        return  # a regex its variables made invalid: the variable keeps its default, as in JMeter
     number = _number(extractor.match_numbers[0].render(ctx), 1)
     matches = list(pattern.finditer(text))
     previous = _number(variables.get(f"{name}_matchNr", "0"), 0)
@@ -137,6 +142,19 @@ def extract(extractor: Extractor, exchange: Exchange, ctx: RenderContext) -> Non
         _groups(variables, f"{name}_{i}", match)
     for i in range(len(matches) + 1, previous + 1):
         variables.pop(f"{name}_{i}", None)
+
+
+_PATTERNS: dict[tuple[str, int], re.Pattern[str]] = {}
+
+
+def _compiled(expression: str, flags: int) -> re.Pattern[str]:
+    key = (expression, flags)
+    pattern = _PATTERNS.get(key)
+    if pattern is None:
+        if len(_PATTERNS) > 1000:
+            _PATTERNS.clear()
+        pattern = _PATTERNS[key] = re.compile(expression, flags)
+    return pattern
 
 
 def _template(extractor: Extractor, match: re.Match[str]) -> str:
@@ -168,7 +186,11 @@ def _extract_json(
         if k_is_indexed(key, name):
             del variables[key]
     document = exchange.json()
-    found = [] if document is _NOT_JSON else values(document, compile_path(path))
+    try:
+        steps = compile_path(path)
+    except JsonPathError:
+        steps = None
+    found = [] if document is _NOT_JSON or steps is None else values(document, steps)
     texts = [default if value is None else json_text(value) for value in found]
     if not texts:
         variables[name] = default
