@@ -47,6 +47,7 @@ def thread_group(name: str, children: str, users: int = 1, loops: int = 1, tag: 
 
 def plan(children: str, name: str = "Test Plan") -> str:
     return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<jmeterTestPlan version="1.2" properties="5.0" jmeter="5.6.3">'
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<jmeterTestPlan version="1.2" properties="5.0" jmeter="5.6.3">'
         f"<hashTree>{element('TestPlan', name, '', children)}</hashTree></jmeterTestPlan>\n"
     )

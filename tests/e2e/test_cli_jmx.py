@@ -138,7 +138,9 @@ def test_peacebytes_reqres_reuses_the_extracted_token(tmp_path: Path, tls_site: 
         "Get User Request": 10,
     }
     assert {(r["label"], r["responseCode"], r["success"]) for r in rows} == {
-        ("Register Request", "200", "true"), ("Add User Request", "201", "true"), ("Get User Request", "200", "true"),
+        ("Register Request", "200", "true"),
+        ("Add User Request", "201", "true"),
+        ("Get User Request", "200", "true"),
     }  # fmt: skip
 
 
@@ -181,7 +183,8 @@ def test_anashuhada_throughput_controllers_share_their_counts(tmp_path: Path, si
 
 
 def test_vtomar_if_controller_and_denysmnv_assertions(tmp_path: Path, tls_site: ImitationServer) -> None:
-    done, rows = run_fixture(tmp_path, "vtomar-ifcontroller.jmx", [f"www.github.com:443:127.0.0.1:{tls_site.port}",
+    port = tls_site.port
+    done, rows = run_fixture(tmp_path, "vtomar-ifcontroller.jmx", [f"www.github.com:443:127.0.0.1:{port}",
                              f"www.simplilearn.com:443:127.0.0.1:{tls_site.port}"])  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert [r["label"] for r in rows] == ["HTTP Request 1", "HTTP Request 2"]

@@ -59,15 +59,15 @@ def handle_jmx(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    warning = ignored_line(plan)
-    if warning:
-        print(f"surge run: warning: {warning}", file=sys.stderr)
     check_data_files(plan)
     connect_to = tuple(parse_connect_to(text) for text in args.connect_to)
     choices = SessionChoices(args.cookies, args.follow_redirects, args.max_redirects, connect_to)
     cap_s = parse_duration_s(args.duration) if args.duration is not None else None
     phases = to_phases(plan, _client_options(args), choices, cap_s)
     check_outputs(args)
+    warning = ignored_line(plan)  # once the run is sure to go: bad input stays one line
+    if warning:
+        print(f"surge run: warning: {warning}", file=sys.stderr)
     out = Path(args.out)
     if len(phases) == 1:
         return execute(with_run_options(phases[0].plan, args), args, out)

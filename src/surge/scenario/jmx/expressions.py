@@ -348,8 +348,9 @@ def _time_format(pattern: str) -> Callable[[float], str]:
 
     def render(now: float) -> str:
         stamp = datetime.fromtimestamp(now)
-        text = stamp.strftime(directives.replace("%g", "\x00"))
-        return text.replace("\x00", f"{stamp.microsecond // 1000:03d}")
+        # strftime has no milliseconds: a placeholder (strftime stops at a NUL) takes their place.
+        text = stamp.strftime(directives.replace("%g", "\ue000"))
+        return text.replace("\ue000", f"{stamp.microsecond // 1000:03d}")
 
     return render
 

@@ -117,7 +117,8 @@ def build_http(
         content_type = "application/x-www-form-urlencoded; charset=UTF-8"
     elif args and method in _QUERY_METHODS:
         query = _joined(args, compile_, form=False)
-    url = _url(sampler, defaults, path_text, query, compile_)
+    url = _url(sampler, defaults, path_text, query, compile_).fold({}, {})  # encodings of known text
+    body = body.fold({}, {}) if body is not None else None
     headers = merged_headers(header_managers, compile_)
     names = {name.lower() for name, _ in headers}
     if (body is not None or body_bytes is not None) and content_type and "content-type" not in names:

@@ -114,7 +114,8 @@ def test_denysmnv_nopcommerce() -> None:
         "groups": [
             group("Example", 1, 1.0, None, 1, [
                 ("/-212", "GET", f"{base}/"),
-                ("/catalog/searchtermautocomplete-216", "GET", f"{base}/catalog/searchtermautocomplete?term=HTC"),
+                ("/catalog/searchtermautocomplete-216", "GET",
+                 f"{base}/catalog/searchtermautocomplete?term=HTC"),
                 ("/search-217", "GET", f"{base}/search?q=HTC"),
                 ("/htc-one-m8-android-l-50-lollipop-224", "GET", f"{base}/htc-one-m8-android-l-50-lollipop"),
                 ("/addproducttocart/details/18/1-231", "POST", f"{base}/addproducttocart/details/18/1"),
