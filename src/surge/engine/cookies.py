@@ -91,10 +91,11 @@ def path_matches(request_path: str, cookie_path: str) -> bool:
 class CookieJar:
     """The cookies of one virtual user; ``clock`` gives epoch seconds (tests pass their own)."""
 
-    __slots__ = ("_cookies", "_counter", "clock")
+    __slots__ = ("_cookies", "_counter", "clock", "cookies")
 
     def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self._cookies: dict[tuple[str, str, str], Cookie] = {}
+        self.cookies = self._cookies  # by (name, domain, path); read-only for callers (a quick "any?")
         self._counter = 0
         self.clock: Callable[[], float] = clock if clock is not None else time.time
 

@@ -41,6 +41,7 @@ from surge.engine.session_record import (
     PendingSample,
     chain_sample,
     count,
+    count_error,
     error_hop,
     failure_hop,
     response_hop,
@@ -199,8 +200,10 @@ class Session:
         self, prepared: PreparedRequest, follow_redirects: bool | None = None
     ) -> Response:
         """Send a request (bytes built by ``Worker.prepare``), following redirects as configured."""
-        self.flush()
-        self._check_running()
+        if self._pending is not None:
+            self.flush()
+        if self.worker.stopping or perf_counter_ns() >= self.deadline_ns:
+            raise StopUser
         hop = await self._exchange(prepared)
         follow = self.follow_redirects if follow_redirects is None else follow_redirects
         if not follow or hop.response.status not in REDIRECT_STATUSES:
@@ -249,7 +252,7 @@ class Session:
         self._retried = False
         payload = prepared.payload
         jar = self.cookies
-        if jar is not None and len(jar) and not prepared.has_cookie_header:
+        if jar is not None and jar.cookies and not prepared.has_cookie_header:
             value = jar.header(prepared.scheme, prepared.host, prepared.path)
             if value:
                 payload = prepared.with_cookie(value)
@@ -291,17 +294,18 @@ class Session:
         self._waiting = None
         if code is not None:
             return self._failure(url, prepared.label, (code, message), start_ns, now_ns, conn, sent)
-        if jar is not None:
-            for header, raw in conn.header_list:
-                if len(header) == 10 and header.lower() == b"set-cookie":
+        hop = self._response(url, prepared.label, conn, start_ns, now_ns, sent)
+        if jar is not None and hop.response.may_set_cookies():
+            for header, raw in hop.response.raw_headers:
+                if header.lower() == b"set-cookie":
                     jar.store(raw.decode("latin-1"), prepared.host, prepared.path)
-        return self._response(url, prepared.label, conn, start_ns, now_ns, sent)
+        return hop
 
     async def _connect(
         self, origin: tuple[str, str, int], scheme: str, host: str, port: int
     ) -> tuple[str, str] | None:
         worker = self.worker
-        conn = CapturingConnection(self, origin)
+        conn = CapturingConnection(self, origin, worker.response_cache)
         tls = worker.tls_context() if scheme == "https" else None
         name = host if tls is not None else None
         host, port = (
@@ -392,12 +396,26 @@ class Session:
         if p is None:
             return
         self._pending = None
-        failure = p.response.failure_message
-        ok = (p.ok or p.response.status_accepted) and failure is None
+        response = p.response
+        failure = response.failure_message
+        ok = (p.ok or response.status_accepted) and failure is None
         worker = self.worker
-        count(worker.stats_for(p.label), p, ok, failure)
+        stats = worker.stats_for(p.label)
+        stats.append(p.elapsed_us)
+        stats.received += p.received
+        stats.sent += p.sent
+        if not ok:
+            count_error(stats, p, failure)
         group = self.group_state
-        sample = to_sample(p, p.label, ok, failure or "", self.thread_name, group.threads, group.all_threads)
+        sample = Sample(
+            p.start_ms, p.elapsed_ms, p.label, p.code, p.message, self.thread_name, p.data_type, ok,
+            failure or "", p.received, p.sent, group.threads, group.all_threads, p.url, p.latency_ms, 0,
+            p.connect_ms,
+        )  # fmt: skip
+        if p.subs is None and not self.listeners and self.capture is None:
+            self.rows_written += 1
+            worker.rows_append(format_row(sample))
+            return
         subs: list[Sample] = []
         if p.subs is not None:
             for index, hop in enumerate(p.subs):
@@ -463,9 +481,9 @@ class Session:
 def _location(response: Response) -> str | None:
     """The response's ``Location`` header, read from the raw headers (cheaper than decoding all)."""
     for name, value in response.raw_headers:
-        if len(name) == 8 and name.lower() == b"location":
+        if name.lower() == b"location":
             return value.decode("latin-1")
-    return response.headers.get("location") if not response.raw_headers else None
+    return None
 
 
 def _without_body_headers(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:

@@ -90,7 +90,7 @@ def response_hop(
     elapsed_ms = (now_ns + off) // 1_000_000 - start_ms
     parts = conn.body_parts
     body = parts[0] if len(parts) == 1 else b"".join(parts)
-    response = Response(url, conn.status, reason, conn.header_list, body, elapsed_ms, None)
+    response = Response(url, conn.status, reason, conn.head, body, elapsed_ms, None)
     response.received = conn.received
     connect_ms = 0
     if conn.connect_ns:
@@ -193,9 +193,14 @@ def count(stats: LabelStats, pending: PendingSample, ok: bool, failure: str | No
     stats.received += pending.received
     stats.sent += pending.sent
     if not ok:
-        stats.errors += 1
-        kind = failure if failure is not None else pending.error_kind or _status_kind(pending.response)
-        stats.error_kinds[kind] += 1
+        count_error(stats, pending, failure)
+
+
+def count_error(stats: LabelStats, pending: PendingSample, failure: str | None) -> None:
+    """A failed sample among its label's errors, by kind (its check's message, or its status)."""
+    stats.errors += 1
+    kind = failure if failure is not None else pending.error_kind or _status_kind(pending.response)
+    stats.error_kinds[kind] += 1
 
 
 def _status_kind(response: Response) -> str:

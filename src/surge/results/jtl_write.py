@@ -37,7 +37,7 @@ def format_row(sample: Sample, extra: Sequence[str] = ()) -> str:
     queueTime) follow the 17 columns, quoted the same way.
     """
     q = quote_field
-    tail = "".join(f",{q(field)}" for field in extra)
+    tail = "".join(f",{q(field)}" for field in extra) if extra else ""
     return (
         f"{sample.timestamp_ms},{sample.elapsed_ms},{q(sample.label)},{q(sample.response_code)},"
         f"{q(sample.response_message)},{q(sample.thread_name)},{q(sample.data_type)},"

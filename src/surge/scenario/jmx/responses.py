@@ -12,6 +12,8 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from surge.engine.client import PreparedRequest
@@ -215,6 +217,38 @@ def k_is_indexed(key: str, name: str) -> bool:
 
 
 # -- assertions --------------------------------------------------------------------------------------
+
+
+Check = Callable[[Exchange, RenderContext], "str | None"]
+_STATUS_TEXT = tuple(str(status) for status in range(1000))
+
+
+def compile_check(assertion: Assertion) -> Check:
+    """``check`` for one assertion; a check of fixed status codes skips the general path when it passes."""
+    patterns = [p.static for p in assertion.patterns]
+    if (
+        assertion.kind == "response"
+        and assertion.field == "code"
+        and assertion.test_type in (8, 16, 8 | 32, 16 | 32)
+        and not assertion.assume_success
+        and patterns
+        and all(p is not None for p in patterns)
+    ):
+        fixed = [p for p in patterns if p is not None]
+        equals = bool(assertion.test_type & 8)
+        any_of = bool(assertion.test_type & 32)
+
+        def code_check(exchange: Exchange, ctx: RenderContext) -> str | None:
+            response = exchange.response
+            if response.error is None:
+                code = _STATUS_TEXT[response.status]
+                found = [code == p if equals else p in code for p in fixed]
+                if any(found) if any_of else all(found):
+                    return None
+            return check(assertion, exchange, ctx)  # the general path writes the message
+
+        return code_check
+    return partial(check, assertion)
 
 
 def check(assertion: Assertion, exchange: Exchange, ctx: RenderContext) -> str | None:

@@ -68,6 +68,9 @@ class GroupRuntime:
         self.users: dict[int, UserState] = {}
         self.root = [self.compile(node) for node in self.group.root]
         self.data = [self._data_set(data_set) for data_set in self.group.data_sets]
+        group = self.group
+        self.per_iteration = bool(self.data or group.random_variables or group.counters)
+        self.clear_cookies = group.cookies is not None and group.cookies.clear_each_iteration
 
     # -- compiling -----------------------------------------------------------------------------------
 
@@ -112,18 +115,16 @@ class GroupRuntime:
                 jar.add(Cookie(name, value, domain, path, host_only=False, secure=secure))
 
     async def iteration(self, session: Session) -> None:
-        user = self.user(session)
-        spec = self.group.cookies
-        if (
-            session.iteration > 0
-            and spec is not None
-            and spec.clear_each_iteration
-            and session.cookies is not None
-        ):
+        user = self.users.get(id(session)) or self.user(session)
+        if self.clear_cookies and session.iteration > 0 and session.cookies is not None:
             session.cookies.clear()
             self._cookies(session)
-        self._start_iteration(user)
-        user.loops = [session.iteration]
+        if self.per_iteration:
+            self._start_iteration(user)
+        loops = user.loops
+        loops[0] = session.iteration
+        if len(loops) > 1:
+            del loops[1:]
         try:
             for run in self.root:
                 await run(user)

@@ -17,7 +17,7 @@ from surge.engine.client import PreparedRequest
 from surge.engine.session import Session, StopUser
 from surge.errors import UsageError
 from surge.scenario.jmx.model import FlowAction, HttpSampler, Timer, UserParameters
-from surge.scenario.jmx.responses import Exchange, check, extract
+from surge.scenario.jmx.responses import Exchange, compile_check, extract
 
 if TYPE_CHECKING:
     from surge.scenario.jmx.runtime import GroupRuntime
@@ -75,7 +75,8 @@ def compile_http(sampler: HttpSampler, runtime: GroupRuntime) -> Run:
     worker = runtime.worker
     ok_by_status = worker.ok_by_status
     scoped = sampler.scoped
-    pre, timers, post, assertions = scoped.pre, scoped.timers, scoped.post, scoped.assertions
+    pre, timers, post = scoped.pre, scoped.timers, scoped.post
+    checks = [compile_check(assertion) for assertion in scoped.assertions]
     override = runtime.behaviour.follow_redirects
     follow = (sampler.follow_redirects or sampler.auto_redirects) if override is None else override
     record_hops = not sampler.auto_redirects
@@ -101,12 +102,12 @@ def compile_http(sampler: HttpSampler, runtime: GroupRuntime) -> Run:
                 return
         session.record_redirects = record_hops
         response = await session.send_prepared(prepared, follow)
-        if post or assertions:
+        if post or checks:
             exchange = Exchange(response, prepared)
             for extractor in post:
                 extract(extractor, exchange, user)
-            for assertion in assertions:
-                message = check(assertion, exchange, user)
+            for check in checks:
+                message = check(exchange, user)
                 if message is not None:
                     response.fail(message)
         ok = (
