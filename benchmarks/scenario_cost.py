@@ -234,31 +234,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="surge-scenario-cost-") as tmp_name:
         tmp = Path(tmp_name)
         with running_nginx(tmp / "nginx", cpu=args.server_cpu, body_bytes=args.body_bytes) as nginx:
+            # Interleaved (url, plan, jmx, python, url, ...): a shared machine's drift during the
+            # runs then weighs on every variant alike.
+            runs: dict[str, list[Measurement]] = {v: [] for v in variants}
+            marginals: dict[str, list[float]] = {v: [] for v in variants}
             for variant in variants:
-                workdir = tmp / variant
-                workdir.mkdir()
-                runs = [
-                    run_variant(variant, nginx.url, args, workdir, args.duration) for _ in range(args.repeat)
-                ]
-                marginals = []
-                if args.marginal:
-                    short_s = max(4.0, args.duration * 0.4)
-                    for full in runs:
-                        short = run_variant(variant, nginx.url, args, workdir, short_s)
-                        marginals.append(marginal_us(full, short))
+                (tmp / variant).mkdir()
+            for _ in range(args.repeat):
+                for variant in variants:
+                    full = run_variant(variant, nginx.url, args, tmp / variant, args.duration)
+                    runs[variant].append(full)
+                    print(f"  {variant}: {full.rate_per_s:.0f} req/s, {full.cpu_us_per_request:.1f} µs/req")
+                    if args.marginal:
+                        short_s = max(4.0, args.duration * 0.4)
+                        short = run_variant(variant, nginx.url, args, tmp / variant, short_s)
+                        marginals[variant].append(marginal_us(full, short))
+            for variant in variants:
+                done = runs[variant]
                 rows.append(
                     {
                         "variant": variant,
-                        "requests": median([r.requests for r in runs]),
-                        "errors": median([r.errors for r in runs]),
-                        "rate_per_s": median([r.rate_per_s for r in runs]),
-                        "cpu_us_per_request": median([r.cpu_us_per_request for r in runs]),
-                        "marginal_us": median(marginals) if marginals else math.nan,
-                        "runs": json.dumps([asdict(r) for r in runs]),
+                        "requests": median([r.requests for r in done]),
+                        "errors": median([r.errors for r in done]),
+                        "rate_per_s": median([r.rate_per_s for r in done]),
+                        "cpu_us_per_request": median([r.cpu_us_per_request for r in done]),
+                        "marginal_us": median(marginals[variant]) if marginals[variant] else math.nan,
+                        "runs": json.dumps([asdict(r) for r in done]),
                     }
                 )
-                row = rows[-1]
-                print(f"  {variant}: {row['rate_per_s']:.0f} req/s, {row['cpu_us_per_request']:.1f} µs/req")
     print()
     print(format_table(rows))
     cost = {str(r["variant"]): float(r["cpu_us_per_request"]) for r in rows}

@@ -11,13 +11,18 @@ in the order they were sent. A chain longer than ``max_redirects`` ends with a f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from surge.errors import UsageError
+
+if TYPE_CHECKING:
+    from surge.engine.response import Response
 
 # 300 Multiple Choices and 304 Not Modified name no next location to go to.
 REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 TOO_MANY_REDIRECTS = "TooManyRedirects"
 DEFAULT_MAX_REDIRECTS = 20  # JMeter's httpsampler.max_redirects
+_DROPPED_ON_GET = frozenset(("content-type", "content-length", "transfer-encoding"))
 
 
 @dataclass(frozen=True)
@@ -66,3 +71,16 @@ def redirect_method(method: str, status: int) -> str:
 
 def too_many_redirects_message(limit: int) -> str:
     return f"Exceeded maximum number of redirects: {limit}"
+
+
+def location_of(response: Response) -> str | None:
+    """The response's ``Location`` header, read from the raw headers (cheaper than decoding all)."""
+    for name, value in response.raw_headers:
+        if name.lower() == b"location":
+            return value.decode("latin-1")
+    return None
+
+
+def without_body_headers(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """A redirect that turns the request into a GET drops its body, and the headers that describe it."""
+    return tuple((name, value) for name, value in headers if name.lower() not in _DROPPED_ON_GET)

@@ -14,11 +14,9 @@ time, the end of the iteration), so checks made on it in between (``response.fai
 from __future__ import annotations
 
 import asyncio
-import json as jsonlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from time import perf_counter_ns
-from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urljoin
 
 from surge.engine.client import (
     NO_RESPONSE,
@@ -33,10 +31,13 @@ from surge.engine.redirects import (
     REDIRECT_STATUSES,
     TOO_MANY_REDIRECTS,
     SessionOptions,
+    location_of,
     redirect_method,
     too_many_redirects_message,
+    without_body_headers,
 )
 from surge.engine.response import CapturingConnection, Response
+from surge.engine.session_api import StopUser, UserApi
 from surge.engine.session_record import (
     PendingSample,
     chain_sample,
@@ -57,15 +58,13 @@ __all__ = ["Response", "Session", "SessionOptions", "StopUser"]  # Response: whe
 
 # Told every sample a session records (``transaction`` is True for a transaction controller's).
 SampleListener = Callable[[Sample, bool], None]
-_DROPPED_ON_GET = frozenset(("content-type", "content-length", "transfer-encoding"))
 
 
-class StopUser(Exception):
-    """Raised inside a user function when the user must stop (end of the run, data exhausted)."""
+class Session(UserApi):
+    """One virtual user's HTTP session: a keep-alive connection, cookies, variables, sample recording.
 
-
-class Session:
-    """One virtual user's HTTP session: a keep-alive connection, cookies, variables, sample recording."""
+    What a user function calls (``get``, ``post``, ``check``, ``think``...) is in ``UserApi``.
+    """
 
     def __init__(
         self,
@@ -117,83 +116,6 @@ class Session:
             (host, port): (to_host, to_port) for host, port, to_host, to_port in options.connect_to
         }
 
-    # -- the API of a user function ---------------------------------------------------------------
-
-    async def get(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("GET", url, **kwargs)
-
-    async def post(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("POST", url, **kwargs)
-
-    async def put(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("PUT", url, **kwargs)
-
-    async def patch(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("PATCH", url, **kwargs)
-
-    async def delete(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("DELETE", url, **kwargs)
-
-    async def head(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("HEAD", url, **kwargs)
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        label: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        body: bytes | str | None = None,
-        json: Any = None,
-        follow_redirects: bool | None = None,
-    ) -> Response:
-        """Send one request and wait for its response; failures come back in ``Response.error``.
-
-        ``follow_redirects`` overrides the session's setting for this request.
-        """
-        target_url = self.resolve(url)
-        if params:
-            target_url += ("&" if "?" in target_url else "?") + urlencode(params, doseq=True)
-        header_items = list(headers.items()) if headers else []
-        payload_body = b""
-        if json is not None:
-            payload_body = jsonlib.dumps(json, separators=(",", ":")).encode()
-            if not any(name.lower() == "content-type" for name, _ in header_items):
-                header_items.append(("Content-Type", "application/json"))
-        elif body is not None:
-            payload_body = body.encode() if isinstance(body, str) else body
-        prepared = self.worker.prepare(
-            method.upper(), target_url, tuple(header_items), payload_body, label or ""
-        )
-        return await self.send_prepared(prepared, follow_redirects)
-
-    def check(self, condition: bool, message: str) -> bool:
-        """Fail the last response's sample with ``message`` unless ``condition`` holds."""
-        if not condition and self._last is not None:
-            self._last.fail(message)
-        return condition
-
-    async def think(self, seconds: float) -> None:
-        """Pause; a pause reaching past the end of the run ends the user instead."""
-        self.flush()
-        self._check_running()
-        if seconds <= 0:
-            return
-        remaining_s = (self.deadline_ns - perf_counter_ns()) / 1e9
-        if seconds >= remaining_s:
-            await asyncio.sleep(max(0.0, remaining_s))
-            raise StopUser
-        await asyncio.sleep(seconds)
-
-    def resolve(self, url: str) -> str:
-        if url.startswith(("http://", "https://")):
-            return url
-        if not self.base_url:
-            raise UsageError(f"relative URL {url!r} without a base URL")
-        return urljoin(self.base_url, url)
-
     # -- engine side -------------------------------------------------------------------------------
 
     async def send_prepared(
@@ -204,7 +126,29 @@ class Session:
             self.flush()
         if self.worker.stopping or perf_counter_ns() >= self.deadline_ns:
             raise StopUser
-        hop = await self._exchange(prepared)
+        conn = self.conn
+        jar = self.cookies
+        if (
+            conn is not None
+            and conn.transport is not None
+            and conn.origin == prepared.origin
+            and (jar is None or not jar.cookies or prepared.has_cookie_header)
+        ):
+            # The common case, inlined (one coroutine less per request): the open connection,
+            # no cookie to add.
+            start_ns = perf_counter_ns()
+            sent = prepared.sent_bytes
+            self._retried = False
+            self._waiting = (prepared.url, prepared.label, start_ns, sent)
+            future: asyncio.Future[tuple[str | None, str, int]] = self.worker.loop.create_future()
+            self._future = future
+            conn.send(prepared.payload, start_ns, prepared.is_head)
+            code, message, now_ns = await future
+            self._future = None
+            settled = self._settle(prepared, conn, code, message, start_ns, now_ns, sent)
+            hop = settled if settled is not None else await self._exchange(prepared, start_ns)
+        else:
+            hop = await self._exchange(prepared)
         follow = self.follow_redirects if follow_redirects is None else follow_redirects
         if not follow or hop.response.status not in REDIRECT_STATUSES:
             self._pending = hop
@@ -216,7 +160,7 @@ class Session:
         try:
             while True:
                 response = hop.response
-                location = _location(response)
+                location = location_of(response)
                 if location is None:
                     break  # a redirect status without a Location: nothing to follow
                 if len(hops) > self.max_redirects:
@@ -224,7 +168,7 @@ class Session:
                     break
                 method = redirect_method(method, response.status)
                 keep_body = method == request.method and response.status in (307, 308)
-                headers = request.headers if keep_body else _without_body_headers(request.headers)
+                headers = request.headers if keep_body else without_body_headers(request.headers)
                 url = urljoin(response.url, location.strip().replace(" ", "%20"))
                 try:
                     prepared = self.worker.prepare(
@@ -244,12 +188,15 @@ class Session:
         self._last = pending.response
         return pending.response
 
-    async def _exchange(self, prepared: PreparedRequest) -> PendingSample:
-        """One request and its response (or failure), not yet recorded."""
-        worker = self.worker
+    async def _exchange(self, prepared: PreparedRequest, retry_of_ns: int = 0) -> PendingSample:
+        """One request and its response (or failure), not yet recorded.
+
+        ``retry_of_ns``: the start of an attempt whose reused connection the server had closed;
+        this is its one retry, on a new connection, and the sample still starts then.
+        """
         url = prepared.url
-        start_ns = perf_counter_ns()
-        self._retried = False
+        start_ns = retry_of_ns or perf_counter_ns()
+        self._retried = bool(retry_of_ns)
         payload = prepared.payload
         jar = self.cookies
         if jar is not None and jar.cookies and not prepared.has_cookie_header:
@@ -271,7 +218,7 @@ class Session:
                 hop = self._failure(url, prepared.label, error, start_ns, perf_counter_ns(), None, 0)
                 await self._pause_after_connect_failure()
                 return hop
-        loop = worker.loop
+        loop = self.worker.loop
         while True:
             conn = self.conn
             assert conn is not None
@@ -280,26 +227,42 @@ class Session:
             conn.send(payload, start_ns, prepared.is_head)
             code, message, now_ns = await future
             self._future = None
-            if code == NO_RESPONSE and conn.requests_sent > 1 and not self._retried:
-                # The server closed an idle keep-alive connection as we reused it: retry once.
-                self._retried = True
-                error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
-                if error is None:
-                    continue
+            settled = self._settle(prepared, conn, code, message, start_ns, now_ns, sent)
+            if settled is not None:
+                return settled
+            self._retried = True
+            error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
+            if error is not None:
                 self._waiting = None
                 hop = self._failure(url, prepared.label, error, start_ns, perf_counter_ns(), None, 0)
                 await self._pause_after_connect_failure()
                 return hop
-            break
+
+    def _settle(
+        self,
+        prepared: PreparedRequest,
+        conn: CapturingConnection,
+        code: str | None,
+        message: str,
+        start_ns: int,
+        now_ns: int,
+        sent: int,
+    ) -> PendingSample | None:
+        """The sample of a finished attempt; None when it must be retried once on a new connection."""
+        if code is None:
+            self._waiting = None
+            hop = self._response(prepared.url, prepared.label, conn, start_ns, now_ns, sent)
+            jar = self.cookies
+            if jar is not None and hop.response.may_set_cookies():
+                for header, raw in hop.response.raw_headers:
+                    if header.lower() == b"set-cookie":
+                        jar.store(raw.decode("latin-1"), prepared.host, prepared.path)
+            return hop
+        if code == NO_RESPONSE and conn.requests_sent > 1 and not self._retried:
+            # The server closed an idle keep-alive connection as we reused it: retry once.
+            return None
         self._waiting = None
-        if code is not None:
-            return self._failure(url, prepared.label, (code, message), start_ns, now_ns, conn, sent)
-        hop = self._response(url, prepared.label, conn, start_ns, now_ns, sent)
-        if jar is not None and hop.response.may_set_cookies():
-            for header, raw in hop.response.raw_headers:
-                if header.lower() == b"set-cookie":
-                    jar.store(raw.decode("latin-1"), prepared.host, prepared.path)
-        return hop
+        return self._failure(prepared.url, prepared.label, (code, message), start_ns, now_ns, conn, sent)
 
     async def _connect(
         self, origin: tuple[str, str, int], scheme: str, host: str, port: int
@@ -476,16 +439,3 @@ class Session:
     def connection_closed(self, conn: HttpConnection) -> None:
         if conn is self.conn:
             self.conn = None
-
-
-def _location(response: Response) -> str | None:
-    """The response's ``Location`` header, read from the raw headers (cheaper than decoding all)."""
-    for name, value in response.raw_headers:
-        if name.lower() == b"location":
-            return value.decode("latin-1")
-    return None
-
-
-def _without_body_headers(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """A redirect that turns the request into a GET drops its body, and the headers that describe it."""
-    return tuple((name, value) for name, value in headers if name.lower() not in _DROPPED_ON_GET)
