@@ -12,8 +12,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from surge.engine.client import PreparedRequest
@@ -219,36 +217,41 @@ def k_is_indexed(key: str, name: str) -> bool:
 # -- assertions --------------------------------------------------------------------------------------
 
 
-Check = Callable[[Exchange, RenderContext], "str | None"]
 _STATUS_TEXT = tuple(str(status) for status in range(1000))
 
 
-def compile_check(assertion: Assertion) -> Check:
-    """``check`` for one assertion; a check of fixed status codes skips the general path when it passes."""
-    patterns = [p.static for p in assertion.patterns]
-    if (
-        assertion.kind == "response"
-        and assertion.field == "code"
-        and assertion.test_type in (8, 16, 8 | 32, 16 | 32)
-        and not assertion.assume_success
-        and patterns
-        and all(p is not None for p in patterns)
-    ):
-        fixed = [p for p in patterns if p is not None]
-        equals = bool(assertion.test_type & 8)
-        any_of = bool(assertion.test_type & 32)
+class CompiledCheck:
+    """An assertion ready to run; a check of fixed status codes needs no ``Exchange`` when it passes."""
 
-        def code_check(exchange: Exchange, ctx: RenderContext) -> str | None:
-            response = exchange.response
-            if response.error is None:
-                code = _STATUS_TEXT[response.status]
-                found = [code == p if equals else p in code for p in fixed]
-                if any(found) if any_of else all(found):
-                    return None
-            return check(assertion, exchange, ctx)  # the general path writes the message
+    __slots__ = ("any_of", "assertion", "codes", "equals")
 
-        return code_check
-    return partial(check, assertion)
+    def __init__(self, assertion: Assertion) -> None:
+        self.assertion = assertion
+        patterns = [p.static for p in assertion.patterns]
+        self.codes: list[str] | None = None
+        if (
+            assertion.kind == "response"
+            and assertion.field == "code"
+            and assertion.test_type in (8, 16, 8 | 32, 16 | 32)
+            and not assertion.assume_success
+            and patterns
+            and all(p is not None for p in patterns)
+        ):
+            self.codes = [p for p in patterns if p is not None]
+        self.equals = bool(assertion.test_type & 8)
+        self.any_of = bool(assertion.test_type & 32)
+
+    def passes_by_status(self, response: Response) -> bool:
+        """True when this is a status-code check that the response passes (nothing else to do)."""
+        codes = self.codes
+        if codes is None or response.error is not None:
+            return False
+        code = _STATUS_TEXT[response.status]
+        found = [code == p if self.equals else p in code for p in codes]
+        return any(found) if self.any_of else all(found)
+
+    def run(self, exchange: Exchange, ctx: RenderContext) -> str | None:
+        return check(self.assertion, exchange, ctx)
 
 
 def check(assertion: Assertion, exchange: Exchange, ctx: RenderContext) -> str | None:

@@ -17,7 +17,7 @@ from surge.engine.client import PreparedRequest
 from surge.engine.session import Session, StopUser
 from surge.errors import UsageError
 from surge.scenario.jmx.model import FlowAction, HttpSampler, Timer, UserParameters
-from surge.scenario.jmx.responses import Exchange, compile_check, extract
+from surge.scenario.jmx.responses import CompiledCheck, Exchange, extract
 
 if TYPE_CHECKING:
     from surge.scenario.jmx.runtime import GroupRuntime
@@ -76,7 +76,7 @@ def compile_http(sampler: HttpSampler, runtime: GroupRuntime) -> Run:
     ok_by_status = worker.ok_by_status
     scoped = sampler.scoped
     pre, timers, post = scoped.pre, scoped.timers, scoped.post
-    checks = [compile_check(assertion) for assertion in scoped.assertions]
+    checks = [CompiledCheck(assertion) for assertion in scoped.assertions]
     override = runtime.behaviour.follow_redirects
     follow = (sampler.follow_redirects or sampler.auto_redirects) if override is None else override
     record_hops = not sampler.auto_redirects
@@ -103,11 +103,17 @@ def compile_http(sampler: HttpSampler, runtime: GroupRuntime) -> Run:
         session.record_redirects = record_hops
         response = await session.send_prepared(prepared, follow)
         if post or checks:
-            exchange = Exchange(response, prepared)
-            for extractor in post:
-                extract(extractor, exchange, user)
+            exchange: Exchange | None = None
+            if post:
+                exchange = Exchange(response, prepared)
+                for extractor in post:
+                    extract(extractor, exchange, user)
             for check in checks:
-                message = check(exchange, user)
+                if check.passes_by_status(response):
+                    continue
+                if exchange is None:
+                    exchange = Exchange(response, prepared)
+                message = check.run(exchange, user)
                 if message is not None:
                     response.fail(message)
         ok = (
