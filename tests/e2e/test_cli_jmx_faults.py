@@ -217,15 +217,19 @@ def test_setup_and_teardown_groups_run_before_and_after(tmp_path: Path, server: 
     assert {r["threadName"] for r in rows if r["label"] == "prepare"} == {"prepare 1-1"}
 
 
-def test_plan_file_without_cookie_manager_keeps_no_cookies(tmp_path: Path, server: LocalHttpServer) -> None:
+def test_jmx_users_keep_cookies_even_without_a_cookie_manager(
+    tmp_path: Path, server: LocalHttpServer
+) -> None:
     body = defaults("127.0.0.1", server.port) + thread_group(
         "g", http("login", "/login", follow_redirects=True) + http("home", "/home")
     )
     out = tmp_path / "r.jtl"
-    assert surge("-f", write_plan(tmp_path, plan(body)), "-o", out, "-q", "-p", "1").returncode == 0
-    assert [(r["label"], r["responseCode"]) for r in rows_of(out)][-1] == ("home", "401")  # as JMeter: no jar
-    out.unlink()
-    assert (
-        surge("-f", write_plan(tmp_path, plan(body)), "-o", out, "-q", "-p", "1", "--cookies").returncode == 0
-    )
+    path = write_plan(tmp_path, plan(body))
+    assert surge("-f", path, "-o", out, "-q", "-p", "1").returncode == 0
     assert [(r["label"], r["responseCode"]) for r in rows_of(out)][-1] == ("home", "200")
+    out.unlink()
+    assert surge("-f", path, "-o", out, "-q", "-p", "1", "--no-cookies").returncode == 0
+    assert [(r["label"], r["responseCode"]) for r in rows_of(out)][-1] == (
+        "home",
+        "401",
+    )  # as JMeter without one

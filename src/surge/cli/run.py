@@ -138,7 +138,7 @@ def register(subparsers: Any) -> None:
     session.add_argument(
         "--cookies",
         action=argparse.BooleanOptionalAction,
-        help="keep a cookie jar per user, as a browser does (RFC 6265); a .jmx plan: as its Cookie Managers",
+        help="keep a cookie jar per user, as a browser does (RFC 6265)",
     )
     session.add_argument(
         "--follow-redirects",

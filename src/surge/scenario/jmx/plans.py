@@ -138,7 +138,9 @@ def _user_group(
     except UsageError as exc:
         raise UsageError(f"{where}: {exc}") from exc
     options = SessionOptions(
-        cookies=choices.cookies if choices.cookies is not None else group.cookies is not None,
+        # On by default, as for plan files; JMeter keeps cookies only with a Cookie Manager, whose
+        # settings (clear each iteration, cookies it starts with) apply when there is one.
+        cookies=choices.cookies if choices.cookies is not None else True,
         follow_redirects=False,  # each sampler says (or the command line, below)
         max_redirects=choices.max_redirects if choices.max_redirects is not None else DEFAULT_MAX_REDIRECTS,
         connect_to=choices.connect_to,
