@@ -234,14 +234,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="surge-scenario-cost-") as tmp_name:
         tmp = Path(tmp_name)
         with running_nginx(tmp / "nginx", cpu=args.server_cpu, body_bytes=args.body_bytes) as nginx:
-            # Interleaved (url, plan, jmx, python, url, ...): a shared machine's drift during the
-            # runs then weighs on every variant alike.
+            # Interleaved, and in another order each round (url, plan, jmx, python; plan, jmx,
+            # python, url; ...): a shared machine's drift then weighs on every variant alike.
             runs: dict[str, list[Measurement]] = {v: [] for v in variants}
             marginals: dict[str, list[float]] = {v: [] for v in variants}
             for variant in variants:
                 (tmp / variant).mkdir()
-            for _ in range(args.repeat):
-                for variant in variants:
+            for round_index in range(args.repeat):
+                shift = round_index % len(variants)
+                for variant in variants[shift:] + variants[:shift]:
                     full = run_variant(variant, nginx.url, args, tmp / variant, args.duration)
                     runs[variant].append(full)
                     print(f"  {variant}: {full.rate_per_s:.0f} req/s, {full.cpu_us_per_request:.1f} µs/req")
