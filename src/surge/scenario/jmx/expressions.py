@@ -168,7 +168,7 @@ class Expr:
                     part.name == "__property" and (len(args) < 2 or args[1].static == "")
                 )
                 if fixed and all(arg.static is not None for arg in args):
-                    parts.append(function.run(_FoldContext(props), args))
+                    parts.append(function.run(BeforeRun(props), args))
                 else:
                     parts.append(Call(part.name, args, part.text))
             else:
@@ -401,8 +401,8 @@ def _surge_url(ctx: RenderContext, args: tuple[Expr, ...]) -> str:
     return url
 
 
-class _FoldContext:
-    """Rendering before the run: properties only (``fixed`` functions read nothing else)."""
+class BeforeRun:
+    """Rendering before the run: properties, and the variables read so far (User Defined Variables)."""
 
     def __init__(self, props: Mapping[str, str]) -> None:
         self.props = props

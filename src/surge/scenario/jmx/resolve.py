@@ -20,7 +20,6 @@ warns about the ignored ones and refuses the plan when one is refused.
 from __future__ import annotations
 
 import contextlib
-import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from surge.errors import UsageError
 from surge.scenario.jmx import components, config
 from surge.scenario.jmx.conditions import Condition, ConditionError
 from surge.scenario.jmx.elements import CONTROLLERS, GLOBAL, SAMPLERS, SCOPED, Unsupported, classify
-from surge.scenario.jmx.expressions import Expr, UnsupportedFunction, parse, variables_set_by
+from surge.scenario.jmx.expressions import BeforeRun, Expr, UnsupportedFunction, parse, variables_set_by
 from surge.scenario.jmx.model import (
     Assertion,
     Controller,
@@ -49,7 +48,7 @@ from surge.scenario.jmx.model import (
     UserParameters,
 )
 from surge.scenario.jmx.samplers import build_http
-from surge.scenario.jmx.xml_tree import Element, PropValue, read_jmx
+from surge.scenario.jmx.xml_tree import Element, read_jmx
 
 _PHASES = {"SetupThreadGroup": "setup", "PostThreadGroup": "teardown"}
 _MAX_MODULE_DEPTH = 20
@@ -189,7 +188,7 @@ class _Resolver:
                 self.written.add(element.text("CounterConfig.name").strip())
             elif kind in ("refuse", "extractor"):
                 self.written.add("*")  # a script or an unknown element may set anything
-            for text in _strings(element.props):
+            for text in element.strings():
                 if "${__" in text:
                     with contextlib.suppress(UnsupportedFunction):
                         self.written |= variables_set_by(parse(text))
@@ -209,7 +208,7 @@ class _Resolver:
 
     def _evaluate_variables(self) -> None:
         """User Defined Variables, read once before the run (as JMeter does at the test's start)."""
-        context = _Evaluation(self.props)
+        context = BeforeRun(self.props)
         for name, text, element in self.udvs:
             try:
                 value = parse(text).render(context)
@@ -480,30 +479,3 @@ def _extracted_names(element: Element) -> list[str]:
 
 def _is_http_defaults(element: Element) -> bool:
     return element.guiclass == "HttpDefaultsGui" or any(k.startswith("HTTPSampler.") for k in element.props)
-
-
-def _strings(props: Mapping[str, PropValue]) -> list[str]:
-    out: list[str] = []
-    stack: list[object] = list(props.values())
-    while stack:
-        value = stack.pop()
-        if isinstance(value, str):
-            out.append(value)
-        elif isinstance(value, Element):
-            stack.extend(value.props.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-    return out
-
-
-class _Evaluation:
-    """Evaluates User Defined Variables before the run (JMeter does it once, in the test's thread)."""
-
-    def __init__(self, props: Mapping[str, str]) -> None:
-        self.vars: dict[str, str] = {}
-        self.props = props
-        self.thread_num = 0
-        self.group_name = ""
-        self.rng = random.Random()
-        self.user_counters: dict[str, int] = {}
-        self.shared_counters: dict[str, int] = {}

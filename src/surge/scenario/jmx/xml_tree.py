@@ -62,6 +62,20 @@ class Element:
         value = self.props.get(name)
         return value if isinstance(value, list) else []
 
+    def strings(self) -> list[str]:
+        """Every text of its properties, nested ones included (to look for functions in them)."""
+        out: list[str] = []
+        stack: list[object] = list(self.props.values())
+        while stack:
+            value = stack.pop()
+            if isinstance(value, str):
+                out.append(value)
+            elif isinstance(value, Element):
+                stack.extend(value.props.values())
+            elif isinstance(value, list):
+                stack.extend(value)
+        return out
+
     @property
     def label(self) -> str:
         """How messages name it: ``ThreadGroup 'Users'``."""
