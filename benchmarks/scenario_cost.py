@@ -1,18 +1,21 @@
-"""Benchmark: CPU per request of surge's scenario paths (plan file, Python user) against Locust FastHttpUser.
+"""Benchmark: CPU per request of surge's scenario paths (plan file, JMeter plan, Python user) against Locust.
 
 All generators hit one nginx pinned to CPU 0 and run pinned to CPU 1, with the same users and
 duration, each checking the status of every response:
 
 - ``surge-url``: plain ``surge run URL`` (the callback hot path; the reference),
 - ``surge-plan``: ``surge run -f plan.toml`` with one request asserting ``status = 200``,
+- ``surge-jmx``: ``surge run -f plan.jmx``, the same plan as JMeter saves it: a Thread Group, an
+  HTTP Request, a Response Assertion on the code (200) and an HTTP Cookie Manager (plan files
+  keep cookies by default: both then carry a cookie jar),
 - ``surge-python``: ``surge run -s users.py`` whose user does ``r = await session.get(...)`` and
   ``session.check(r.status == 200, ...)``,
 - ``locust``: a FastHttpUser task doing ``self.client.get(...)`` with no wait.
 
 For each: req/s, CPU µs per request (user+sys of the whole process tree / requests) and, with
 ``--marginal``, the same with start-up costs cancelled (a second, shorter run: ΔCPU / Δrequests).
-Then the ratios: how much cheaper than Locust each surge path is, and what a plan file or a Python
-user costs over a plain run.
+Then the ratios: how much cheaper than Locust each surge path is, what a plan file, a JMeter plan
+or a Python user costs over a plain run, and a JMeter plan over the same plan file.
 
     python benchmarks/scenario_cost.py [--duration 10s] [--users 50] [--repeat 1] [--marginal] [--skip-locust]
 """
@@ -42,7 +45,8 @@ from _common import (  # benchmarks are scripts, not a package: import the sibli
 )
 from engine_vs_peers import parse_duration_s, positive_int, run_locust
 
-VARIANTS = ("surge-url", "surge-plan", "surge-python", "locust")
+VARIANTS = ("surge-url", "surge-plan", "surge-jmx", "surge-python", "locust")
+SCENARIOS = ("surge-plan", "surge-jmx", "surge-python")
 SURGE_OK_EXITS = (0, 3, 4)  # 4: the generator used its whole core, which a closed loop at full speed does
 
 PLAN = textwrap.dedent(
@@ -56,6 +60,51 @@ PLAN = textwrap.dedent(
     name = "bench"
     users = {users}
     duration = "{duration}"
+    """
+)
+
+JMX_PLAN = textwrap.dedent(
+    """\
+    <?xml version="1.0" encoding="UTF-8"?>
+    <!-- Written by surge's scenario_cost benchmark: the plan file's twin, as JMeter 5.6 saves it. -->
+    <jmeterTestPlan version="1.2" properties="5.0" jmeter="5.6.3">
+      <hashTree>
+        <TestPlan guiclass="TestPlanGui" testclass="TestPlan" testname="bench"/>
+        <hashTree>
+          <ThreadGroup guiclass="ThreadGroupGui" testclass="ThreadGroup" testname="bench">
+            <intProp name="ThreadGroup.num_threads">{users}</intProp>
+            <intProp name="ThreadGroup.ramp_time">0</intProp>
+            <boolProp name="ThreadGroup.scheduler">true</boolProp>
+            <longProp name="ThreadGroup.duration">{duration}</longProp>
+            <elementProp name="ThreadGroup.main_controller" elementType="LoopController"
+                guiclass="LoopControlPanel" testclass="LoopController" testname="Loop Controller">
+              <intProp name="LoopController.loops">-1</intProp>
+            </elementProp>
+          </ThreadGroup>
+          <hashTree>
+            <CookieManager guiclass="CookiePanel" testclass="CookieManager" testname="HTTP Cookie Manager"/>
+            <hashTree/>
+            <HTTPSamplerProxy guiclass="HttpTestSampleGui" testclass="HTTPSamplerProxy"
+                testname="GET /index.html">
+              <stringProp name="HTTPSampler.path">{url}</stringProp>
+              <stringProp name="HTTPSampler.method">GET</stringProp>
+              <boolProp name="HTTPSampler.follow_redirects">true</boolProp>
+              <boolProp name="HTTPSampler.use_keepalive">true</boolProp>
+            </HTTPSamplerProxy>
+            <hashTree>
+              <ResponseAssertion guiclass="AssertionGui" testclass="ResponseAssertion" testname="200">
+                <collectionProp name="Asserion.test_strings">
+                  <stringProp name="49586">200</stringProp>
+                </collectionProp>
+                <stringProp name="Assertion.test_field">Assertion.response_code</stringProp>
+                <intProp name="Assertion.test_type">8</intProp>
+              </ResponseAssertion>
+              <hashTree/>
+            </hashTree>
+          </hashTree>
+        </hashTree>
+      </hashTree>
+    </jmeterTestPlan>
     """
 )
 
@@ -102,6 +151,10 @@ def run_surge_variant(
         plan = workdir / "plan.toml"
         plan.write_text(PLAN.format(url=url, users=args.users, duration=_seconds(duration_s)))
         cmd = [*base, "-f", str(plan)]
+    elif variant == "surge-jmx":
+        plan = workdir / "plan.jmx"
+        plan.write_text(JMX_PLAN.format(url=url, users=args.users, duration=math.ceil(duration_s)))
+        cmd = [*base, "-f", str(plan)]
     else:
         script = workdir / "users.py"
         script.write_text(PYTHON_USER.format(url=url))
@@ -139,7 +192,8 @@ def marginal_us(full: Measurement, short: Measurement) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scenario_cost",
-        description="CPU per request: surge URL run, plan file and Python user vs Locust FastHttpUser.",
+        description="CPU per request: surge URL run, plan file, JMeter plan and Python user vs Locust "
+        "FastHttpUser.",
     )
     parser.add_argument("--duration", type=parse_duration_s, default=10.0, help="per run (default 10s)")
     parser.add_argument("--users", type=positive_int, default=50, help="users (default 50)")
@@ -180,41 +234,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="surge-scenario-cost-") as tmp_name:
         tmp = Path(tmp_name)
         with running_nginx(tmp / "nginx", cpu=args.server_cpu, body_bytes=args.body_bytes) as nginx:
+            # Interleaved, and in another order each round (url, plan, jmx, python; plan, jmx,
+            # python, url; ...): a shared machine's drift then weighs on every variant alike.
+            runs: dict[str, list[Measurement]] = {v: [] for v in variants}
+            marginals: dict[str, list[float]] = {v: [] for v in variants}
             for variant in variants:
-                workdir = tmp / variant
-                workdir.mkdir()
-                runs = [
-                    run_variant(variant, nginx.url, args, workdir, args.duration) for _ in range(args.repeat)
-                ]
-                marginals = []
-                if args.marginal:
-                    short_s = max(4.0, args.duration * 0.4)
-                    for full in runs:
-                        short = run_variant(variant, nginx.url, args, workdir, short_s)
-                        marginals.append(marginal_us(full, short))
+                (tmp / variant).mkdir()
+            for round_index in range(args.repeat):
+                shift = round_index % len(variants)
+                for variant in variants[shift:] + variants[:shift]:
+                    full = run_variant(variant, nginx.url, args, tmp / variant, args.duration)
+                    runs[variant].append(full)
+                    print(f"  {variant}: {full.rate_per_s:.0f} req/s, {full.cpu_us_per_request:.1f} µs/req")
+                    if args.marginal:
+                        short_s = max(4.0, args.duration * 0.4)
+                        short = run_variant(variant, nginx.url, args, tmp / variant, short_s)
+                        marginals[variant].append(marginal_us(full, short))
+            for variant in variants:
+                done = runs[variant]
                 rows.append(
                     {
                         "variant": variant,
-                        "requests": median([r.requests for r in runs]),
-                        "errors": median([r.errors for r in runs]),
-                        "rate_per_s": median([r.rate_per_s for r in runs]),
-                        "cpu_us_per_request": median([r.cpu_us_per_request for r in runs]),
-                        "marginal_us": median(marginals) if marginals else math.nan,
-                        "runs": json.dumps([asdict(r) for r in runs]),
+                        "requests": median([r.requests for r in done]),
+                        "errors": median([r.errors for r in done]),
+                        "rate_per_s": median([r.rate_per_s for r in done]),
+                        "cpu_us_per_request": median([r.cpu_us_per_request for r in done]),
+                        "marginal_us": median(marginals[variant]) if marginals[variant] else math.nan,
+                        "runs": json.dumps([asdict(r) for r in done]),
                     }
                 )
-                row = rows[-1]
-                print(f"  {variant}: {row['rate_per_s']:.0f} req/s, {row['cpu_us_per_request']:.1f} µs/req")
     print()
     print(format_table(rows))
     cost = {str(r["variant"]): float(r["cpu_us_per_request"]) for r in rows}
     print()
     if "locust" in cost:
-        for variant in ("surge-url", "surge-plan", "surge-python"):
+        for variant in ("surge-url", *SCENARIOS):
             ratio = cost["locust"] / cost[variant]
             print(f"{variant} is {ratio:.1f}x cheaper per request than Locust FastHttpUser")
-    for variant in ("surge-plan", "surge-python"):
+    for variant in SCENARIOS:
         print(f"{variant} costs {cost[variant] / cost['surge-url']:.2f}x a plain URL run per request")
+    print(f"surge-jmx costs {cost['surge-jmx'] / cost['surge-plan']:.2f}x the same plan file per request")
     if args.json is not None:
         args.json.write_text(json.dumps({"machine": machine_note(), "rows": rows}, indent=2) + "\n")
     return 0

@@ -152,7 +152,8 @@ class LoadModel:
     ``iterations`` passes per user, whichever comes first (at least one must be set).
 
     Users start evenly over ``ramp_up_s`` (user i at i * ramp_up_s / users, as JMeter does); the
-    duration includes the ramp-up.
+    duration includes the ramp-up. ``start_delay_s`` delays the first start (a JMeter thread
+    group's "Startup delay"); the duration counts from the run's start, so it includes the delay.
 
     Open model (``rate_per_s`` and/or ``stages`` set): requests arrive at a fixed rate whatever the
     server does, ``rate_per_s`` from the start, then ramped linearly through ``stages`` (as k6's
@@ -168,6 +169,7 @@ class LoadModel:
     rate_per_s: float | None = None
     stages: tuple[Stage, ...] = ()
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    start_delay_s: float = 0.0
 
     @property
     def is_open(self) -> bool:
@@ -181,15 +183,18 @@ class LoadModel:
             raise UsageError(f"users must be at least 1 (got {self.users})")
         if self.ramp_up_s < 0:
             raise UsageError(f"ramp-up must not be negative (got {self.ramp_up_s})")
+        if self.start_delay_s < 0:
+            raise UsageError(f"start delay must not be negative (got {self.start_delay_s})")
         if self.duration_s is None and self.iterations is None:
             raise UsageError("give a duration or a number of iterations")
         if self.duration_s is not None and self.duration_s <= 0:
             raise UsageError(f"duration must be positive (got {self.duration_s})")
         if self.iterations is not None and self.iterations < 1:
             raise UsageError(f"iterations must be at least 1 (got {self.iterations})")
-        if self.duration_s is not None and self.ramp_up_s > self.duration_s:
+        if self.duration_s is not None and self.start_delay_s + self.ramp_up_s > self.duration_s:
+            delay = f"start delay ({self.start_delay_s:g}s) and " if self.start_delay_s else ""
             raise UsageError(
-                f"ramp-up ({self.ramp_up_s:g}s) is longer than the duration ({self.duration_s:g}s):"
+                f"{delay}ramp-up ({self.ramp_up_s:g}s) is longer than the duration ({self.duration_s:g}s):"
                 " the last users would never start"
             )
 
@@ -200,6 +205,8 @@ class LoadModel:
             raise UsageError(f"max in flight must be at least 1 (got {self.max_in_flight})")
         if self.iterations is not None:
             raise UsageError("iterations do not apply to an arrival rate (give a duration or stages)")
+        if self.start_delay_s:
+            raise UsageError("a start delay applies to users (the closed model), not to an arrival rate")
         if self.stages:
             total_s = sum(stage.duration_s for stage in self.stages)
             if self.duration_s is not None and abs(self.duration_s - total_s) > 1e-9:
@@ -246,9 +253,13 @@ class UserGroup:
             raise UsageError(
                 "an arrival rate sends single requests: journeys, data, extraction and checks need users"
             )
-        if not self.name or any(c.isspace() for c in self.name):
-            # JMeter's report takes the group name as threadName without its last space-separated part.
-            raise UsageError(f"invalid user group name {self.name!r}: must be non-empty without spaces")
+        if not self.name.strip() or self.name != self.name.strip() or any(c in "\r\n\t" for c in self.name):
+            # JMeter's report takes the group name as threadName without its last space-separated
+            # part ("Thread Group 1-7"): inner spaces are fine, surrounding ones and line breaks not.
+            raise UsageError(
+                f"invalid user group name {self.name!r}: must be non-empty, without line breaks, tabs, "
+                "or spaces around it"
+            )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,13 @@ can talk to it over real sockets. Endpoints (query parameters in brackets):
 - ``/json``: 200, a JSON document ``{"id": 42, "user": {"name": "ada", "tags": ["x", "y"]}, "token": "t-1"}``
   with ``Location: /items/42`` and ``Set-Token: h-7`` headers
 - ``/echo``: 200, the request line, headers and body as text (``X-Echo-Header: <value of X-Send>``)
+- ``/redirect?to=PATH[&status=N]``: status N (default 302) with ``Location: PATH``
+- ``/loop``: 302 to ``/loop`` again, for ever
+- ``/login``: 302 to ``/home`` setting ``Set-Cookie: sid=s-N; Path=/`` (N counts logins) and
+  ``Set-Cookie: theme=dark; Path=/prefs``
+- ``/home``: 200 ``welcome`` when the request carries the ``sid`` cookie, else 401
+- ``/logout``: 200, deleting the ``sid`` cookie (``Max-Age=0``)
+- ``/cookies``: 200, the request's ``Cookie`` header as the body
 HEAD on any endpoint gets the GET headers (with Content-Length) and no body.
 """
 
@@ -57,6 +64,7 @@ class LocalHttpServer:
         self._writers: set[asyncio.StreamWriter] = set()
         self._stall_t0: float | None = None
         self._hang_count = 0
+        self.logins = 0
 
     @property
     def base_url(self) -> str:
@@ -213,6 +221,25 @@ class LocalHttpServer:
         elif path == "/echo":
             echo = (headers or {}).get("x-send", "")
             send(200, raw, extra=f"X-Echo-Header: {echo}\r\n")
+        elif path == "/redirect":
+            status = int(query.get("status", "302"))
+            send(status, b"moved", extra=f"Location: {query.get('to', '/fast')}\r\n")
+        elif path == "/loop":
+            send(302, b"again", extra="Location: /loop\r\n")
+        elif path == "/login":
+            self.logins += 1
+            cookies = f"Set-Cookie: sid=s-{self.logins}; Path=/\r\nSet-Cookie: theme=dark; Path=/prefs\r\n"
+            send(302, b"", extra=f"Location: /home\r\n{cookies}")
+        elif path == "/home":
+            cookie = (headers or {}).get("cookie", "")
+            if "sid=" in cookie:
+                send(200, b"welcome")
+            else:
+                send(401, b"who are you?")
+        elif path == "/logout":
+            send(200, b"bye", extra="Set-Cookie: sid=gone; Path=/; Max-Age=0\r\n")
+        elif path == "/cookies":
+            send(200, (headers or {}).get("cookie", "").encode("latin-1"))
         elif path == "/never":
             await asyncio.sleep(3600)
         elif path == "/hang":

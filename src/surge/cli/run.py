@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from surge.cli.argtypes import default_of, int_arg
+from surge.engine.redirects import SessionOptions, parse_connect_to
 from surge.errors import EXIT_OK, UsageError
 from surge.plan import (
     DEFAULT_DURATION_S,
@@ -33,14 +34,20 @@ def register(subparsers: Any) -> None:
         help="generate HTTP load and record every sample (JMeter JTL)",
         description="Generate HTTP load with virtual users (closed model) or at an arrival rate (open "
         "model) and write every sample to a JMeter JTL CSV file. Load comes from URLs and options, a "
-        "scenario file (-f) or a Python module (-s). Exit codes: 0 passed, 1 no request got a response "
-        "(or the run could not go on), 2 bad input, 3 thresholds failed, 4 invalid run (the generator "
-        "was the bottleneck; only when thresholds, --junit or --summary-json ask for a verdict), "
-        "130 interrupted.",
+        "scenario file (-f), a JMeter test plan (-f PLAN.jmx) or a Python module (-s). Exit codes: 0 "
+        "passed, 1 no request got a response (or the run could not go on), 2 bad input, 3 thresholds "
+        "failed, 4 invalid run (the generator was the bottleneck; only when thresholds, --junit or "
+        "--summary-json ask for a verdict), 130 interrupted.",
     )
     parser.add_argument("urls", nargs="*", metavar="URL", help="http:// or https:// URL (several: a journey)")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("-f", "--file", metavar="PLAN.toml", help="scenario file (see docs/scenarios.md)")
+    source.add_argument(
+        "-f",
+        "--file",
+        metavar="PLAN",
+        help="scenario file (PLAN.toml, see docs/scenarios.md) or JMeter test plan (PLAN.jmx, see "
+        "docs/jmeter-plans.md)",
+    )
     source.add_argument(
         "-s", "--script", metavar="SCENARIO.py", help="Python module with an async user function"
     )
@@ -148,6 +155,63 @@ def register(subparsers: Any) -> None:
         metavar="LIST",
         help="statuses that count as success, e.g. 200-299,404 (default: below 400)",
     )
+    session = parser.add_argument_group(
+        "cookies, redirects, connections (cookies and redirects are on by default for -f and -s; "
+        "a URL run turns them on with the options)"
+    )
+    session.add_argument(
+        "--cookies",
+        action=argparse.BooleanOptionalAction,
+        help="keep a cookie jar per user, as a browser does (RFC 6265)",
+    )
+    session.add_argument(
+        "--follow-redirects",
+        action=argparse.BooleanOptionalAction,
+        help="follow 301/302/303/307/308 responses, recorded as JMeter does (label, then label-0, label-1..);"
+        " a .jmx plan: as its samplers say",
+    )
+    session.add_argument(
+        "--max-redirects",
+        type=int_arg,
+        metavar="N",
+        help="redirects followed per request before it fails "
+        f"(default {default_of(SessionOptions, 'max_redirects')})",
+    )
+    session.add_argument(
+        "--connect-to",
+        action="append",
+        default=[],
+        metavar="HOST:PORT:TO_HOST:TO_PORT",
+        help="send requests for HOST:PORT to TO_HOST:TO_PORT instead, as curl's --connect-to (the Host "
+        "header and TLS name stay HOST's): run a plan against a local copy of a service (repeatable)",
+    )
+    jmx = parser.add_argument_group("JMeter test plans (-f PLAN.jmx)")
+    jmx.add_argument(
+        "-J",
+        dest="jmeter_properties",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a property for ${__P(NAME)} and ${__property(NAME)}, as jmeter -J (repeatable)",
+    )
+    jmx.add_argument(
+        "--property-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="properties file (NAME=VALUE lines, as jmeter -q); -J wins over it (repeatable)",
+    )
+    jmx.add_argument(
+        "--data-dir",
+        metavar="FOLDER",
+        help="where to find the plan's CSV and body files by name when their paths are not here",
+    )
+    jmx.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the resolved plan (groups, requests, unsupported elements) and send nothing",
+    )
+    jmx.add_argument("--json", action="store_true", help="with --dry-run: print it as JSON")
     open_model = parser.add_argument_group("open model (arrival rate)")
     open_model.add_argument(
         "--rate", type=float, metavar="R", help="requests per second for the whole run (all processes)"
@@ -188,6 +252,12 @@ def build_plan(args: argparse.Namespace) -> Plan:
         plan = _plan_from_source(args)
     else:
         plan = _plan_from_urls(args)
+    plan = _session_options(args, plan)
+    return with_run_options(plan, args)
+
+
+def with_run_options(plan: Plan, args: argparse.Namespace) -> Plan:
+    """The command line's thresholds, --abort-on-fail and --graceful-stop added to a plan."""
     # Imported here: the thresholds module pulls in the engine's summary, which `surge --help` skips.
     from surge.verdict.thresholds import parse_thresholds
 
@@ -196,6 +266,37 @@ def build_plan(args: argparse.Namespace) -> Plan:
     if args.graceful_stop is not None:
         plan = replace(plan, graceful_stop_s=parse_duration_s(args.graceful_stop))
     return plan
+
+
+def is_jmx(args: argparse.Namespace) -> bool:
+    return args.file is not None and args.file.lower().endswith(".jmx")
+
+
+def _session_options(args: argparse.Namespace, plan: Plan) -> Plan:
+    """Cookies and redirects as the command line asks (``surge.scenario.sessions``)."""
+    from surge.scenario.sessions import on_sessions, override_options
+
+    given: dict[str, Any] = {}
+    if args.cookies is not None:
+        given["cookies"] = args.cookies
+    if args.follow_redirects is not None:
+        given["follow_redirects"] = args.follow_redirects
+    if args.max_redirects is not None:
+        given["max_redirects"] = args.max_redirects
+    if args.connect_to:
+        given["connect_to"] = tuple(parse_connect_to(text) for text in args.connect_to)
+    if args.file is not None or args.script is not None:
+        return override_options(plan, given)
+    if not args.cookies and not args.follow_redirects and not args.connect_to:
+        if args.max_redirects is not None:
+            raise UsageError("--max-redirects applies when redirects are followed (--follow-redirects)")
+        return plan
+    options = SessionOptions(
+        cookies=bool(args.cookies),
+        follow_redirects=bool(args.follow_redirects),
+        **({"max_redirects": args.max_redirects} if args.max_redirects is not None else {}),
+    )
+    return on_sessions(plan, options)
 
 
 def _plan_from_source(args: argparse.Namespace) -> Plan:
@@ -318,6 +419,59 @@ def _parse_header(text: str) -> tuple[str, str]:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if is_jmx(args):
+        from surge.cli.run_jmx import handle_jmx
+
+        return handle_jmx(args)
+    jmx_only = [
+        name
+        for name, given in (
+            ("-J", args.jmeter_properties),
+            ("--property-file", args.property_file),
+            ("--data-dir", args.data_dir),
+            ("--dry-run", args.dry_run),
+        )
+        if given
+    ]
+    if jmx_only:
+        raise UsageError(f"{', '.join(jmx_only)}: for JMeter test plans (-f PLAN.jmx)")
+    plan = build_plan(args)
+    check_outputs(args)
+    code = execute(plan, args, Path(args.out))
+    finish_outputs(args)
+    return code
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before the run, outputs that could not be written and targets that cannot be watched."""
+    _check_new_file(args.out, args.force)
+    _check_writable(args.junit, "JUnit report")
+    _check_writable(args.summary_json, "summary")
+    if args.report is not None:
+        from surge.report.build import check_out_dir
+
+        check_out_dir(Path(args.report), args.force)
+    if args.monitor is not None:
+        from surge.monitor.record import metrics_path, sampler_for
+
+        sampler_for(args.monitor)
+        _check_new_file(str(metrics_path(Path(args.out))), args.force)
+    if args.cluster is not None:
+        from surge.cluster.runner import parse_cluster
+
+        parse_cluster(args.cluster)
+
+
+def finish_outputs(args: argparse.Namespace) -> None:
+    """After the run (all its phases): the dashboard, when asked for."""
+    if args.report is not None:
+        _build_report(Path(args.out), Path(args.report), args.force, args.quiet)
+
+
+def execute(
+    plan: Plan, args: argparse.Namespace, out: Path, *, heading: str = "", reports: bool = True
+) -> int:
+    """Run ``plan`` into ``out``, print its summary and verdict, write the CI reports; the exit code."""
     # Imported here so that `surge --help` and the other commands do not pay for the engine.
     from surge.cli.run_display import LiveLine, print_summary
     from surge.cli.run_monitor import server_text
@@ -327,23 +481,15 @@ def handle(args: argparse.Namespace) -> int:
     from surge.verdict.live import LiveThresholds
     from surge.verdict.outcome import Status
 
-    plan = build_plan(args)
-    out = Path(args.out)
-    _check_new_file(args.out, args.force)
-    _check_writable(args.junit, "JUnit report")
-    _check_writable(args.summary_json, "summary")
-    if args.report is not None:
-        from surge.report.build import check_out_dir
-
-        check_out_dir(Path(args.report), args.force)
-    recorder = _recorder(args.monitor, out, args.force)
+    recorder = _recorder(args.monitor, Path(args.out)) if reports else None
     if args.cluster is not None:
-        from surge.cluster.runner import parse_cluster, run_cluster_plan
+        from surge.cluster.runner import run_cluster_plan
 
-        parse_cluster(args.cluster)  # bad input before anything starts
         run: Any = functools.partial(run_cluster_plan, cluster=args.cluster)
     else:
         run = run_plan
+    if heading and not args.quiet:
+        print(heading, flush=True)
     live = None if args.quiet else LiveLine(sys.stderr)
     sinks: tuple[LiveThresholds, ...] = ()
     if live is not None and plan.thresholds:
@@ -388,24 +534,20 @@ def handle(args: argparse.Namespace) -> int:
             notes += (server_text(recorder),)
         print_summary(result, sys.stdout, headline=headline, notes=notes)
         print_verdict(plan, result, verdict, sys.stdout, judged=judged)
-    write_ci_reports(result, verdict, junit=args.junit, summary_json=args.summary_json)
-    if args.report is not None:
-        _build_report(out, Path(args.report), args.force, args.quiet)
+    if reports:
+        write_ci_reports(result, verdict, junit=args.junit, summary_json=args.summary_json)
     if verdict.status in (Status.INTERRUPTED, Status.NO_RESPONSE):
         return verdict.exit_code
     return verdict.exit_code if judged else EXIT_OK
 
 
-def _recorder(target: str | None, out: Path, force: bool) -> MetricsRecorder | None:
-    """The metrics file's writer for --monitor TARGET, checked before any load (bad TARGET: exit 2)."""
+def _recorder(target: str | None, out: Path) -> MetricsRecorder | None:
+    """The metrics file's writer for --monitor TARGET (checked before any load by ``check_outputs``)."""
     if target is None:
         return None
     from surge.monitor.record import MetricsRecorder, metrics_path, sampler_for
 
-    sampler = sampler_for(target)
-    path = metrics_path(out)
-    _check_new_file(str(path), force)
-    return MetricsRecorder(path, sampler)
+    return MetricsRecorder(metrics_path(out), sampler_for(target))
 
 
 def _build_report(results: Path, out_dir: Path, force: bool, quiet: bool) -> None:

@@ -62,9 +62,9 @@ class AsyncUser:
         session = self.session
         try:
             while self.iterations != session.iteration:
-                if perf_counter_ns() >= self.deadline_ns or self.worker.stopping:
-                    break
                 start_ns = perf_counter_ns()
+                if start_ns >= self.deadline_ns or self.worker.stopping:
+                    break
                 rows_before = session.rows_written
                 try:
                     await self.function(session)

@@ -12,9 +12,10 @@ Built for a load generator's hot path, so it differs from general clients:
 
 Behaviour: keep-alive reuse, Content-Length, chunked (extensions and trailers), and read-to-EOF
 bodies, ``Connection: close``, HEAD (no body whatever the headers say), 1xx responses skipped,
-redirects not followed, TLS through ``ssl``. Failures are reported as (code, message) pairs named
-after the Python exception, e.g. ``ConnectionRefusedError``; the JTL writer turns them into
-JMeter's ``Non HTTP response code: ...`` form.
+TLS through ``ssl``. Redirects and cookies are not this module's: a scripted user's session
+follows and keeps them (``surge.engine.session``). Failures are reported as (code, message)
+pairs named after the Python exception, e.g. ``ConnectionRefusedError``; the JTL writer turns
+them into JMeter's ``Non HTTP response code: ...`` form.
 """
 
 from __future__ import annotations
@@ -88,10 +89,13 @@ class PreparedRequest:
     """A Request turned into the exact bytes to send, plus what the hot path needs about it."""
 
     __slots__ = (
+        "has_cookie_header",
+        "head_end",
         "host",
         "is_head",
         "label",
         "origin",
+        "path",
         "payload",
         "port",
         "request",
@@ -109,8 +113,17 @@ class PreparedRequest:
         self.url = request.url
         self.label = request.label
         self.is_head = request.method == "HEAD"
+        self.path = request.target.partition("?")[0]  # what cookie paths are matched against
+        self.has_cookie_header = any(name.lower() == "cookie" for name, _ in request.headers)
         self.payload = build_request_bytes(request, user_agent)
         self.sent_bytes = len(self.payload)
+        self.head_end = len(self.payload) - len(request.body) - 2  # where the blank line begins
+
+    def with_cookie(self, value: str) -> bytes:
+        """The request's bytes with a ``Cookie`` header added (a scripted user's cookie jar)."""
+        payload = self.payload
+        end = self.head_end
+        return b"%sCookie: %s\r\n%s" % (payload[:end], value.encode("latin-1", "replace"), payload[end:])
 
 
 def build_request_bytes(request: Request, user_agent: str) -> bytes:

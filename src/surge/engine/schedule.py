@@ -48,7 +48,8 @@ def assign_users(plan: Plan, processes: int) -> list[list[UserSlot]]:
     for group_index, group in enumerate(plan.groups):
         if group.load.is_open:
             continue  # arrivals, not users: every process takes its share (see arrival_offsets_s)
-        offsets = ramp_up_offsets_s(group.load.users, group.load.ramp_up_s)
+        delay_s = group.load.start_delay_s
+        offsets = [delay_s + offset for offset in ramp_up_offsets_s(group.load.users, group.load.ramp_up_s)]
         for number, offset_s in enumerate(offsets, start=1):
             per_process[position % processes].append(UserSlot(group_index, number, offset_s))
             position += 1

@@ -1,9 +1,10 @@
 """A user's session for scripted users: ``await session.get(...)`` on surge's own HTTP client.
 
-Scenario files and Python users both run as an async function called once per iteration with a
-``Session``. Unlike the plain hot path (``surge.engine.user``), a session keeps each response's
-headers and body (for extraction and checks) and costs a future per request; plain ``surge run``
-never uses it.
+Scenario files, Python users and JMeter plans all run as an async function called once per
+iteration with a ``Session``. Unlike the plain hot path (``surge.engine.user``), a session keeps
+each response's headers and body (for extraction and checks), a cookie jar
+(``surge.engine.cookies``), follows redirects (``surge.engine.redirects``) and costs a future
+per request; plain ``surge run`` never uses it.
 
 A response's sample row is written when the user's next action starts (the next request, a think
 time, the end of the iteration), so checks made on it in between (``response.fail``,
@@ -13,11 +14,9 @@ time, the end of the iteration), so checks made on it in between (``response.fai
 from __future__ import annotations
 
 import asyncio
-import json as jsonlib
-from collections.abc import Mapping
+from collections.abc import Callable
 from time import perf_counter_ns
-from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urljoin
 
 from surge.engine.client import (
     NO_RESPONSE,
@@ -27,60 +26,45 @@ from surge.engine.client import (
     describe_connect_error,
     run_ended_message,
 )
+from surge.engine.cookies import CookieJar
+from surge.engine.redirects import (
+    REDIRECT_STATUSES,
+    TOO_MANY_REDIRECTS,
+    SessionOptions,
+    location_of,
+    redirect_method,
+    too_many_redirects_message,
+    without_body_headers,
+)
 from surge.engine.response import CapturingConnection, Response
-from surge.engine.summary import LabelStats
+from surge.engine.session_api import StopUser, UserApi
+from surge.engine.session_record import (
+    PendingSample,
+    chain_sample,
+    count,
+    count_error,
+    error_hop,
+    failure_hop,
+    response_hop,
+    to_sample,
+)
 from surge.engine.unit import GroupState, WorkerContext
 from surge.engine.user import reconnect_pause_s
 from surge.errors import UsageError
 from surge.results.jtl_write import format_row
-from surge.results.sample import Sample, non_http_code, non_http_error_kind, non_http_message
+from surge.results.sample import Sample
 
-__all__ = ["Response", "Session", "StopUser"]  # Response: where users have always found it
+__all__ = ["Response", "Session", "SessionOptions", "StopUser"]  # Response: where users have always found it
 
-
-class StopUser(Exception):
-    """Raised inside a user function when the user must stop (end of the run, data exhausted)."""
-
-
-class _Pending:
-    """A finished request whose row waits for the user's checks."""
-
-    __slots__ = ("code", "connect_ms", "data_type", "elapsed_ms", "error_kind", "latency_ms", "message",
-                 "ok", "received", "response", "sent", "start_ms", "stats", "url")  # fmt: skip
-
-    def __init__(
-        self,
-        response: Response,
-        stats: LabelStats,
-        start_ms: int,
-        code: str,
-        message: str,
-        ok: bool,
-        error_kind: str,
-        data_type: str,
-        received: int,
-        sent: int,
-        latency_ms: int,
-        connect_ms: int,
-    ) -> None:
-        self.response = response
-        self.stats = stats
-        self.start_ms = start_ms
-        self.elapsed_ms = response.elapsed_ms
-        self.code = code  # responseCode and responseMessage
-        self.message = message
-        self.ok = ok
-        self.error_kind = error_kind  # "" for an HTTP response: "status reason", built only if it fails
-        self.data_type = data_type
-        self.received = received
-        self.sent = sent
-        self.latency_ms = latency_ms
-        self.connect_ms = connect_ms
-        self.url = response.url
+# Told every sample a session records (``transaction`` is True for a transaction controller's).
+SampleListener = Callable[[Sample, bool], None]
 
 
-class Session:
-    """One virtual user's HTTP session: a keep-alive connection, variables, and sample recording."""
+class Session(UserApi):
+    """One virtual user's HTTP session: a keep-alive connection, cookies, variables, sample recording.
+
+    What a user function calls (``get``, ``post``, ``check``, ``think``...) is in ``UserApi``.
+    """
 
     def __init__(
         self,
@@ -90,6 +74,7 @@ class Session:
         user_number: int,
         base_url: str = "",
         deadline_ns: int = 1 << 62,
+        options: SessionOptions | None = None,
     ) -> None:
         self.worker = worker
         self.group_state = group
@@ -100,104 +85,128 @@ class Session:
         self.vars: dict[str, str] = {}  # scenario variables: feeder columns, extracted values
         self.iteration = 0
         self.conn: CapturingConnection | None = None
+        self.cookies: CookieJar | None = None
+        self.follow_redirects = True
+        self.max_redirects = 0
+        self.record_redirects = True
+        self.connect_to: dict[tuple[str, int], tuple[str, int]] = {}
+        self.configure(options if options is not None else SessionOptions())
+        # Transaction controllers (``surge.scenario.jmx``): listeners see every sample recorded;
+        # while ``capture`` is a list, samples go there (with their sub-samples) instead of the file.
+        self.listeners: list[SampleListener] = []
+        self.capture: list[tuple[Sample, list[Sample]]] | None = None
         self._future: asyncio.Future[tuple[str | None, str, int]] | None = None
-        self._pending: _Pending | None = None
+        self._pending: PendingSample | None = None
         self._last: Response | None = None
         self._retried = False
         self._connect_failures = 0  # in a row: the pause before the next attempt grows with them
-        # The request being sent or waited for: (url, label, stats, start ns, bytes sent), for
-        # ``record_waiting`` when the run ends meanwhile.
-        self._waiting: tuple[str, str, LabelStats, int, int] | None = None
+        # The request being sent or waited for: (url, label, start ns, bytes sent), for
+        # ``record_waiting`` when the run ends meanwhile; with the hops of its redirect chain so far.
+        self._waiting: tuple[str, str, int, int] | None = None
+        self._chain: list[PendingSample] | None = None
         self.rows_written = 0  # samples this user recorded (its iterations tell whether they sent any)
 
-    # -- the API of a user function ---------------------------------------------------------------
-
-    async def get(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("GET", url, **kwargs)
-
-    async def post(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("POST", url, **kwargs)
-
-    async def put(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("PUT", url, **kwargs)
-
-    async def patch(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("PATCH", url, **kwargs)
-
-    async def delete(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("DELETE", url, **kwargs)
-
-    async def head(self, url: str, **kwargs: Any) -> Response:
-        return await self.request("HEAD", url, **kwargs)
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        label: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        body: bytes | str | None = None,
-        json: Any = None,
-    ) -> Response:
-        """Send one request and wait for its response; failures come back in ``Response.error``."""
-        target_url = self.resolve(url)
-        if params:
-            target_url += ("&" if "?" in target_url else "?") + urlencode(params, doseq=True)
-        header_items = list(headers.items()) if headers else []
-        payload_body = b""
-        if json is not None:
-            payload_body = jsonlib.dumps(json, separators=(",", ":")).encode()
-            if not any(name.lower() == "content-type" for name, _ in header_items):
-                header_items.append(("Content-Type", "application/json"))
-        elif body is not None:
-            payload_body = body.encode() if isinstance(body, str) else body
-        prepared = self.worker.prepare(
-            method.upper(), target_url, tuple(header_items), payload_body, label or ""
-        )
-        return await self.send_prepared(prepared)
-
-    def check(self, condition: bool, message: str) -> bool:
-        """Fail the last response's sample with ``message`` unless ``condition`` holds."""
-        if not condition and self._last is not None:
-            self._last.fail(message)
-        return condition
-
-    async def think(self, seconds: float) -> None:
-        """Pause; a pause reaching past the end of the run ends the user instead."""
-        self.flush()
-        self._check_running()
-        if seconds <= 0:
-            return
-        remaining_s = (self.deadline_ns - perf_counter_ns()) / 1e9
-        if seconds >= remaining_s:
-            await asyncio.sleep(max(0.0, remaining_s))
-            raise StopUser
-        await asyncio.sleep(seconds)
-
-    def resolve(self, url: str) -> str:
-        if url.startswith(("http://", "https://")):
-            return url
-        if not self.base_url:
-            raise UsageError(f"relative URL {url!r} without a base URL")
-        return urljoin(self.base_url, url)
+    def configure(self, options: SessionOptions) -> None:
+        """Set how this user treats cookies and redirects (a fresh, empty jar when cookies are on)."""
+        self.cookies = CookieJar() if options.cookies else None
+        self.follow_redirects = options.follow_redirects
+        self.max_redirects = options.max_redirects
+        self.record_redirects = options.record_redirects
+        self.connect_to = {
+            (host, port): (to_host, to_port) for host, port, to_host, to_port in options.connect_to
+        }
 
     # -- engine side -------------------------------------------------------------------------------
 
-    async def send_prepared(self, prepared: PreparedRequest) -> Response:
-        """Send a request (bytes built by ``Worker.prepare``) and wait for the response."""
-        self.flush()
-        self._check_running()
-        worker = self.worker
+    async def send_prepared(
+        self, prepared: PreparedRequest, follow_redirects: bool | None = None
+    ) -> Response:
+        """Send a request (bytes built by ``Worker.prepare``), following redirects as configured."""
+        if self._pending is not None:
+            self.flush()
+        if self.worker.stopping or perf_counter_ns() >= self.deadline_ns:
+            raise StopUser
+        conn = self.conn
+        jar = self.cookies
+        if (
+            conn is not None
+            and conn.transport is not None
+            and conn.origin == prepared.origin
+            and (jar is None or not jar.cookies or prepared.has_cookie_header)
+        ):
+            # The common case, inlined (one coroutine less per request): the open connection,
+            # no cookie to add.
+            start_ns = perf_counter_ns()
+            sent = prepared.sent_bytes
+            self._retried = False
+            self._waiting = (prepared.url, prepared.label, start_ns, sent)
+            future: asyncio.Future[tuple[str | None, str, int]] = self.worker.loop.create_future()
+            self._future = future
+            conn.send(prepared.payload, start_ns, prepared.is_head)
+            code, message, now_ns = await future
+            self._future = None
+            settled = self._settle(prepared, conn, code, message, start_ns, now_ns, sent)
+            hop = settled if settled is not None else await self._exchange(prepared, start_ns)
+        else:
+            hop = await self._exchange(prepared)
+        follow = self.follow_redirects if follow_redirects is None else follow_redirects
+        if not follow or hop.response.status not in REDIRECT_STATUSES:
+            self._pending = hop
+            self._last = hop.response
+            return hop.response
+        hops = self._chain = [hop]
+        request = prepared.request
+        method = request.method
+        try:
+            while True:
+                response = hop.response
+                location = location_of(response)
+                if location is None:
+                    break  # a redirect status without a Location: nothing to follow
+                if len(hops) > self.max_redirects:
+                    hops.append(self._too_many(hop))
+                    break
+                method = redirect_method(method, response.status)
+                keep_body = method == request.method and response.status in (307, 308)
+                headers = request.headers if keep_body else without_body_headers(request.headers)
+                url = urljoin(response.url, location.strip().replace(" ", "%20"))
+                try:
+                    prepared = self.worker.prepare(
+                        method, url, headers, request.body if keep_body else b"", request.label
+                    )
+                except UsageError as exc:  # a Location this client cannot follow (ftp://, no host)
+                    hops.append(self._bad_location(hop, str(exc)))
+                    break
+                hop = await self._exchange(prepared)
+                hops.append(hop)
+                if hop.response.status not in REDIRECT_STATUSES:
+                    break
+        finally:
+            self._chain = None
+        pending = chain_sample(hops, request.label, self.record_redirects)
+        self._pending = pending
+        self._last = pending.response
+        return pending.response
+
+    async def _exchange(self, prepared: PreparedRequest, retry_of_ns: int = 0) -> PendingSample:
+        """One request and its response (or failure), not yet recorded.
+
+        ``retry_of_ns``: the start of an attempt whose reused connection the server had closed;
+        this is its one retry, on a new connection, and the sample still starts then.
+        """
         url = prepared.url
-        stats = worker.stats_for(prepared.label)
-        loop = worker.loop
-        start_ns = perf_counter_ns()
-        self._retried = False
+        start_ns = retry_of_ns or perf_counter_ns()
+        self._retried = bool(retry_of_ns)
+        payload = prepared.payload
+        jar = self.cookies
+        if jar is not None and jar.cookies and not prepared.has_cookie_header:
+            value = jar.header(prepared.scheme, prepared.host, prepared.path)
+            if value:
+                payload = prepared.with_cookie(value)
+        sent = len(payload)
         # Cleared on every way out below; left set only when the task is cancelled, which
         # ``record_waiting`` has cleared first.
-        self._waiting = (url, prepared.label, stats, start_ns, prepared.sent_bytes)
+        self._waiting = (url, prepared.label, start_ns, sent)
         conn = self.conn
         if conn is None or conn.origin != prepared.origin or conn.transport is None:
             if conn is not None:
@@ -205,49 +214,69 @@ class Session:
                 conn.close()
             error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
             if error is not None:
-                now_ns = perf_counter_ns()
                 self._waiting = None
-                response = self._record_failure(url, prepared.label, stats, error, start_ns, now_ns, None, 0)
+                hop = self._failure(url, prepared.label, error, start_ns, perf_counter_ns(), None, 0)
                 await self._pause_after_connect_failure()
-                return response
+                return hop
+        loop = self.worker.loop
         while True:
             conn = self.conn
             assert conn is not None
             future: asyncio.Future[tuple[str | None, str, int]] = loop.create_future()
             self._future = future
-            conn.send(prepared.payload, start_ns, prepared.is_head)
+            conn.send(payload, start_ns, prepared.is_head)
             code, message, now_ns = await future
             self._future = None
-            if code == NO_RESPONSE and conn.requests_sent > 1 and not self._retried:
-                # The server closed an idle keep-alive connection as we reused it: retry once.
-                self._retried = True
-                error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
-                if error is None:
-                    continue
+            settled = self._settle(prepared, conn, code, message, start_ns, now_ns, sent)
+            if settled is not None:
+                return settled
+            self._retried = True
+            error = await self._connect(prepared.origin, prepared.scheme, prepared.host, prepared.port)
+            if error is not None:
                 self._waiting = None
-                response = self._record_failure(
-                    url, prepared.label, stats, error, start_ns, perf_counter_ns(), None, 0
-                )
+                hop = self._failure(url, prepared.label, error, start_ns, perf_counter_ns(), None, 0)
                 await self._pause_after_connect_failure()
-                return response
-            break
+                return hop
+
+    def _settle(
+        self,
+        prepared: PreparedRequest,
+        conn: CapturingConnection,
+        code: str | None,
+        message: str,
+        start_ns: int,
+        now_ns: int,
+        sent: int,
+    ) -> PendingSample | None:
+        """The sample of a finished attempt; None when it must be retried once on a new connection."""
+        if code is None:
+            self._waiting = None
+            hop = self._response(prepared.url, prepared.label, conn, start_ns, now_ns, sent)
+            jar = self.cookies
+            if jar is not None and hop.response.may_set_cookies():
+                for header, raw in hop.response.raw_headers:
+                    if header.lower() == b"set-cookie":
+                        jar.store(raw.decode("latin-1"), prepared.host, prepared.path)
+            return hop
+        if code == NO_RESPONSE and conn.requests_sent > 1 and not self._retried:
+            # The server closed an idle keep-alive connection as we reused it: retry once.
+            return None
         self._waiting = None
-        if code is not None:
-            return self._record_failure(
-                url, prepared.label, stats, (code, message), start_ns, now_ns, conn, prepared.sent_bytes
-            )
-        return self._record_response(url, prepared.label, stats, conn, start_ns, now_ns, prepared.sent_bytes)
+        return self._failure(prepared.url, prepared.label, (code, message), start_ns, now_ns, conn, sent)
 
     async def _connect(
         self, origin: tuple[str, str, int], scheme: str, host: str, port: int
     ) -> tuple[str, str] | None:
         worker = self.worker
-        conn = CapturingConnection(self, origin)
+        conn = CapturingConnection(self, origin, worker.response_cache)
+        tls = worker.tls_context() if scheme == "https" else None
+        name = host if tls is not None else None
+        host, port = (
+            self.connect_to.get((host.lower(), port), (host, port)) if self.connect_to else (host, port)
+        )
         try:
             await asyncio.wait_for(
-                worker.loop.create_connection(
-                    lambda: conn, host, port, ssl=worker.tls_context() if scheme == "https" else None
-                ),
+                worker.loop.create_connection(lambda: conn, host, port, ssl=tls, server_hostname=name),
                 worker.timeout_s,
             )
         except asyncio.CancelledError:
@@ -269,153 +298,117 @@ class Session:
         """The run ends: record the request being sent or waited for as a failed ``RunEnded`` sample.
 
         Returns True when there was one. The caller then cancels the user's task, which drops it.
+        A redirect chain in progress is recorded with it, the waiting request as its last hop.
         """
         waiting = self._waiting
         if waiting is None:
             return False
         self._waiting = None
-        url, label, stats, start_ns, sent = waiting
+        url, label, start_ns, sent = waiting
         conn = self.conn
         in_flight = conn is not None and conn.in_flight
         if conn is not None:
             conn.in_flight = False  # recorded here: the connection must not report it again
         message = run_ended_message(interrupted, connecting=not in_flight)
         self.flush()
-        self._record_failure(
-            url, label, stats, (RUN_ENDED, message), start_ns, now_ns, conn if in_flight else None,
+        hop = self._failure(
+            url, label, (RUN_ENDED, message), start_ns, now_ns, conn if in_flight else None,
             sent if in_flight else 0,
         )  # fmt: skip
+        hops = self._chain
+        if hops:
+            self._chain = None
+            hops.append(hop)
+            hop = chain_sample(hops, hops[0].label, self.record_redirects)
+        self._pending = hop
+        self._last = hop.response
         self.flush()
         return True
 
-    def _record_response(
-        self,
-        url: str,
-        label: str,
-        stats: LabelStats,
-        conn: CapturingConnection,
-        start_ns: int,
-        now_ns: int,
-        sent: int,
-    ) -> Response:
-        worker = self.worker
-        off = worker.epoch_offset_ns
-        start_ms = (start_ns + off) // 1_000_000
-        reason = conn.reason.decode("latin-1")
-        elapsed_ms = (now_ns + off) // 1_000_000 - start_ms
-        parts = conn.body_parts
-        body = parts[0] if len(parts) == 1 else b"".join(parts)
-        response = Response(url, conn.status, reason, conn.header_list, body, elapsed_ms, None)
-        connect_ms = 0
-        if conn.connect_ns:
-            connect_ms = (conn.connect_ns + off) // 1_000_000 - start_ms
-            conn.connect_ns = 0
-        self._pending = _Pending(
-            response,
-            stats,
-            start_ms,
-            str(conn.status),
-            reason,
-            worker.ok_by_status[conn.status],
-            "",
-            "text",
-            conn.received,
-            sent,
-            (conn.first_byte_ns + off) // 1_000_000 - start_ms,
-            connect_ms,
-        )
-        stats.append((now_ns - start_ns) // 1000)
-        stats.received += conn.received
-        stats.sent += sent
-        self._last = response
+    def _response(
+        self, url: str, label: str, conn: CapturingConnection, start_ns: int, now_ns: int, sent: int
+    ) -> PendingSample:
+        hop = response_hop(self.worker, url, label, conn, start_ns, now_ns, sent)
         if not conn.keep_alive:
             self.conn = None
             conn.close()
-        return response
+        return hop
 
-    def _record_failure(
+    def _failure(
         self,
         url: str,
         label: str,
-        stats: LabelStats,
         error: tuple[str, str],
         start_ns: int,
         now_ns: int,
         conn: CapturingConnection | None,
         sent: int,
-    ) -> Response:
-        off = self.worker.epoch_offset_ns
-        start_ms = (start_ns + off) // 1_000_000
-        code, message = error
-        received = conn.received if conn is not None else 0
-        elapsed_ms = (now_ns + off) // 1_000_000 - start_ms
-        response = Response(url, 0, "", {}, b"", elapsed_ms, f"{code}: {message}")
-        first_byte_ns = conn.first_byte_ns if conn is not None and conn.received else 0
-        connect_ns = conn.connect_ns if conn is not None else 0
-        self._pending = _Pending(
-            response,
-            stats,
-            start_ms,
-            non_http_code(code),
-            non_http_message(message),
-            False,
-            non_http_error_kind(code, message),
-            "",
-            received,
-            sent,
-            (first_byte_ns + off) // 1_000_000 - start_ms if first_byte_ns else 0,
-            (connect_ns + off) // 1_000_000 - start_ms if connect_ns else 0,
-        )
-        stats.append((now_ns - start_ns) // 1000)
-        stats.received += received
-        stats.sent += sent
-        self._last = response
-        return response
+    ) -> PendingSample:
+        return failure_hop(self.worker.epoch_offset_ns, url, label, error, start_ns, now_ns, conn, sent)
+
+    def _too_many(self, last: PendingSample) -> PendingSample:
+        """The failed hop that ends a chain longer than ``max_redirects`` (as JMeter adds one)."""
+        return error_hop(last, TOO_MANY_REDIRECTS, too_many_redirects_message(self.max_redirects))
+
+    def _bad_location(self, last: PendingSample, why: str) -> PendingSample:
+        return error_hop(last, "InvalidRedirect", why)
 
     def flush(self) -> None:
-        """Write the last response's row, now that the user's checks on it are done."""
+        """Write the last response's row (and its redirect hops'), now that its checks are done."""
         p = self._pending
         if p is None:
             return
         self._pending = None
         response = p.response
-        assert response is not None
         failure = response.failure_message
         ok = (p.ok or response.status_accepted) and failure is None
-        stats = p.stats
+        worker = self.worker
+        stats = worker.stats_for(p.label)
+        stats.append(p.elapsed_us)
+        stats.received += p.received
+        stats.sent += p.sent
         if not ok:
-            stats.errors += 1
-            kind = failure if failure is not None else p.error_kind or f"{response.status} {response.reason}"
-            stats.error_kinds[kind] += 1
+            count_error(stats, p, failure)
         group = self.group_state
         sample = Sample(
-            timestamp_ms=p.start_ms,
-            elapsed_ms=p.elapsed_ms,
-            label=stats.label,
-            response_code=p.code,
-            response_message=p.message,
-            thread_name=self.thread_name,
-            data_type=p.data_type,
-            success=ok,
-            failure_message=failure or "",
-            bytes_received=p.received,
-            bytes_sent=p.sent,
-            grp_threads=group.threads,
-            all_threads=group.all_threads,
-            url=p.url,
-            latency_ms=p.latency_ms,
-            connect_ms=p.connect_ms,
-        )
-        self.worker.rows_append(format_row(sample))
-        self.rows_written += 1
+            p.start_ms, p.elapsed_ms, p.label, p.code, p.message, self.thread_name, p.data_type, ok,
+            failure or "", p.received, p.sent, group.threads, group.all_threads, p.url, p.latency_ms, 0,
+            p.connect_ms,
+        )  # fmt: skip
+        if p.subs is None and not self.listeners and self.capture is None:
+            self.rows_written += 1
+            worker.rows_append(format_row(sample))
+            return
+        subs: list[Sample] = []
+        if p.subs is not None:
+            for index, hop in enumerate(p.subs):
+                label = f"{p.label}-{index}"
+                count(worker.stats_for(label), hop, hop.ok, None)
+                subs.append(
+                    to_sample(hop, label, hop.ok, "", self.thread_name, group.threads, group.all_threads)
+                )
+        self.emit(sample, subs)
+
+    def emit(self, sample: Sample, subs: list[Sample], transaction: bool = False) -> None:
+        """Record a sample and its sub-samples (rows of the results file, or a transaction's capture)."""
+        for listener in self.listeners:
+            listener(sample, transaction)
+        self.rows_written += 1 + len(subs)
+        capture = self.capture
+        if capture is not None:
+            capture.append((sample, subs))
+            return
+        append = self.worker.rows_append
+        append(format_row(sample))
+        for sub in subs:
+            append(format_row(sub))
 
     def record_exception(self, label: str, exc: BaseException, start_ns: int) -> None:
         """A user function raised: record a failed sample named after it (as JMeter's sampler errors)."""
         self.flush()
         now_ns = perf_counter_ns()
-        stats = self.worker.stats_for(label)
         text = str(exc).replace("\n", " ")[:200] or type(exc).__name__
-        self._record_failure("", label, stats, (type(exc).__name__, text), start_ns, now_ns, None, 0)
+        self._pending = self._failure("", label, (type(exc).__name__, text), start_ns, now_ns, None, 0)
         self.flush()
 
     def _check_running(self) -> None:

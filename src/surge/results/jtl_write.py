@@ -28,6 +28,20 @@ def quote_field(text: str, delimiter: str = ",") -> str:
     return text
 
 
+_QUOTED: dict[str, str] = {}
+_QUOTED_MAX = 4096
+
+
+def _quoted(text: str) -> str:
+    """``quote_field(text)``, remembered: labels, thread names and URLs repeat on most rows."""
+    quoted = _QUOTED.get(text)
+    if quoted is None:
+        if len(_QUOTED) >= _QUOTED_MAX:
+            _QUOTED.clear()
+        quoted = _QUOTED[text] = quote_field(text)
+    return quoted
+
+
 def format_row(sample: Sample, extra: Sequence[str] = ()) -> str:
     """One JTL line (with its ``\\n``) in JMeter's default 17-column order.
 
@@ -36,8 +50,8 @@ def format_row(sample: Sample, extra: Sequence[str] = ()) -> str:
     tested to write the same bytes. ``extra`` fields (sample variables, such as the open model's
     queueTime) follow the 17 columns, quoted the same way.
     """
-    q = quote_field
-    tail = "".join(f",{q(field)}" for field in extra)
+    q = _quoted
+    tail = "".join(f",{q(field)}" for field in extra) if extra else ""
     return (
         f"{sample.timestamp_ms},{sample.elapsed_ms},{q(sample.label)},{q(sample.response_code)},"
         f"{q(sample.response_message)},{q(sample.thread_name)},{q(sample.data_type)},"

@@ -16,7 +16,8 @@ from surge.scenario.file_context import FileContext
 from surge.scenario.model import FlowRequest
 from surge.scenario.toml_lines import Path as KeyPath
 
-_REQUEST_KEYS = {"label", "method", "url", "headers", "query", "body", "json", "extract", "assert"}
+_REQUEST_KEYS = {"label", "method", "url", "headers", "query", "body", "json", "extract", "assert",
+                 "follow_redirects"}  # fmt: skip
 _EXTRACT_KEYS = {"var", "json", "regex", "header", "group", "default"}
 _ASSERT_KEYS = {"status", "contains", "not_contains", "matches", "json", "max_elapsed"}
 
@@ -79,6 +80,9 @@ def parse_request(ctx: FileContext, name: str, table: Any, base_url: str) -> Flo
         )
         label = f"{method} {path or '/'}"
     ctx.guard((*where, "method"), lambda: Request("http://x/", method=method))
+    follow = None
+    if "follow_redirects" in table:
+        follow = ctx.typed(table["follow_redirects"], bool, (*where, "follow_redirects"), "follow_redirects")
     return FlowRequest(
         name=name,
         label=label,
@@ -92,6 +96,7 @@ def parse_request(ctx: FileContext, name: str, table: Any, base_url: str) -> Flo
         extract=extractions,
         assertions=assertions,
         base_url=base_url,
+        follow_redirects=follow,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urljoin
 
 from surge.engine.client import PreparedRequest
+from surge.engine.redirects import SessionOptions
 from surge.engine.response import Response
 from surge.engine.schedule import think_time_s
 from surge.engine.session import Session, StopUser
@@ -38,6 +39,7 @@ class Flow:
     feeder: Feeder | None = None
     think_time: ThinkTime = field(default_factory=ThinkTime)
     variables: tuple[tuple[str, str], ...] = ()
+    options: SessionOptions = field(default_factory=SessionOptions)  # cookies and redirects
 
     def bind(self, context: WorkerContext) -> BoundBehaviour:
         """The flow's user function in one worker (``surge.engine.unit.Behaviour``)."""
@@ -124,6 +126,7 @@ def compile_flow(flow: Flow, worker: WorkerContext) -> Callable[[Session], Await
     cumulative = list(itertools.accumulate(flow.weights)) if flow.weights is not None else None
     think = None if flow.think_time.is_zero else flow.think_time
     initial = dict(flow.variables)
+    options = flow.options
     rng = worker.rng
     # Requests without any ${variable} are built once, not rendered per iteration.
     static: dict[int, PreparedRequest] = {}
@@ -137,7 +140,8 @@ def compile_flow(flow: Flow, worker: WorkerContext) -> Callable[[Session], Await
 
     async def iteration(session: Session) -> None:
         variables = session.vars
-        if session.iteration == 0 and initial:
+        if session.iteration == 0:
+            session.configure(options)
             for name, value in initial.items():
                 variables.setdefault(name, value)
         if feeder_state is not None:
@@ -155,7 +159,7 @@ def compile_flow(flow: Flow, worker: WorkerContext) -> Callable[[Session], Await
                 url, headers, body = request_parts(request, variables)
                 label = labels[id(request)].render(variables)
                 prepared = worker.prepare(request.method, url, headers, body, label)
-            response = await session.send_prepared(prepared)
+            response = await session.send_prepared(prepared, request.follow_redirects)
             if response.error is None:
                 _apply(request, response, variables)
             if think is not None:

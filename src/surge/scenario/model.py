@@ -31,6 +31,7 @@ class FlowRequest:
     extract: tuple[Extraction, ...] = ()
     assertions: tuple[Assertion, ...] = ()
     base_url: str = ""
+    follow_redirects: bool | None = None  # None: as the plan says
 
 
 @dataclass(frozen=True)

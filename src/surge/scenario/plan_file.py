@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from surge.engine.redirects import SessionOptions
 from surge.errors import UsageError
 from surge.plan import (
     DEFAULT_DURATION_S,
@@ -36,7 +37,8 @@ from surge.scenario.toml_lines import Path as KeyPath
 from surge.verdict.thresholds import parse_threshold
 
 _TOP_KEYS = {"base_url", "duration", "timeout", "ok_status", "insecure", "thresholds", "abort_on_fail",
-             "variables", "feeders", "requests", "groups", "user_agent"}  # fmt: skip
+             "variables", "feeders", "requests", "groups", "user_agent", "cookies", "follow_redirects",
+             "max_redirects"}  # fmt: skip
 _FEEDER_KEYS = {"file", "mode", "on_exhausted", "delimiter"}
 _GROUP_KEYS = {"name", "users", "ramp_up", "duration", "iterations", "journey", "pick", "think_time",
                "feeder", "rate", "stages", "max_in_flight"}  # fmt: skip
@@ -86,8 +88,9 @@ def _build(ctx: FileContext, doc: dict[str, Any]) -> Plan:
     groups_list = ctx.typed(doc.get("groups", []), list, ("groups",), "[[groups]]")
     if not groups_list:
         raise ctx.error((), "the plan has no [[groups]] table (who sends the requests?)")
+    options = _session_options(ctx, doc)
     groups = tuple(
-        _group(ctx, i, table, requests, feeders, tuple(variables.items()), default_duration_s)
+        _group(ctx, i, table, requests, feeders, tuple(variables.items()), default_duration_s, options)
         for i, table in enumerate(groups_list)
     )
     names = [g.name for g in groups]
@@ -116,6 +119,17 @@ def _build(ctx: FileContext, doc: dict[str, Any]) -> Plan:
     return ctx.guard(
         (), lambda: Plan(groups=groups, client=client, thresholds=tuple(thresholds), abort_on_fail=abort)
     )
+
+
+def _session_options(ctx: FileContext, doc: dict[str, Any]) -> SessionOptions:
+    """``cookies``, ``follow_redirects`` and ``max_redirects`` (each user's cookie jar and redirects)."""
+    given: dict[str, Any] = {}
+    for key in ("cookies", "follow_redirects"):
+        if key in doc:
+            given[key] = ctx.typed(doc[key], bool, (key,), key)
+    if "max_redirects" in doc:
+        given["max_redirects"] = ctx.typed(doc["max_redirects"], int, ("max_redirects",), "max_redirects")
+    return ctx.guard(("max_redirects",), lambda: SessionOptions(**given))
 
 
 def _feeder(ctx: FileContext, name: str, table: Any) -> Feeder:
@@ -184,6 +198,7 @@ def _group(
     feeders: dict[str, Feeder],
     variables: tuple[tuple[str, str], ...],
     default_duration_s: float | None,
+    options: SessionOptions,
 ) -> UserGroup:
     where: KeyPath = ("groups", index)
     ctx.check_keys(table, _GROUP_KEYS, where, "[[groups]]")
@@ -234,7 +249,7 @@ def _group(
     load = _load(ctx, table, where, default_duration_s)
     if load.is_open:
         return _open_group(ctx, where, name, chosen, weights, feeder, load)
-    flow = Flow(tuple(chosen), weights, feeder, think, variables)
+    flow = Flow(tuple(chosen), weights, feeder, think, variables, options)
     statics = tuple(r for r in (_static_request(c) for c in chosen) if r is not None)
     return ctx.guard(
         where,

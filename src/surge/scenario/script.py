@@ -16,9 +16,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from surge.engine.redirects import SessionOptions
 from surge.engine.unit import BoundBehaviour, WorkerContext
 from surge.errors import UsageError
 from surge.plan import ClientOptions, LoadModel, Plan, Request, UserGroup
+from surge.scenario.sessions import with_options
 
 _MODULES: dict[str, ModuleType] = {}  # one import per process and path
 
@@ -35,10 +37,14 @@ class ScriptBehaviour:
     function: str = "user"
     base_url: str = ""
     source: str | None = None
+    options: SessionOptions | None = None  # None: the session's defaults (cookies kept, redirects followed)
 
     def bind(self, context: WorkerContext) -> BoundBehaviour:
         """The module's user function, imported once per worker (``surge.engine.unit.Behaviour``)."""
-        return BoundBehaviour(load_user_function(self), self.function, self.base_url)
+        function = load_user_function(self)
+        if self.options is not None:
+            function = with_options(function, self.options)
+        return BoundBehaviour(function, self.function, self.base_url)
 
     def portable(self) -> ScriptBehaviour:
         """The same behaviour carrying the module's source, to run where the file is not.

@@ -206,3 +206,26 @@ def test_hot_path_cost_runs_both_generators_in_process(capsys: pytest.CaptureFix
         hot.run_child(generator, 200, 2)
         label, value = capsys.readouterr().out.split()
         assert label == "ns_per_request" and float(value) > 0
+
+
+def test_scenario_cost_jmx_plan_is_the_plan_files_twin(tmp_path: Path) -> None:
+    from surge.scenario.jmx.resolve import load_jmx
+    from surge.scenario.plan_file import load_plan_file
+
+    bench = load_benchmark("scenario_cost")
+    url = "http://127.0.0.1:9/index.html"
+    toml = tmp_path / "plan.toml"
+    toml.write_text(bench.PLAN.format(url=url, users=50, duration="8s"))
+    jmx = tmp_path / "plan.jmx"
+    jmx.write_text(bench.JMX_PLAN.format(url=url, users=50, duration=8))
+    (toml_group,) = load_plan_file(toml).groups
+    plan = load_jmx(jmx, {})
+    (group,) = plan.groups
+    assert not plan.unsupported
+    assert (group.users, group.duration_s, group.iterations) == (50, 8.0, None)
+    assert (toml_group.load.users, toml_group.load.duration_s) == (50, 8.0)
+    (request,) = plan.listings[0]
+    assert (request.method, request.url, request.label) == ("GET", url, "GET /index.html")
+    assert (request.label, request.url) == (toml_group.requests[0].label, toml_group.requests[0].url)
+    assert group.cookies is not None  # both keep a cookie jar
+    assert [a.patterns[0].static for a in group.root[0].scoped.assertions] == ["200"]  # type: ignore[union-attr]

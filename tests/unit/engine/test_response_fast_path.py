@@ -159,7 +159,7 @@ def test_the_parser_still_works_after_fast_responses() -> None:
     assert [c[:3] for c in owner.completed] == [(200, b"OK", len(OK))] * 2 + [(201, b"Created", len(chunked))]
 
 
-def test_a_capturing_connection_parses_every_response() -> None:
+def test_a_capturing_connection_keeps_head_and_body_of_learned_responses_too() -> None:
     owner = Owner()
     conn = CapturingConnection(owner, ("http", "127.0.0.1", 80))
     conn.connection_made(FakeTransport())  # type: ignore[arg-type]
@@ -167,9 +167,17 @@ def test_a_capturing_connection_parses_every_response() -> None:
         conn.send(b"GET / HTTP/1.1\r\n\r\n", 1, False)
         feed(conn, OK)
         assert conn.body_parts == [b"hello"]
-        assert (b"Content-Length", b"5") in conn.header_list
-    assert conn.known == {}
+        assert b"\r\nContent-Length: 5" in conn.head and not conn.head.endswith(b"\r\n")
+    assert len(conn.known) == 1  # learned from the first: the next two took the fast path
     assert len(owner.completed) == 3
+
+
+def test_a_capturing_connection_keeps_the_final_head_after_an_interim_one() -> None:
+    conn = CapturingConnection(Owner(), ("http", "127.0.0.1", 80))
+    conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+    conn.send(b"GET / HTTP/1.1\r\n\r\n", 1, False)
+    feed(conn, b"HTTP/1.1 100 Continue\r\n\r\n" + OK)
+    assert conn.head.startswith(b"HTTP/1.1 200") and conn.body_parts == [b"hello"]
 
 
 def test_connections_sharing_a_cache_learn_a_response_once() -> None:

@@ -7,7 +7,8 @@ import io
 from collections import Counter
 from typing import Any
 
-from surge.engine.session import Response, Session, _Pending
+from surge.engine.session import Response, Session
+from surge.engine.session_record import PendingSample
 from surge.engine.summary import LabelStats
 from surge.engine.unit import GroupState
 from surge.results.columns import DEFAULT_COLUMNS
@@ -28,8 +29,8 @@ class FakeWorker:
 
 def pending(session: Session, stats: LabelStats, status: int, ok: bool, body: bytes = b"ok") -> Response:
     response = Response("http://h/x", status, "OK" if ok else "Not Found", {}, body, 12, None)
-    session._pending = _Pending(response, stats, 1000, str(status), response.reason, ok, f"{status} x",
-                                "text", 40, 30, 5, 0)  # fmt: skip
+    session._pending = PendingSample(response, stats.label, 1000, 0, 12_000_000, str(status),
+                                     response.reason, ok, f"{status} x", "text", 40, 30, 5, 0)  # fmt: skip
     session._last = response
     return response
 
