@@ -104,10 +104,11 @@ def test_shop_plan_logs_in_reuses_ids_and_writes_transactions_as_jmeter(
     report = tmp_path / "report"
     done = surge("report", out, "-o", report)
     assert done.returncode == 0, done.stderr
-    html = (report / "index.html").read_text(encoding="utf-8")
-    data = json.loads(html.split('id="surge-data">', 1)[1].split("</script>", 1)[0])
-    items = data["tables"]["statisticsTable"]["items"]
-    controllers = {item["data"][0] for item in items if item["isController"]}
+    # The dashboard's tables are in the data script index.html loads: window.X = JSON.parse("...");
+    script = (report / "content" / "js" / "dashboard-data.js").read_text(encoding="utf-8")
+    tables = json.loads(json.loads(script.split("JSON.parse(", 1)[1].rsplit(");", 1)[0]))["tables"]
+    statistics_table = tables["statisticsTable"]
+    controllers = {statistics_table["rows"][index][0] for index in statistics_table["controllers"]}
     assert controllers == {"Log in", "Buy"}
     statistics = json.loads((report / "statistics.json").read_text(encoding="utf-8"))
     assert statistics["Total"]["sampleCount"] == 3 * (len(iteration) - 2)  # controllers left out, as JMeter
