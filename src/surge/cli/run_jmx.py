@@ -22,13 +22,8 @@ _ALLOWED = {"-d", "--timeout", "--ok-status"}
 
 
 def handle_jmx(args: argparse.Namespace) -> int:
-    from surge.cli.run import (
-        _request_and_load_options,
-        check_outputs,
-        execute,
-        finish_outputs,
-        with_run_options,
-    )
+    from surge.cli.run import _request_and_load_options, with_run_options
+    from surge.cli.run_execute import check_outputs, execute, finish_outputs
     from surge.results.jtl_write import merge_parts
     from surge.scenario.jmx.listing import listing_json, listing_text
     from surge.scenario.jmx.plans import (
