@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from surge.cli.argtypes import default_of, int_arg
+from surge.cli.run_options import request_and_load_options, with_run_options
 from surge.engine.redirects import SessionOptions, parse_connect_to
 from surge.errors import UsageError
 from surge.plan import (
@@ -254,18 +255,6 @@ def build_plan(args: argparse.Namespace) -> Plan:
     return with_run_options(plan, args)
 
 
-def with_run_options(plan: Plan, args: argparse.Namespace) -> Plan:
-    """The command line's thresholds, --abort-on-fail and --graceful-stop added to a plan."""
-    # Imported here: the thresholds module pulls in the engine's summary, which `surge --help` skips.
-    from surge.verdict.thresholds import parse_thresholds
-
-    thresholds = plan.thresholds + parse_thresholds(args.threshold)
-    plan = replace(plan, thresholds=thresholds, abort_on_fail=plan.abort_on_fail or args.abort_on_fail)
-    if args.graceful_stop is not None:
-        plan = replace(plan, graceful_stop_s=parse_duration_s(args.graceful_stop))
-    return plan
-
-
 def is_jmx(args: argparse.Namespace) -> bool:
     return args.file is not None and args.file.lower().endswith(".jmx")
 
@@ -301,7 +290,7 @@ def _plan_from_source(args: argparse.Namespace) -> Plan:
     if args.file is not None:
         if args.urls:
             raise UsageError("give URLs or a scenario file (-f), not both: the file names its URLs")
-        given = [name for name, value in _request_and_load_options(args) if value]
+        given = [name for name, value in request_and_load_options(args) if value]
         if given:
             raise UsageError(f"{', '.join(given)}: set in the scenario file with -f, not on the command line")
         from surge.scenario.plan_file import load_plan_file
@@ -313,7 +302,7 @@ def _plan_from_source(args: argparse.Namespace) -> Plan:
     from surge.scenario.script import load_script_plan
 
     request_options = {"-X", "-H", "--body", "--label", "--rate", "--stages", "--max-in-flight"}
-    given = [name for name, value in _request_and_load_options(args) if value and name in request_options]
+    given = [name for name, value in request_and_load_options(args) if value and name in request_options]
     if given:
         raise UsageError(f"{', '.join(given)}: not used with -s (the Python user makes its own requests)")
 
@@ -321,26 +310,6 @@ def _plan_from_source(args: argparse.Namespace) -> Plan:
         raise UsageError("with -s, give at most one URL: the base of the scenario's relative URLs")
     base_url = args.urls[0] if args.urls else ""
     return load_script_plan(Path(args.script), _load_model(args), _client_options(args), base_url)
-
-
-def _request_and_load_options(args: argparse.Namespace) -> list[tuple[str, bool]]:
-    """Options a plan file defines itself, and whether each was given."""
-    return [
-        ("-u", args.users is not None),
-        ("--ramp-up", args.ramp_up is not None),
-        ("-d", args.duration is not None),
-        ("-n", args.iterations is not None),
-        ("--think-time", args.think_time is not None),
-        ("-X", args.method is not None),
-        ("-H", bool(args.header)),
-        ("--body", args.body is not None or args.body_file is not None),
-        ("--label", bool(args.label)),
-        ("--timeout", args.timeout is not None),
-        ("--ok-status", args.ok_status is not None),
-        ("--rate", args.rate is not None),
-        ("--stages", args.stages is not None),
-        ("--max-in-flight", args.max_in_flight is not None),
-    ]
 
 
 def _load_model(args: argparse.Namespace) -> LoadModel:

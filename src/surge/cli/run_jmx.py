@@ -22,8 +22,8 @@ _ALLOWED = {"-d", "--timeout", "--ok-status"}
 
 
 def handle_jmx(args: argparse.Namespace) -> int:
-    from surge.cli.run import _request_and_load_options, with_run_options
     from surge.cli.run_execute import check_outputs, execute, finish_outputs
+    from surge.cli.run_options import request_and_load_options, with_run_options
     from surge.results.jtl_write import merge_parts
     from surge.scenario.jmx.listing import listing_json, listing_text
     from surge.scenario.jmx.plans import (
@@ -37,7 +37,7 @@ def handle_jmx(args: argparse.Namespace) -> int:
 
     if args.urls:
         raise UsageError("give URLs or a JMeter plan (-f PLAN.jmx), not both: the plan names its URLs")
-    given = [name for name, value in _request_and_load_options(args) if value and name not in _ALLOWED]
+    given = [name for name, value in request_and_load_options(args) if value and name not in _ALLOWED]
     if given:
         raise UsageError(f"{', '.join(given)}: set in the JMeter plan, not on the command line")
     if args.json and not args.dry_run:

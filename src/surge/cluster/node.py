@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from surge.engine.messages import Done, Ready, WorkerResult
-from surge.engine.worker import Worker, WorkerSpec, new_event_loop, raise_open_files_limit
+from surge.engine.worker import Worker, WorkerSpec
+from surge.engine.worker_process import new_event_loop, raise_open_files_limit
 
 # How long a node waits for the start time after saying Ready (the client waits as long for all).
 READY_TIMEOUT_S = 120.0

@@ -22,9 +22,10 @@ from time import perf_counter_ns
 
 from surge.engine.client import HttpConnection, PreparedRequest
 from surge.engine.schedule import arrival_offsets_s
+from surge.engine.sender import StepSender
+from surge.engine.step import Step
 from surge.engine.summary import LabelStats
 from surge.engine.unit import GroupState, WorkerContext
-from surge.engine.user import Step, StepSender
 from surge.plan import UserGroup
 from surge.results.jtl_write import RowParts
 

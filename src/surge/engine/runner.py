@@ -35,7 +35,8 @@ from surge.engine.messages import Done, Ready, Start, Stop, Tick, WorkerMessage,
 from surge.engine.progress import ProgressBoard
 from surge.engine.run_result import AbortCheck, AbortReason, LabelSink, Progress, RunResult
 from surge.engine.schedule import assign_users, effective_processes
-from surge.engine.worker import WorkerSpec, worker_process_main
+from surge.engine.worker import WorkerSpec
+from surge.engine.worker_process import worker_process_main
 from surge.errors import SurgeError
 from surge.plan import Plan
 

@@ -37,6 +37,7 @@ from surge.engine.redirects import (
     without_body_headers,
 )
 from surge.engine.response import CapturingConnection, Response
+from surge.engine.sender import reconnect_pause_s
 from surge.engine.session_api import StopUser, UserApi
 from surge.engine.session_record import (
     PendingSample,
@@ -49,7 +50,6 @@ from surge.engine.session_record import (
     to_sample,
 )
 from surge.engine.unit import GroupState, WorkerContext
-from surge.engine.user import reconnect_pause_s
 from surge.errors import UsageError
 from surge.results.jtl_write import format_row
 from surge.results.sample import Sample

@@ -5,19 +5,18 @@ file and reports counts and an HDR snapshot of that second; a sweep every few te
 enforces read timeouts and the end of the run. Nothing is shared with other workers except an
 array of active-user counts (for JTL's grpThreads/allThreads), read at most every sweep.
 
-``Worker`` is transport-agnostic (``report`` is any callable taking a message tuple), so the same
-code runs in a local process (``worker_process_main``) and, later, as a Dask task.
+``Worker`` is transport-agnostic (``report`` is any callable taking a ``surge.engine.messages``
+message), so the same code runs in a local process (``surge.engine.worker_process``) and as a
+Dask task (``surge.cluster.node``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import resource
-import signal
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter_ns, time_ns
@@ -27,11 +26,7 @@ from surge.engine.async_user import AsyncUser
 from surge.engine.client import PreparedRequest, ResponseCache, make_ssl_context
 from surge.engine.histogram import PROGRESS_DIGITS, encode, new_histogram
 from surge.engine.messages import (
-    Done,
     LabelSecond,
-    Ready,
-    Start,
-    Stop,
     Tick,
     WorkerMessage,
     WorkerResult,
@@ -41,9 +36,10 @@ from surge.engine.open_model import ArrivalDispatcher
 from surge.engine.rowstream import RowStream
 from surge.engine.schedule import UserSlot
 from surge.engine.session import Session
+from surge.engine.step import Step
 from surge.engine.summary import LabelStats
 from surge.engine.unit import Behaviour, BoundBehaviour, GroupState, LoadUnit
-from surge.engine.user import Step, VirtualUser
+from surge.engine.user import VirtualUser
 from surge.errors import UsageError
 from surge.plan import Plan, Request
 from surge.results.columns import DEFAULT_HEADER
@@ -458,84 +454,3 @@ class Worker:
 def _deadline_ns(duration_s: float | None, t0_perf_ns: int) -> int:
     """When a user sends its last request: the run's duration after t0, or never (iterations only)."""
     return NEVER_NS if duration_s is None else t0_perf_ns + int(duration_s * 1e9)
-
-
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's loop when installed (several times less overhead per I/O event), else asyncio's."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    return loop
-
-
-def raise_open_files_limit(wanted: int) -> None:
-    """Raise the soft RLIMIT_NOFILE towards the hard limit so thousands of users can connect."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-
-
-def run_worker_in_loop(
-    spec: WorkerSpec, t0_epoch_ns: int, report: Callable[[WorkerMessage], None], shared_counts: Any = None
-) -> WorkerResult:
-    """Run one worker to completion on a fresh event loop in this thread (tests, Dask tasks)."""
-    loop = new_event_loop()
-    try:
-        asyncio.set_event_loop(loop)
-        worker = Worker(spec, report, shared_counts)
-        return loop.run_until_complete(worker.run(t0_epoch_ns))
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
-
-
-def worker_process_main(spec: WorkerSpec, control: Any, shared_counts: Sequence[int] | None) -> None:
-    """Entry point of a worker process started by the runner; ``control`` is its end of a Pipe.
-
-    Messages (``surge.engine.messages``): send ``Ready``; receive ``Start`` or ``Stop``; send a
-    ``Tick`` each second (``WriteFailed`` if the part file cannot be written); receive ``Stop`` at
-    any time (EOF counts as stop); finally send ``Done``.
-    """
-    # Ctrl-C reaches every process of the terminal's group: the runner alone decides, and tells us.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A file-size limit (ulimit -f) then fails the write with EFBIG, which is reported, instead
-    # of killing the process.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    raise_open_files_limit(len(spec.users) + 256)
-    loop = new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        worker = Worker(spec, control.send, shared_counts)
-    except OSError as exc:  # the part file cannot even be created (disk full)
-        control.send(WriteFailed(spec.worker_index, f"{exc.strerror or exc}"))
-        control.send(Done(WorkerResult((), 0, 0.0, True)))
-        return
-    control.send(Ready())
-    message = control.recv()
-    if not isinstance(message, Start):
-        worker.writer.close()
-        control.send(Done(WorkerResult((), 0, 0.0, True)))
-        return
-
-    def on_control() -> None:
-        try:
-            command = control.recv()
-        except (EOFError, OSError):
-            loop.remove_reader(control.fileno())
-            worker.request_stop()
-            return
-        if isinstance(command, Stop):
-            worker.request_stop()
-
-    loop.add_reader(control.fileno(), on_control)
-    loop.add_signal_handler(signal.SIGTERM, worker.request_stop)
-    try:
-        result = loop.run_until_complete(worker.run(message.t0_epoch_ns))
-    finally:
-        loop.remove_reader(control.fileno())
-        loop.close()
-    control.send(Done(result))

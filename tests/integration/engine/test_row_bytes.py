@@ -13,7 +13,8 @@ from pathlib import Path
 
 from servers.http_server import LocalHttpServer
 from surge.engine.schedule import assign_users
-from surge.engine.worker import WorkerSpec, run_worker_in_loop
+from surge.engine.worker import WorkerSpec
+from surge.engine.worker_process import run_worker_in_loop
 from surge.plan import ClientOptions, LoadModel, Plan, Request, UserGroup
 from surge.results.columns import DEFAULT_COLUMNS
 from surge.results.jtl_write import format_row

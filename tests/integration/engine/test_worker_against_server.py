@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 from servers.http_server import LocalHttpServer
-from surge.engine.messages import Tick, WorkerMessage
+from surge.engine.messages import Tick, WorkerMessage, WorkerResult
 from surge.engine.schedule import assign_users
-from surge.engine.worker import WorkerResult, WorkerSpec, run_worker_in_loop
+from surge.engine.worker import WorkerSpec
+from surge.engine.worker_process import run_worker_in_loop
 from surge.plan import ClientOptions, LoadModel, Plan, Request, ThinkTime, UserGroup
 from surge.results.columns import DEFAULT_COLUMNS
 

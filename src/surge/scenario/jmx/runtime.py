@@ -60,6 +60,7 @@ class GroupRuntime:
 
     def __init__(self, behaviour: JmxBehaviour, worker: WorkerContext) -> None:
         self.behaviour = behaviour
+        self.follow_redirects = behaviour.follow_redirects
         self.group = behaviour.group
         self.worker = worker
         self.props = dict(behaviour.properties)

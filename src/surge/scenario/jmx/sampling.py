@@ -11,16 +11,31 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from time import perf_counter_ns, time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from surge.engine.client import PreparedRequest
 from surge.engine.session import Session, StopUser
+from surge.engine.unit import WorkerContext
 from surge.errors import UsageError
-from surge.scenario.jmx.model import FlowAction, HttpSampler, Timer, UserParameters
+from surge.scenario.jmx.model import FlowAction, HttpSampler, JmxGroup, Timer, UserParameters
 from surge.scenario.jmx.responses import CompiledCheck, Exchange, extract
 
-if TYPE_CHECKING:
-    from surge.scenario.jmx.runtime import GroupRuntime
+
+class GroupRuntime(Protocol):
+    """What a sampler needs of its thread group's runtime (``surge.scenario.jmx.runtime``)."""
+
+    @property
+    def group(self) -> JmxGroup: ...
+    @property
+    def worker(self) -> WorkerContext: ...
+    @property
+    def props(self) -> dict[str, str]: ...
+    @property
+    def shared(self) -> dict[Any, Any]: ...
+    @property
+    def shared_counters(self) -> dict[str, int]: ...
+    @property
+    def follow_redirects(self) -> bool | None: ...  # the behaviour's: None lets each sampler say
 
 
 class NextIteration(Exception):
@@ -77,7 +92,7 @@ def compile_http(sampler: HttpSampler, runtime: GroupRuntime) -> Run:
     scoped = sampler.scoped
     pre, timers, post = scoped.pre, scoped.timers, scoped.post
     checks = [CompiledCheck(assertion) for assertion in scoped.assertions]
-    override = runtime.behaviour.follow_redirects
+    override = runtime.follow_redirects
     follow = (sampler.follow_redirects or sampler.auto_redirects) if override is None else override
     record_hops = not sampler.auto_redirects
     on_error = runtime.group.on_error
