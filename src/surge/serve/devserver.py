@@ -16,7 +16,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from surge.errors import SurgeError, UsageError
-from surge.serve.handshake import EXIT_APP_LOAD_ERROR
+from surge.serve.handshake import EXIT_APP_LOAD_ERROR, announce_ready
 from surge.serve.loader import load_app
 from surge.serve.runfiles import ServerState, read_pid, write_pid
 from surge.serve.standalone import SharedRotatingFileHandler
@@ -93,6 +93,11 @@ def run_dev_server(state: ServerState, ready_fd: int | None) -> int:
     _stop_on_signal(server)
     try:
         server.log_startup()
+        # Ready only now that a Ctrl-C stops the server cleanly: a launcher that polled the port
+        # said "ready" while a signal still met the start-up handler (exit 130, not "stopped").
+        announce_ready(ready_fd)
+        if ready_fd is not None:
+            os.close(ready_fd)  # request processes must not hold the launcher's pipe open
         server.serve_forever()  # closes the server (and waits for request processes) when it ends
     finally:
         # Only our own pidfile: another server may have been started from it since.

@@ -190,18 +190,13 @@ def _read_pids(fd: int, buffer: bytearray) -> list[int] | None:
     return [int(line) for line in lines if line.strip().isdigit()]
 
 
-def _port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host if host not in ("0.0.0.0", "::") else "127.0.0.1", port), 0.5):
-            return True
-    except OSError:
-        return False
-
-
 def _wait_until_ready(server: RunningServer, ready_fd: int, deadline: float) -> None:
     plan = server.plan
     buffer = bytearray()
     booted: set[int] = set()
+    # gunicorn's workers announce themselves once they have loaded the app; Flask's development
+    # server is one process that announces itself once its signal handlers are in place.
+    announcers = plan.workers if plan.profile.is_gunicorn else 1
     pipe_open = True
     while time.monotonic() < deadline:
         code = server.process.poll()
@@ -209,27 +204,23 @@ def _wait_until_ready(server: RunningServer, ready_fd: int, deadline: float) -> 
             if server.signalled is not None:
                 raise KeyboardInterrupt  # Ctrl-C (or TERM) while booting: the server has stopped
             raise server.failure(code)
-        if plan.profile.is_gunicorn:
-            if not pipe_open:
-                time.sleep(_POLL_S)  # every writer is gone: the exit code is what is left to see
-            elif select.select([ready_fd], [], [], _POLL_S * 4)[0]:
-                pids = _read_pids(ready_fd, buffer)
-                if pids is None:
-                    pipe_open = False
-                else:
-                    booted.update(pids)
-            if len(booted) >= plan.workers:
-                server.worker_pids = sorted(booted)
-                break
-        else:
-            if _port_open(plan.host, plan.port):
-                break
-            time.sleep(_POLL_S)
+        if not pipe_open:
+            time.sleep(_POLL_S)  # every writer is gone: the exit code is what is left to see
+        elif select.select([ready_fd], [], [], _POLL_S * 4)[0]:
+            pids = _read_pids(ready_fd, buffer)
+            if pids is None:
+                pipe_open = False
+            else:
+                booted.update(pids)
+        if len(booted) >= announcers:
+            server.worker_pids = sorted(booted) if plan.profile.is_gunicorn else []
+            break
     else:
         server.stop()
         raise SurgeError(
             f"the server did not become ready within {plan.options.boot_timeout_s:g}s"
-            f" ({len(booted)} of {plan.workers} workers booted); it was stopped"
+            + (f" ({len(booted)} of {announcers} workers booted)" if plan.profile.is_gunicorn else "")
+            + "; it was stopped"
         )
     if server.signalled is not None:
         # Signalled while booting: every worker has its handlers now, so the caller can stop them.

@@ -11,6 +11,7 @@ idle, with a request just sent, and with a request inside the app.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -152,3 +153,51 @@ def test_ctrl_c_while_booting_stops_cleanly(harness: Harness, mode: str, extra: 
             assert process.returncode == 0, f"{what}: exit {process.returncode}\n{err}"
             assert out.rstrip().endswith("surge serve: stopped"), out
         _nothing_left(harness, port)
+
+
+_MASTER_SCRIPT = """
+import os, sys
+from pathlib import Path
+from surge.serve.launch import server_state
+from surge.serve.options import ServeOptions, plan_serve
+folder = Path(sys.argv[1])
+plan = plan_serve(ServeOptions("surge.demo:app", mode=sys.argv[2], bind=sys.argv[3]), cwd=folder)
+plan.run_dir.mkdir(parents=True, exist_ok=True)
+server_state(plan, folder).write(plan.state_file)
+print(plan.state_file)
+"""
+
+
+@pytest.mark.parametrize("mode", ["flask-threaded", "flask-processes"])
+def test_flask_master_announces_ready_only_once_ctrl_c_stops_it(harness: Harness, mode: str) -> None:
+    # surge serve used to call a Flask server ready as soon as its port accepted connections,
+    # before the server's own INT handler was in place: a Ctrl-C in that gap exited 130 and
+    # surge serve failed with "the server exited with code 130". Now the server process says
+    # "ready" on the launcher's pipe itself, once a signal stops it cleanly: a SIGINT the moment
+    # the announcement arrives must end it with 0, every time.
+    from surge.serve.handshake import READY_FD_ENV
+
+    for _ in range(5):
+        port = free_port()
+        made = subprocess.run(
+            [sys.executable, "-c", _MASTER_SCRIPT, str(harness.folder), mode, f"127.0.0.1:{port}"],
+            capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        state_file = made.stdout.strip()
+        read_fd, write_fd = os.pipe()
+        master = subprocess.Popen(
+            [sys.executable, "-m", "surge.serve.master", state_file],
+            cwd=harness.folder, pass_fds=(write_fd,), env={**os.environ, READY_FD_ENV: str(write_fd)},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+        harness.popens.append(master)
+        os.close(write_fd)
+        with os.fdopen(read_fd, "rb") as pipe:
+            # b"" at end of file or after a minute of silence: never announced
+            announced = pipe.readline() if select.select([pipe], [], [], 60)[0] else b""
+        os.kill(master.pid, signal.SIGINT)
+        _out, err = _communicate(master, f"--mode {mode} server process")
+        assert announced.strip() == str(master.pid).encode(), f"never announced ready:\n{err}"
+        assert master.returncode == 0, f"exit {master.returncode} on SIGINT once ready:\n{err}"
+        assert "Traceback" not in err, err
+        wait_for(lambda: port_is_free(port), 10, "the port to be free")  # noqa: B023
