@@ -81,7 +81,9 @@ class Candidate:
             third = self.threads or 0
         return (self.workers, _MODE_RANK[self.mode], third)
 
-    def serve_options(self, app: str, *, bind: str, run_dir: Path, graceful_timeout_s: float) -> ServeOptions:
+    def serve_options(
+        self, app: str, *, bind: str, run_dir: Path, graceful_timeout_s: float, boot_timeout_s: float
+    ) -> ServeOptions:
         """How ``surge serve`` runs this candidate (in the background, without access logs)."""
         return ServeOptions(
             app=app,
@@ -94,6 +96,7 @@ class Candidate:
             graceful_timeout_s=graceful_timeout_s,
             daemon=True,
             log_dir=None,
+            boot_timeout_s=boot_timeout_s,
         )
 
     def serve_args(self) -> list[str]:

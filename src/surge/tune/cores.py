@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -98,3 +99,44 @@ def pin_tree(root_pid: int, cores: tuple[int, ...]) -> None:
     for process in members:
         with contextlib.suppress(psutil.Error, OSError):
             process.cpu_affinity(list(cores))
+
+
+@dataclass(frozen=True)
+class CoreClock:
+    """Busy time of every core and this process's CPU (with its reaped children), at one moment."""
+
+    at_s: float
+    busy_s: tuple[float, ...]  # per core number: time not idle since boot
+    own_cpu_s: float  # this process and its reaped children (the load generator's workers)
+
+
+def core_clock() -> CoreClock:
+    per_core = psutil.cpu_times(percpu=True)
+    busy = tuple(sum(t) - t.idle - getattr(t, "iowait", 0.0) for t in per_core)
+    times = os.times()
+    own = times.user + times.system + times.children_user + times.children_system
+    return CoreClock(time.monotonic(), busy, own)
+
+
+def foreign_share(start: CoreClock, end: CoreClock, split: CoreSplit, server_cpu_s: float) -> float:
+    """How much of the tune's cores other programs used between two clocks (0.0-1.0, the worse side).
+
+    On the server's cores, everything but the server's processes is foreign; on the generator's,
+    everything but this process and its workers. Work of other programs there slows the server
+    or delays the load, and a failed trial then says more about them than about the candidate.
+    """
+    span_s = end.at_s - start.at_s
+    if span_s <= 0:
+        return 0.0
+
+    def busy(cores: tuple[int, ...]) -> float:
+        return sum(
+            end.busy_s[c] - start.busy_s[c] for c in cores if c < min(len(start.busy_s), len(end.busy_s))
+        )
+
+    own_s = end.own_cpu_s - start.own_cpu_s
+    if split.shared:
+        return max(0.0, busy(split.server) - server_cpu_s - own_s) / (span_s * len(split.server))
+    server_side = max(0.0, busy(split.server) - server_cpu_s) / (span_s * len(split.server))
+    generator_side = max(0.0, busy(split.generator) - own_s) / (span_s * len(split.generator))
+    return min(1.0, max(server_side, generator_side))

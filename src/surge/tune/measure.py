@@ -17,20 +17,27 @@ from urllib.parse import urlsplit
 from surge.errors import SurgeError
 from surge.plan import Threshold
 from surge.serve.launch import RunningServer, start_server
-from surge.serve.options import plan_serve
+from surge.serve.options import ServePlan, plan_serve
 from surge.tune.candidates import Candidate
-from surge.tune.cores import CoreSplit, pin_tree, pinned
+from surge.tune.cores import CoreSplit, core_clock, foreign_share, pin_tree, pinned
 from surge.tune.load import TrialLoad
-from surge.tune.ratesearch import SearchResult, SearchSettings, Stop, StopSearch, search_max
-from surge.tune.trial import Outcome, Trial, TrialRunner
+from surge.tune.ratesearch import TRIAL_OVERHEAD_S, SearchResult, SearchSettings, Stop, StopSearch, search_max
+from surge.tune.trial import DISTURBED_SHARE, Outcome, Trial, TrialRunner
 
 # Workers get this long to finish their requests when a candidate is stopped; a tune stops many.
 GRACEFUL_TIMEOUT_S = 3.0
-BOOT_TIMEOUT_S = 60.0
+# A candidate whose workers have not booted by then has failed (the app's import hangs).
+BOOT_TIMEOUT_S = 30.0
+# Starting a server on a port another program took meanwhile is tried again on a new port.
+PORT_ATTEMPTS = 3
 WARMUP_S = 1.0
 # After an overloaded trial the server works off its backlog; it is back to normal when a probe
 # answers about as fast as right after the warm-up.
 RECOVERY_LIMIT_S = 15.0
+# A failed trial disturbed by other programs is tried again this many times, after waiting (up
+# to QUIET_WAIT_S) for the cores to be quieter.
+DISTURBED_RETRIES = 1
+QUIET_WAIT_S = 3.0
 _PROBE_TIMEOUT_S = 2.0
 _PROBE_PAUSE_S = 0.1
 
@@ -90,6 +97,17 @@ def free_loopback_port() -> int:
         return port
 
 
+def port_in_use(port: int) -> bool:
+    """Something listens on (or holds) 127.0.0.1:port now."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
 def probe_ms(url: str, timeout_s: float = _PROBE_TIMEOUT_S) -> float | None:
     """How long one GET takes to be answered now (any status), or None when it is not answered."""
     parts = urlsplit(url)
@@ -147,26 +165,12 @@ class CandidateMeasurer:
     ) -> Measurement:
         """Serve ``candidate`` and find its highest rate at the SLO; the server is always stopped."""
         started = time.monotonic()
-        port = free_loopback_port()
-        run_dir = self.work_dir / "servers" / candidate.key
-        serve_plan = plan_serve(
-            candidate.serve_options(
-                self.app,
-                bind=f"127.0.0.1:{port}",
-                run_dir=run_dir,
-                graceful_timeout_s=GRACEFUL_TIMEOUT_S,
-            ),
-            cwd=self.directory,
-        )
         server: RunningServer | None = None
         trials: list[Trial] = []  # kept here too, so that an interrupted search keeps its trials
         boot_s = 0.0
         try:
             try:
-                with pinned(self.cores.server):
-                    server = start_server(
-                        serve_plan, background=True, directory=self.directory, check_app=False
-                    )
+                server, serve_plan = self._start(candidate)
             except SurgeError as exc:
                 return Measurement(
                     candidate,
@@ -182,7 +186,7 @@ class CandidateMeasurer:
                 self.on_server(candidate, server)
             with pinned(self.cores.generator):
                 search = self._search(candidate, server, serve_plan.url, settings, hint, budget, trials)
-            return _measurement(candidate, settings, search, time.monotonic() - started, boot_s)
+            return _measurement(candidate, settings, search, trials, time.monotonic() - started, boot_s)
         except KeyboardInterrupt:
             passed = [t for t in trials if t.outcome is Outcome.PASSED]
             interrupted = SearchResult(
@@ -191,11 +195,41 @@ class CandidateMeasurer:
                 stop=Stop.INTERRUPTED,
                 note="interrupted",
             )
-            return _measurement(candidate, settings, interrupted, time.monotonic() - started, boot_s)
+            return _measurement(candidate, settings, interrupted, trials, time.monotonic() - started, boot_s)
         finally:
             if server is not None:
                 with _no_interrupt():
                     server.stop()
+
+    def _start(self, candidate: Candidate) -> tuple[RunningServer, ServePlan]:
+        """Serve the candidate on a free loopback port, on the server's cores.
+
+        The port is free when chosen, but another program may take it before the server binds
+        it: then the server is started again on another port (a few times at most).
+        """
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            port = free_loopback_port()
+            serve_plan = plan_serve(
+                candidate.serve_options(
+                    self.app,
+                    bind=f"127.0.0.1:{port}",
+                    run_dir=self.work_dir / "servers" / candidate.key,
+                    graceful_timeout_s=GRACEFUL_TIMEOUT_S,
+                    boot_timeout_s=BOOT_TIMEOUT_S,
+                ),
+                cwd=self.directory,
+            )
+            try:
+                with pinned(self.cores.server):
+                    server = start_server(
+                        serve_plan, background=True, directory=self.directory, check_app=False
+                    )
+            except SurgeError:
+                if attempt < PORT_ATTEMPTS and port_in_use(port):
+                    continue
+                raise
+            return server, serve_plan
+        raise AssertionError("unreachable")
 
     def _search(
         self,
@@ -213,6 +247,7 @@ class CandidateMeasurer:
             base_url=base_url,
             server_pid=server.master_pid,
             results_path=self.work_dir / "trial.jtl",
+            cores=self.cores,
         )
         probe_url = self.load.probe_url(base_url)
         closed = self.load.closed
@@ -229,21 +264,36 @@ class CandidateMeasurer:
         baseline_ms = _baseline_ms(probe_url)
 
         def run(level: float) -> Trial:
-            self._check_alive(server)
-            trial = runner.run(level, settings.trial_duration_s(level, closed))
-            trials.append(trial)
-            if self.on_trial is not None:
-                self.on_trial(candidate, trial)
-            self._check_alive(server)
-            if trial.outcome in (Outcome.FAILED, Outcome.LIMITED) and not _recovered(
-                probe_url, baseline_ms, min(RECOVERY_LIMIT_S, max(0.0, budget.remaining_s()))
-            ):
-                raise StopSearch(
-                    Stop.NOT_RECOVERED,
-                    f"after the trial at {level:g} {self.load.level_unit} the server did not answer"
-                    f" normally again within {RECOVERY_LIMIT_S:g}s",
-                )
-            return trial
+            duration_s = settings.trial_duration_s(level, closed)
+            retries = 0
+            while True:
+                self._check_alive(server)
+                trial = runner.run(level, duration_s)
+                trials.append(trial)
+                if self.on_trial is not None:
+                    self.on_trial(candidate, trial)
+                self._check_alive(server)
+                if trial.outcome in (Outcome.FAILED, Outcome.LIMITED) and not _recovered(
+                    probe_url, baseline_ms, min(RECOVERY_LIMIT_S, max(0.0, budget.remaining_s()))
+                ):
+                    raise StopSearch(
+                        Stop.NOT_RECOVERED,
+                        f"after the trial at {level:g} {self.load.level_unit} the server did not answer"
+                        f" normally again within {RECOVERY_LIMIT_S:g}s",
+                    )
+                # A failure while other programs took the cores may be theirs: once it is quieter,
+                # the same level again (a pass is kept: the disturbance only made it harder).
+                # On a machine that stays busy there is no quieter moment to wait for: no retry.
+                if (
+                    trial.outcome is Outcome.FAILED
+                    and trial.disturbed
+                    and retries < DISTURBED_RETRIES
+                    and budget.can_afford(duration_s + TRIAL_OVERHEAD_S + QUIET_WAIT_S)
+                    and wait_quiet(self.cores, QUIET_WAIT_S)
+                ):
+                    retries += 1
+                    continue
+                return trial
 
         return search_max(run, settings, closed=closed, hint=hint, can_afford=budget.can_afford)
 
@@ -254,6 +304,18 @@ class CandidateMeasurer:
             raise StopSearch(
                 Stop.SERVER_EXITED, f"the server exited during the trials ({server.failure(code)})"
             )
+
+
+def wait_quiet(cores: CoreSplit, limit_s: float, *, window_s: float = 0.25) -> bool:
+    """Wait (up to ``limit_s``) until other programs leave the tune's cores mostly idle."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        start = core_clock()
+        time.sleep(window_s)
+        if foreign_share(start, core_clock(), cores, 0.0) <= DISTURBED_SHARE:
+            return True
+        if time.monotonic() >= deadline:
+            return False
 
 
 def _baseline_ms(url: str) -> float | None:
@@ -278,7 +340,12 @@ def _recovered(url: str, baseline_ms: float | None, limit_s: float) -> bool:
 
 
 def _measurement(
-    candidate: Candidate, settings: SearchSettings, search: SearchResult, elapsed_s: float, boot_s: float
+    candidate: Candidate,
+    settings: SearchSettings,
+    search: SearchResult,
+    trials: list[Trial],
+    elapsed_s: float,
+    boot_s: float,
 ) -> Measurement:
     stop = search.stop
     if search.best is not None:
@@ -305,7 +372,7 @@ def _measurement(
         candidate,
         settings.name,
         status,
-        trials=tuple(search.trials),
+        trials=tuple(trials),
         best=search.best,
         precision=search.precision,
         reason=reason,

@@ -167,4 +167,5 @@ def search_max(
             if level <= floor:
                 result.stop, result.note = Stop.FLOOR, f"did not meet the SLO at the lowest level ({level:g})"
                 return result
-            level = round_level(max(floor, level / growth), closed)
+            # A failure that a lower load would not cure: one trial at the floor to confirm it.
+            level = floor if trial.hopeless else round_level(max(floor, level / growth), closed)

@@ -45,7 +45,7 @@ class SearchPlan:
     exhaustive: bool = False
     budget_s: float = 600.0
     repeats: int = 2  # fine measurements of each leader
-    leaders: int = 3
+    leaders: int = 2
     growth_needed: float = 0.10  # a step along an axis must add this much throughput to go on
     screen: SearchSettings = SCREEN
     fine: SearchSettings = FINE

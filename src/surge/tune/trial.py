@@ -10,13 +10,14 @@ answering.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
 from surge.engine.run_result import Progress, RunResult
 from surge.monitor import TreeSample, TreeSampler, cpu_percent_between
 from surge.plan import Threshold
+from surge.tune.cores import CoreSplit, core_clock, foreign_share
 from surge.tune.load import TrialLoad
 from surge.verdict.live import WARMUP_S, LiveThresholds
 from surge.verdict.outcome import generator_saturation_reasons
@@ -26,6 +27,8 @@ from surge.verdict.thresholds import ThresholdResult, evaluate
 # requests the server then has to work off before the next trial.
 EARLY_FAIL_S = 1.0
 DEFAULT_LATENCY_LIMIT_S = 1.0
+# Above this share of the tune's cores used by other programs, a trial is disturbed.
+DISTURBED_SHARE = 0.25
 _TIME_METRICS = {"p50", "med", "median", "p90", "p95", "p99", "avg", "mean", "max"}
 
 
@@ -57,6 +60,16 @@ class Trial:
     # How far the worst SLO threshold was from its limit: actual / limit for an upper bound
     # (limit / actual for a lower bound); up to 1.0 it held. 0.0 when nothing was judged.
     slo_ratio: float = 0.0
+    # The share of the tune's cores that other programs used meanwhile (see cores.foreign_share).
+    foreign_cpu_share: float = 0.0
+    # Failed in a way a lower load would not cure: the server kept up with the load, yet the
+    # typical request was slower than the SLO allows, or most requests were errors.
+    hopeless: bool = False
+
+    @property
+    def disturbed(self) -> bool:
+        """Other programs took enough of the cores that a failure may be theirs, not the server's."""
+        return self.foreign_cpu_share > DISTURBED_SHARE
 
 
 def latency_limit_s(slo: tuple[Threshold, ...]) -> float:
@@ -110,7 +123,9 @@ class TrialRunner:
         base_url: str,
         server_pid: int,
         results_path: Path,
+        cores: CoreSplit,
     ) -> None:
+        self.cores = cores
         self.load = load
         self.slo = slo
         self.base_url = base_url
@@ -138,6 +153,7 @@ class TrialRunner:
             graceful_stop_s=self.graceful_stop_s(),
         )
         sampler = TreeSampler(pid=self.server_pid)
+        clock = core_clock()
         first = sampler.sample()
         ticks: list[TreeSample] = []
 
@@ -152,8 +168,9 @@ class TrialRunner:
             abort_check=EarlyFail(self.slo) if judge and self.slo else None,
         )
         last = sampler.sample()
+        foreign = foreign_share(clock, core_clock(), self.cores, max(0.0, last.cpu_s - first.cpu_s))
         self.results_path.unlink(missing_ok=True)
-        return self._trial(level, result, first, ticks, last)
+        return replace(self._trial(level, result, first, ticks, last), foreign_cpu_share=foreign)
 
     def _trial(
         self, level: float, result: RunResult, first: TreeSample, ticks: list[TreeSample], last: TreeSample
@@ -169,6 +186,12 @@ class TrialRunner:
         outcome, reason = self._judge(result)
         ratio = slo_ratio(evaluate(self.slo, result.labels, result.total))
         total = result.total
+        kept_up = (level <= 1) if self.load.closed else total.rate_per_s >= 0.9 * level
+        hopeless = (
+            outcome is Outcome.FAILED
+            and kept_up
+            and (total.p50_ms > self.limit_s * 1000.0 or total.error_pct >= 50.0)
+        )
         return Trial(
             level=level,
             rate_per_s=total.rate_per_s,
@@ -184,6 +207,7 @@ class TrialRunner:
             generator_cpu_share=share,
             server_alive=last.root_alive,
             slo_ratio=ratio,
+            hopeless=hopeless,
         )
 
     def _judge(self, result: RunResult) -> tuple[Outcome, str]:
