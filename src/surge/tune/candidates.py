@@ -84,7 +84,8 @@ class Candidate:
     def serve_options(
         self, app: str, *, bind: str, run_dir: Path, graceful_timeout_s: float, boot_timeout_s: float
     ) -> ServeOptions:
-        """How ``surge serve`` runs this candidate (in the background, without access logs)."""
+        """How ``surge serve`` runs this candidate: without access logs (they would cost every
+        candidate CPU); started in the background, its error log goes to RUN_DIR/console.log."""
         return ServeOptions(
             app=app,
             mode=self.mode,
@@ -94,7 +95,7 @@ class Candidate:
             bind=bind,
             run_dir=run_dir,
             graceful_timeout_s=graceful_timeout_s,
-            daemon=True,
+            daemon=False,
             log_dir=None,
             boot_timeout_s=boot_timeout_s,
         )
