@@ -64,6 +64,15 @@ class Candidate:
         return f"{self.mode}, {self.workers} {noun}{per_worker}"
 
     @property
+    def concurrency(self) -> int:
+        """Requests it can have in hand at once, roughly: a gevent worker's coroutines are counted
+        up to 100, past which one core is the limit anyway."""
+        if self.reference:
+            return 100
+        per_worker = self.threads or (min(self.worker_connections, 100) if self.worker_connections else 1)
+        return self.workers * per_worker
+
+    @property
     def family(self) -> tuple[str, int | None, int | None]:
         """The candidate without its worker count: the worker axis is walked within a family."""
         return (self.mode, self.threads, self.worker_connections)

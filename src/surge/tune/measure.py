@@ -21,7 +21,17 @@ from surge.serve.options import ServePlan, plan_serve
 from surge.tune.candidates import Candidate
 from surge.tune.cores import CoreSplit, core_clock, foreign_share, pin_tree, pinned
 from surge.tune.load import TrialLoad
-from surge.tune.ratesearch import TRIAL_OVERHEAD_S, SearchResult, SearchSettings, Stop, StopSearch, search_max
+from surge.tune.ratesearch import (
+    DEFAULT_START_RATE_PER_S,
+    DEFAULT_START_USERS,
+    MIN_RATE_PER_S,
+    TRIAL_OVERHEAD_S,
+    SearchResult,
+    SearchSettings,
+    Stop,
+    StopSearch,
+    search_max,
+)
 from surge.tune.trial import DISTURBED_SHARE, Outcome, Trial, TrialRunner
 
 # Workers get this long to finish their requests when a candidate is stopped; a tune stops many.
@@ -33,11 +43,13 @@ PORT_ATTEMPTS = 3
 WARMUP_S = 1.0
 # After an overloaded trial the server works off its backlog; it is back to normal when a probe
 # answers about as fast as right after the warm-up.
-RECOVERY_LIMIT_S = 15.0
+RECOVERY_LIMIT_S = 10.0
 # A failed trial disturbed by other programs is tried again this many times, after waiting (up
 # to QUIET_WAIT_S) for the cores to be quieter.
 DISTURBED_RETRIES = 1
-QUIET_WAIT_S = 3.0
+QUIET_WAIT_S = 1.0
+# The first guess at a candidate's rate never starts higher than this (see estimated_rate).
+MAX_START_RATE_PER_S = 2000.0
 _PROBE_TIMEOUT_S = 2.0
 _PROBE_PAUSE_S = 0.1
 
@@ -251,9 +263,17 @@ class CandidateMeasurer:
         )
         probe_url = self.load.probe_url(base_url)
         closed = self.load.closed
-        warm_level = max(1.0, (hint or (4 if closed else 50.0)) / 2)
         if not budget.can_afford(WARMUP_S + 1.0):
             return SearchResult(stop=Stop.BUDGET, note="the tune's time budget ran out")
+        # How fast the idle server answers: what "back to normal" means after an overload, and,
+        # with nothing better to start from, a first guess at the candidate's rate.
+        baseline_ms = _baseline_ms(probe_url)
+        start = None
+        if hint is None and not closed and baseline_ms is not None:
+            start = estimated_rate(candidate, baseline_ms)
+        warm_level = max(
+            1.0, (hint or start or (DEFAULT_START_USERS if closed else DEFAULT_START_RATE_PER_S)) / 2
+        )
         warm = runner.run(warm_level, WARMUP_S, judge=False)
         if warm.outcome is Outcome.INTERRUPTED:
             return SearchResult(stop=Stop.INTERRUPTED, note="interrupted")
@@ -261,7 +281,9 @@ class CandidateMeasurer:
             return SearchResult(
                 stop=Stop.NO_RESPONSE, note=f"while warming up: {warm.reason or 'server exited'}"
             )
-        baseline_ms = _baseline_ms(probe_url)
+        if baseline_ms is not None:
+            # Once warm, the idle server answers faster than on its very first requests.
+            baseline_ms = min(baseline_ms, _baseline_ms(probe_url) or baseline_ms)
 
         def run(level: float) -> Trial:
             duration_s = settings.trial_duration_s(level, closed)
@@ -295,7 +317,7 @@ class CandidateMeasurer:
                     continue
                 return trial
 
-        return search_max(run, settings, closed=closed, hint=hint, can_afford=budget.can_afford)
+        return search_max(run, settings, closed=closed, hint=hint, start=start, can_afford=budget.can_afford)
 
     @staticmethod
     def _check_alive(server: RunningServer) -> None:
@@ -319,16 +341,31 @@ def wait_quiet(cores: CoreSplit, limit_s: float, *, window_s: float = 0.25) -> b
 
 
 def _baseline_ms(url: str) -> float | None:
-    """The fastest of a few probes once warm: how quickly the idle server answers."""
-    times = [t for t in (probe_ms(url) for _ in range(3)) if t is not None]
+    """The fastest of a few probes: how quickly the idle server answers (None if it does not)."""
+    times: list[float] = []
+    for _ in range(3):
+        taken = probe_ms(url)
+        if taken is None:
+            break  # a server that does not answer one probe will not answer the next sooner
+        times.append(taken)
     return min(times) if times else None
+
+
+def estimated_rate(candidate: Candidate, service_ms: float) -> float:
+    """A first guess at a candidate's highest rate: the requests it serves at once over the time one
+    takes when the server is idle (Little's law), short of what a CPU-bound app would allow.
+
+    Only a start: the search steps from it by a factor of two either way.
+    """
+    per_s = candidate.concurrency * 1000.0 / max(service_ms, 0.5)
+    return min(MAX_START_RATE_PER_S, max(MIN_RATE_PER_S * 5, 0.8 * per_s))
 
 
 def _recovered(url: str, baseline_ms: float | None, limit_s: float) -> bool:
     """Wait (up to ``limit_s``) until a probe answers about as fast as the idle server did."""
     if baseline_ms is None:
         return True  # the probe never worked on this app: nothing to compare with
-    good_ms = max(3 * baseline_ms, baseline_ms + 10.0)
+    good_ms = max(3 * baseline_ms, baseline_ms + 50.0)
     deadline = time.monotonic() + limit_s
     while True:
         taken = probe_ms(url)
@@ -365,6 +402,8 @@ def _measurement(
     else:
         status = Status.FAILED
     reason = search.note
+    if status is Status.INTERRUPTED and search.best is not None:
+        reason = f"interrupted; met the SLO up to {search.best.level:g} so far"
     if status is Status.OK and stop not in (Stop.BRACKETED, Stop.CEILING):
         # Measured, but the search ended early: the figure is a lower bound.
         reason = f"search ended early: {search.note}"

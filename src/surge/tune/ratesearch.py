@@ -44,7 +44,7 @@ class SearchSettings:
 
 
 # Short trials to see roughly where each candidate stands; long ones for the leaders.
-SCREEN = SearchSettings("screen", 1.5, 4.0, 100, 0.15, 2.0, 1.25)
+SCREEN = SearchSettings("screen", 1.5, 3.0, 60, 0.15, 2.0, 1.25)
 FINE = SearchSettings("fine", 3.0, 6.0, 300, 0.05, 2.0, 1.12)
 
 
@@ -107,10 +107,15 @@ def search_max(
     *,
     closed: bool,
     hint: float | None = None,
+    start: float | None = None,
     can_afford: Callable[[float], bool] = lambda cost_s: True,
 ) -> SearchResult:
-    """The highest level that passes, with every trial made to find it."""
-    low = float(DEFAULT_START_USERS if closed else DEFAULT_START_RATE_PER_S)
+    """The highest level that passes, with every trial made to find it.
+
+    ``hint``: a similar candidate's result, stepped from in small steps; ``start``: a rougher guess,
+    stepped from in the settings' full growth (the default start when neither is given).
+    """
+    low = float(start if start is not None else DEFAULT_START_USERS if closed else DEFAULT_START_RATE_PER_S)
     floor = 1.0 if closed else MIN_RATE_PER_S
     ceiling = float(MAX_USERS) if closed else MAX_RATE_PER_S
     growth = settings.growth if hint is None else settings.hinted_growth

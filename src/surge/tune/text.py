@@ -20,6 +20,10 @@ _STATUS_TEXT = {
 _MIB = 1024 * 1024
 
 
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def rate_text(rate: float) -> str:
     """``1,280`` / ``41.5`` / ``2.5``: whole numbers from 100 up, three significant digits below."""
     if rate >= 100:
@@ -35,11 +39,11 @@ def header_lines(plan: TunePlan) -> list[str]:
     """What is about to be tuned, before anything starts."""
     options = plan.options
     space = plan.space
-    families = len(space.families())
-    grid = len(space.grid())
+    families = _count(len(space.families()), "family", "families")
+    grid = _count(len(space.grid()), "candidate")
     workers = ",".join(str(w) for w in space.workers)
     search = (
-        f"exhaustive: every one of {grid} candidates with fine trials"
+        f"exhaustive: every one of the {grid} with fine trials"
         if plan.search.exhaustive
         else f"smart: short trials along each mode's axes, fine trials for the {plan.search.leaders} leaders"
     )
@@ -50,9 +54,9 @@ def header_lines(plan: TunePlan) -> list[str]:
         if not plan.load.closed
         else f"surge tune: {options.app}, loaded with {options.source.describe()}: {model}",
         f"  SLO: {slo_text(plan)} (the highest load in {unit} that meets all of it)",
-        f"  candidates: {', '.join(space.modes)} ({families} families) x workers {workers}"
+        f"  candidates: {', '.join(space.modes)} ({families}) x workers {workers}"
         + (" + Flask's development server (reference)" if space.dev_server else "")
-        + f" = {grid} candidates",
+        + f" = {grid}",
         f"  {plan.cores.describe()}",
         f"  search: {search}; budget {format_duration_s(options.budget_s)}"
         " (Ctrl-C stops and shows what was measured)",
@@ -163,7 +167,9 @@ def ranking_notes(ranking: Ranking) -> list[str]:
     grouped: dict[str, list[str]] = {}
     for result in ranking.results:
         key = result.candidate.key
-        if result.status in (Status.FAILED, Status.SLO_NOT_MET, Status.GENERATOR_LIMITED, Status.INTERRUPTED):
+        if result.status is Status.INTERRUPTED:
+            notes.append(f"  {key}: {result.reason}")
+        elif result.status in (Status.FAILED, Status.SLO_NOT_MET, Status.GENERATOR_LIMITED):
             notes.append(f"  {key}: {_STATUS_TEXT[result.status]}: {result.reason}")
         elif result.status is Status.NOT_MEASURED:
             grouped.setdefault(result.reason, []).append(key)
@@ -232,6 +238,8 @@ def _no_recommendation(result: TuneResult) -> list[str]:
     ranking = result.ranking
     unit = plan.load.level_unit
     statuses = {r.status for r in ranking.results}
+    if result.interrupted:
+        return ["No recommendation: interrupted before any candidate was fully measured."]
     if Status.GENERATOR_LIMITED in statuses:
         return [
             "No recommendation: the load generator ran out before the servers did; every candidate"
@@ -242,14 +250,12 @@ def _no_recommendation(result: TuneResult) -> list[str]:
     if Status.SLO_NOT_MET in statuses or (closest is not None and trial is not None):
         lines = [f"No recommendation: no candidate met the SLO ({slo_text(plan)}) at any load tried."]
         if closest is not None and trial is not None:
+            why = f" ({trial.reason})" if trial.reason else ""
             lines.append(
                 f"  Closest: {closest.candidate.label} at {rate_text(trial.level)} {unit}:"
-                f" p50 {trial.p50_ms:.1f} ms, p99 {trial.p99_ms:.1f} ms, errors {trial.error_pct:.2f}%"
-                f" ({trial.reason})"
+                f" p50 {trial.p50_ms:.1f} ms, p99 {trial.p99_ms:.1f} ms, errors {trial.error_pct:.2f}%{why}"
             )
         return lines
-    if result.interrupted:
-        return ["No recommendation: interrupted before any candidate was measured."]
     if Status.FAILED in statuses:
         return ["No recommendation: every candidate measured failed (see the reasons above)."]
     return ["No recommendation: no candidate was measured (the budget ran out first)."]
@@ -260,6 +266,7 @@ def summary_line(result: TuneResult) -> str:
     measured = len({m.candidate for m in log.measurements if m.status is not Status.NOT_MEASURED})
     ended = " (interrupted)" if log.interrupted else " (budget spent)" if log.budget_exhausted else ""
     return (
-        f"Tuned in {format_duration_s(result.elapsed_s)}{ended}: {measured} candidates measured"
-        f" in {len(log.measurements)} measurements and {result.trials} trials ({log.strategy} search)"
+        f"Tuned in {format_duration_s(result.elapsed_s)}{ended}: {_count(measured, 'candidate')} measured"
+        f" in {_count(len(log.measurements), 'measurement')} and {_count(result.trials, 'trial')}"
+        f" ({log.strategy} search)"
     )

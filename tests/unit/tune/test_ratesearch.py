@@ -29,6 +29,13 @@ def test_brackets_the_capacity_within_the_precision(capacity: float, settings: o
     assert [t.level for t in result.trials] == server.levels
 
 
+def test_a_start_is_stepped_from_in_full_growth() -> None:
+    server = Server(300.0)
+    result = search_max(server, SCREEN, closed=False, start=1000.0)
+    assert server.levels[:3] == [1000.0, 500.0, 250.0]
+    assert result.best is not None and result.best.level <= 300.0
+
+
 def test_a_good_hint_needs_fewer_trials_than_no_hint() -> None:
     cold = Server(1234.0)
     search_max(cold, FINE, closed=False)
@@ -126,5 +133,5 @@ def test_round_level(level: float, closed: bool, expected: float) -> None:
 def test_trial_duration_collects_enough_samples_at_low_rates() -> None:
     assert SCREEN.trial_duration_s(1000.0, closed=False) == SCREEN.trial_s
     assert SCREEN.trial_duration_s(10.0, closed=False) == SCREEN.max_trial_s
-    assert SCREEN.trial_duration_s(50.0, closed=False) == pytest.approx(2.0)
+    assert SCREEN.trial_duration_s(30.0, closed=False) == pytest.approx(2.0)
     assert SCREEN.trial_duration_s(3.0, closed=True) == SCREEN.trial_s
