@@ -1,10 +1,13 @@
-"""Trials and measurements made up for the tune's unit tests (no server, no socket)."""
+"""Trials, measurements and a whole tune made up for the tune's tests (no server, no socket)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from surge.tune.candidates import Candidate
 from surge.tune.measure import Measurement, Status
 from surge.tune.ratesearch import FINE, SCREEN, SearchSettings, search_max
+from surge.tune.session import TuneResult
 from surge.tune.trial import Outcome, Trial
 
 
@@ -78,3 +81,43 @@ def measured(
 
 def fine(candidate: Candidate, capacity: float) -> Measurement:
     return measured(candidate, capacity, FINE, hint=capacity)
+
+
+def tune_result(out_dir: Path, *, app: str = "surge.demo:app", interrupted: bool = False) -> TuneResult:
+    """A finished tune of made-up measurements: gevent leads, sync trails, one candidate failed,
+    one was not measured, and Flask's development server is the reference row."""
+    from surge.tune.candidates import Space, reference_candidate
+    from surge.tune.cores import CoreSplit
+    from surge.tune.load import LoadSource, path_requests, prepare_load
+    from surge.tune.ranking import rank
+    from surge.tune.search import SearchLog, SearchPlan
+    from surge.tune.session import TuneOptions, TunePlan, parse_slo
+
+    source = LoadSource(requests=path_requests(("/io",)))
+    space = Space(modes=("sync", "gevent"), workers=(1, 2), worker_connections=(1000,), dev_server=True)
+    options = TuneOptions(app=app, source=source, modes=space.modes, workers=space.workers, out_dir=out_dir)
+    plan = TunePlan(
+        options,
+        prepare_load(source),
+        parse_slo((), ()),
+        CoreSplit((0,), (1,)),
+        SearchPlan(space),
+        out_dir,
+        out_dir,
+    )
+    gevent = Candidate("gevent", 1, worker_connections=1000)
+    log = SearchLog("smart")
+    for m in (
+        measured(Candidate("sync", 1), 20.0),
+        measured(gevent, 1200.0),
+        fine(gevent, 1180.0),
+        fine(gevent, 1100.0),
+        measured(reference_candidate(), 300.0),
+        Measurement(Candidate("sync", 2), "screen", Status.FAILED, reason="did not start: boom <b>"),
+    ):
+        log.add(m)
+    log.not_measured[Candidate("gevent", 2, worker_connections=1000)] = (
+        "not measured: the search stopped short of it"
+    )
+    log.interrupted = interrupted
+    return TuneResult(plan, log, rank(log, closed=False), 1_700_000_000.0, 95.0, trials=40)
