@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from tune_fakes import tune_result
-
 from surge.tune.document import tune_document
 from surge.tune.html import render_page
+from tune_fakes import tune_result
 
 CHROMIUM = Path("/usr/bin/chromium")
 
