@@ -22,10 +22,12 @@ def trial(
     slo_ratio: float = 0.5,
     foreign: float = 0.0,
     error_pct: float = 0.0,
+    response_rate: float | None = None,
 ) -> Trial:
     return Trial(
         level=level,
         rate_per_s=level,
+        response_rate_per_s=level if response_rate is None else response_rate,
         duration_s=2.0,
         samples=int(level * 2),
         error_pct=error_pct,
@@ -46,8 +48,9 @@ def trial(
 class Server:
     """A made-up server that meets the SLO up to ``capacity``; records the levels it was tried at."""
 
-    def __init__(self, capacity: float, *, limited_above: float | None = None) -> None:
+    def __init__(self, capacity: float, *, limited_above: float | None = None, paced: bool = True) -> None:
         self.capacity = capacity
+        self.paced = paced
         self.limited_above = limited_above
         self.levels: list[float] = []
 
@@ -57,7 +60,15 @@ class Server:
             return trial(level, Outcome.LIMITED, reason="the load generator was the bottleneck")
         if level <= self.capacity:
             return trial(level)
-        return trial(level, Outcome.FAILED, p99_ms=900.0, reason="p99<500ms: p99 = 900.0 ms", slo_ratio=1.8)
+        # Overloaded, the server answers at its own pace (its capacity); the rest wait and fail.
+        return trial(
+            level,
+            Outcome.FAILED,
+            p99_ms=900.0,
+            reason="p99<500ms: p99 = 900.0 ms",
+            slo_ratio=1.8,
+            response_rate=self.capacity if self.paced else 0.0,
+        )
 
 
 def measured(

@@ -187,54 +187,13 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from surge.tune.document import tune_document, write_json
-    from surge.tune.html import render_page
-    from surge.tune.session import plan_tune, run_tune
-    from surge.tune.text import (
-        header_lines,
-        measurement_line,
-        ranking_notes,
-        ranking_table,
-        recommendation_lines,
-        summary_line,
-        trial_line,
-    )
+    from surge.tune.document import write_json
+    from surge.tune.session import plan_tune
 
     options = options_from_args(args)
     _check_outputs(args)
     plan = plan_tune(options)  # every check before any server starts: bad input is exit 2
-    for line in header_lines(plan):
-        print(line, flush=True)
-    unit = plan.load.level_unit
-
-    def on_trial(candidate: Any, trial: Any) -> None:
-        if args.verbose:
-            print(trial_line(candidate, trial, unit), file=sys.stderr, flush=True)
-
-    def on_measured(measurement: Any) -> None:
-        print(measurement_line(measurement, unit), file=sys.stderr, flush=True)
-
-    # SIGTERM ends the tune as Ctrl-C does: the server being measured is stopped, the rest printed.
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        result = run_tune(plan, on_trial=on_trial, on_measured=on_measured)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-    print()
-    print(ranking_table(result.ranking, unit))
-    notes = ranking_notes(result.ranking)
-    if notes:
-        print("Notes:")
-        for note in notes:
-            print(note)
-    print(summary_line(result))
-    lines = recommendation_lines(result)
-    for line in lines:
-        print(line)
-    document = tune_document(result)
-    index = render_page(plan.out_dir, result, document)
-    print(f"Page: {index}")
+    result, document = tune_and_print(plan, verbose=args.verbose)
     if args.json is not None:
         write_json(args.json, document)
         print(f"JSON: {args.json}")
@@ -248,7 +207,58 @@ def handle(args: argparse.Namespace) -> int:
                 f"gunicorn config: {args.write_config} (gunicorn -c {args.write_config} {plan.options.app})"
             )
     sys.stdout.flush()
-    return _exit_code(result)
+    return exit_code(result)
+
+
+def tune_and_print(
+    plan: Any, *, verbose: bool = False, prefix: str = "surge tune"
+) -> tuple[Any, dict[str, Any]]:
+    """Run a planned tune, printing progress on stderr, then the ranking, the recommendation and
+    the page's path on stdout; returns the result and its JSON document (``surge demo`` uses it too)."""
+    from surge.tune.document import tune_document
+    from surge.tune.html import render_page
+    from surge.tune.session import run_tune
+    from surge.tune.text import (
+        header_lines,
+        measurement_line,
+        ranking_notes,
+        ranking_table,
+        recommendation_lines,
+        summary_line,
+        trial_line,
+    )
+
+    for line in header_lines(plan, prefix=prefix):
+        print(line, flush=True)
+    unit = plan.load.level_unit
+
+    def on_trial(candidate: Any, trial: Any) -> None:
+        if verbose:
+            print(trial_line(candidate, trial, unit), file=sys.stderr, flush=True)
+
+    def on_measured(measurement: Any) -> None:
+        print(measurement_line(measurement, unit), file=sys.stderr, flush=True)
+
+    # SIGTERM ends the tune as Ctrl-C does: the server being measured is stopped, the rest printed.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        result = run_tune(plan, on_trial=on_trial, on_measured=on_measured)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print()
+    print(ranking_table(result.ranking, unit))
+    notes = ranking_notes(result.ranking)
+    if notes:
+        print("Notes:")
+        for note in notes:
+            print(note)
+    print(summary_line(result))
+    for line in recommendation_lines(result):
+        print(line)
+    document = tune_document(result)
+    index = render_page(plan.out_dir, result, document)
+    print(f"Page: {index}", flush=True)
+    return result, document
 
 
 def _write_config(path: Path, app: str, candidate: Any) -> None:
@@ -269,7 +279,7 @@ def _write_config(path: Path, app: str, candidate: Any) -> None:
         raise SurgeError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def _exit_code(result: Any) -> int:
+def exit_code(result: Any) -> int:
     from surge.tune.measure import Status
 
     if result.interrupted:

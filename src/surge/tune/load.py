@@ -127,11 +127,20 @@ class TrialLoad:
 
     def probe_url(self, base_url: str) -> str:
         """A GET request on the app that says how long it takes to answer right now."""
+        return self.probe_urls(base_url)[0][0]
+
+    def probe_urls(self, base_url: str, limit: int = 5) -> list[tuple[str, float]]:
+        """The load's GET URLs (at most ``limit``), each with its share of the plan's requests."""
+        counts: dict[str, int] = {}
         for group in self._template(base_url).groups:
             for request in group.requests:
                 if request.method == "GET":
-                    return request.url
-        return base_url + "/"
+                    counts[request.url] = counts.get(request.url, 0) + 1
+        if not counts:
+            return [(base_url + "/", 1.0)]
+        chosen = list(counts.items())[:limit]
+        total = sum(n for _, n in chosen)
+        return [(url, n / total) for url, n in chosen]
 
     def _template(self, base_url: str) -> Plan:
         source = self.source

@@ -25,6 +25,8 @@ from surge.tune.ratesearch import (
     DEFAULT_START_RATE_PER_S,
     DEFAULT_START_USERS,
     MIN_RATE_PER_S,
+    OVERLOAD_SHARE,
+    PACE_START,
     TRIAL_OVERHEAD_S,
     SearchResult,
     SearchSettings,
@@ -270,7 +272,8 @@ class CandidateMeasurer:
         baseline_ms = _baseline_ms(probe_url)
         start = None
         if hint is None and not closed and baseline_ms is not None:
-            start = estimated_rate(candidate, baseline_ms)
+            service_ms = _service_ms(self.load.probe_urls(base_url), probe_url, baseline_ms)
+            start = estimated_rate(candidate, service_ms)
         warm_level = max(
             1.0, (hint or start or (DEFAULT_START_USERS if closed else DEFAULT_START_RATE_PER_S)) / 2
         )
@@ -281,6 +284,11 @@ class CandidateMeasurer:
             return SearchResult(
                 stop=Stop.NO_RESPONSE, note=f"while warming up: {warm.reason or 'server exited'}"
             )
+        if not closed and 0 < warm.response_rate_per_s < OVERLOAD_SHARE * warm_level:
+            # The warm-up overloaded the server: start from the pace it kept, once it has caught up.
+            start = PACE_START * warm.response_rate_per_s
+            hint = None
+        _recovered(probe_url, baseline_ms, min(RECOVERY_LIMIT_S, max(0.0, budget.remaining_s())))
         if baseline_ms is not None:
             # Once warm, the idle server answers faster than on its very first requests.
             baseline_ms = min(baseline_ms, _baseline_ms(probe_url) or baseline_ms)
@@ -349,6 +357,17 @@ def _baseline_ms(url: str) -> float | None:
             break  # a server that does not answer one probe will not answer the next sooner
         times.append(taken)
     return min(times) if times else None
+
+
+def _service_ms(urls: list[tuple[str, float]], probed_url: str, probed_ms: float) -> float:
+    """The idle server's time for the load's typical request: its GET URLs' times, by their share."""
+    total = 0.0
+    for url, share in urls:
+        taken = probed_ms if url == probed_url else _baseline_ms(url)
+        if taken is None:
+            return probed_ms
+        total += share * taken
+    return total
 
 
 def estimated_rate(candidate: Candidate, service_ms: float) -> float:

@@ -23,6 +23,12 @@ DEFAULT_START_RATE_PER_S = 50.0
 DEFAULT_START_USERS = 4
 # Each trial costs this much beyond its duration (worker processes start, results merge).
 TRIAL_OVERHEAD_S = 0.5
+# A failed trial whose successful responses came at less than this share of the rate asked for
+# was an overload: the server's pace then was about its capacity. The search goes on from just
+# below that pace (PACE_START) and bisects towards just above it (PACE_MARGIN).
+OVERLOAD_SHARE = 0.8
+PACE_START = 0.9
+PACE_MARGIN = 1.25
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,9 @@ def search_max(
     result = SearchResult()
     passed: float | None = None
     failed: float | None = None
+    # The pace an overloaded server kept (its successful responses per second): about its
+    # capacity, so the next levels go there rather than halfway, away from more overloads.
+    pace: float | None = None
     retried_limited = False
     while True:
         duration_s = settings.trial_duration_s(level, closed)
@@ -154,11 +163,20 @@ def search_max(
         else:
             failed = level
             result.lowest_failure = trial
+            if not closed and 0 < trial.response_rate_per_s < OVERLOAD_SHARE * level:
+                pace = min(pace or math.inf, trial.response_rate_per_s)
+        if pace is not None and passed is not None and passed >= PACE_MARGIN * pace:
+            pace = None  # the server did better than its pace under overload suggested
         if passed is not None and failed is not None:
             if failed / passed <= 1.0 + settings.precision + 1e-9:
                 result.stop = Stop.BRACKETED
                 return result
-            middle = round_level(math.sqrt(passed * failed), closed)
+            upper = failed
+            if pace is not None and passed < PACE_MARGIN * pace < failed:
+                upper = PACE_MARGIN * pace
+            # Close to the pace's bound: try the bound itself, which ends its use either way.
+            middle = upper if upper / passed <= 1.0 + settings.precision else math.sqrt(passed * upper)
+            middle = round_level(middle, closed)
             if not passed < middle < failed:
                 result.stop = Stop.BRACKETED  # no level left between them (whole users)
                 return result
@@ -174,3 +192,5 @@ def search_max(
                 return result
             # A failure that a lower load would not cure: one trial at the floor to confirm it.
             level = floor if trial.hopeless else round_level(max(floor, level / growth), closed)
+            if pace is not None and not trial.hopeless:
+                level = round_level(max(floor, min(level, PACE_START * pace)), closed)

@@ -35,7 +35,7 @@ def slo_text(plan: TunePlan) -> str:
     return ", ".join(t.text for t in plan.slo)
 
 
-def header_lines(plan: TunePlan) -> list[str]:
+def header_lines(plan: TunePlan, *, prefix: str = "surge tune") -> list[str]:
     """What is about to be tuned, before anything starts."""
     options = plan.options
     space = plan.space
@@ -50,9 +50,9 @@ def header_lines(plan: TunePlan) -> list[str]:
     unit = plan.load.level_unit
     model = "users (closed model)" if plan.load.closed else "arrival rate (open model)"
     return [
-        f"surge tune: {options.app}, loaded with {options.source.describe()} at an {model}"
+        f"{prefix}: {options.app}, loaded with {options.source.describe()} at an {model}"
         if not plan.load.closed
-        else f"surge tune: {options.app}, loaded with {options.source.describe()}: {model}",
+        else f"{prefix}: {options.app}, loaded with {options.source.describe()}: {model}",
         f"  SLO: {slo_text(plan)} (the highest load in {unit} that meets all of it)",
         f"  candidates: {', '.join(space.modes)} ({families}) x workers {workers}"
         + (" + Flask's development server (reference)" if space.dev_server else "")

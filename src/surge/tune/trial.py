@@ -46,6 +46,9 @@ class Trial:
 
     level: float
     rate_per_s: float  # achieved: samples over the trial's duration
+    response_rate_per_s: (
+        float  # samples that got a response (any status) per second: an overloaded server's pace
+    )
     duration_s: float
     samples: int
     error_pct: float
@@ -152,6 +155,9 @@ class TrialRunner:
             max_in_flight=self.max_in_flight(level),
             graceful_stop_s=self.graceful_stop_s(),
         )
+        if judge and self.slo:
+            # The workers send per-label figures each second only to a run that may be aborted.
+            plan = replace(plan, thresholds=self.slo, abort_on_fail=True)
         sampler = TreeSampler(pid=self.server_pid)
         clock = core_clock()
         first = sampler.sample()
@@ -186,7 +192,8 @@ class TrialRunner:
         outcome, reason = self._judge(result)
         ratio = slo_ratio(evaluate(self.slo, result.labels, result.total))
         total = result.total
-        kept_up = (level <= 1) if self.load.closed else total.rate_per_s >= 0.9 * level
+        response_rate = result.responses / result.duration_s if result.duration_s > 0 else 0.0
+        kept_up = (level <= 1) if self.load.closed else response_rate >= 0.9 * level
         hopeless = (
             outcome is Outcome.FAILED
             and kept_up
@@ -195,6 +202,7 @@ class TrialRunner:
         return Trial(
             level=level,
             rate_per_s=total.rate_per_s,
+            response_rate_per_s=response_rate,
             duration_s=result.duration_s,
             samples=total.samples,
             error_pct=total.error_pct,
@@ -220,7 +228,8 @@ class TrialRunner:
         if saturated:
             return Outcome.LIMITED, saturated[0]
         if result.aborted_by is not None:
-            return Outcome.FAILED, f"{result.aborted_by.threshold.text}: {result.aborted_by.reason}"
+            aborted = result.aborted_by
+            return Outcome.FAILED, f"{aborted.threshold.text}: {aborted.reason} (the trial was ended there)"
         failed = [r for r in evaluate(self.slo, result.labels, result.total) if not r.passed]
         if failed:
             return Outcome.FAILED, f"{failed[0].threshold.text}: {failed[0].reason}"

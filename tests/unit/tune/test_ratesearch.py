@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tune_fakes import Server, trial
 
 from surge.tune.ratesearch import (
     FINE,
@@ -15,6 +14,7 @@ from surge.tune.ratesearch import (
     search_max,
 )
 from surge.tune.trial import Outcome, Trial
+from tune_fakes import Server, trial
 
 
 @pytest.mark.parametrize("capacity", [3.0, 21.0, 400.0, 1234.0, 9000.0])
@@ -29,8 +29,19 @@ def test_brackets_the_capacity_within_the_precision(capacity: float, settings: o
     assert [t.level for t in result.trials] == server.levels
 
 
+def test_an_overload_sends_the_search_to_the_servers_pace() -> None:
+    paced, blind = Server(300.0), Server(300.0, paced=False)
+    result = search_max(paced, SCREEN, closed=False, start=2000.0)
+    search_max(blind, SCREEN, closed=False, start=2000.0)
+    # From 2,000 req/s the next trial is just below the 300 req/s the overloaded server kept up.
+    assert paced.levels[:2] == [2000.0, 270.0]
+    assert result.best is not None and result.best.level <= 300.0
+    assert result.precision is not None and result.precision <= SCREEN.precision
+    assert sum(level > 300.0 for level in paced.levels) < sum(level > 300.0 for level in blind.levels)
+
+
 def test_a_start_is_stepped_from_in_full_growth() -> None:
-    server = Server(300.0)
+    server = Server(300.0, paced=False)
     result = search_max(server, SCREEN, closed=False, start=1000.0)
     assert server.levels[:3] == [1000.0, 500.0, 250.0]
     assert result.best is not None and result.best.level <= 300.0
