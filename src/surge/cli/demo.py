@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from surge.cli.argtypes import int_arg
-from surge.errors import EXIT_INTERRUPTED, EXIT_OK
+from surge.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from surge.serve.profiles import GUNICORN_MODES
 from surge.units import format_duration_s, parse_duration_s
 
@@ -122,8 +122,11 @@ def _plan_demo_tune(budget: str, out_dir: Path) -> Any:
     workers 1-2, a few threads, gevent's default connections."""
     from surge.demo.showcase import DEMO_APP, JOURNEY
     from surge.tune.load import LoadSource, RequestSpec
-    from surge.tune.session import TuneOptions, plan_tune
+    from surge.tune.session import MIN_BUDGET_S, TuneOptions, plan_tune
 
+    budget_s = parse_duration_s(budget)
+    if budget_s < MIN_BUDGET_S:
+        raise UsageError(f"--tune {budget}: the tune needs at least {MIN_BUDGET_S:g}s")
     requests = tuple(RequestSpec(s.path, s.method, s.headers, s.body, s.label) for s in JOURNEY)
     options = TuneOptions(
         app=DEMO_APP,
@@ -131,7 +134,7 @@ def _plan_demo_tune(budget: str, out_dir: Path) -> Any:
         workers=(1, 2),
         threads=(4, 16),
         worker_connections=(1000,),
-        budget_s=parse_duration_s(budget),
+        budget_s=budget_s,
         repeats=1,
         out_dir=out_dir / "tune",
     )
