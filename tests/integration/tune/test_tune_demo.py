@@ -10,10 +10,7 @@ from tune_harness import TuneHarness
 def test_bad_tune_budget_is_refused_before_the_demo_starts(tune: TuneHarness) -> None:
     result = tune.run("demo", "-d", "3s", "--tune", "3s", timeout_s=60)
     assert result.returncode == 2, (result.stdout, result.stderr)
-    assert (
-        result.stderr.strip()
-        == "surge demo: error: --budget must be at least 10s (a candidate takes a few seconds)"
-    )
+    assert result.stderr.strip() == "surge demo: error: --tune 3s: the tune needs at least 10s"
     assert not (tune.folder / "surge-demo").exists()
     assert tune.leftovers() == []
 
