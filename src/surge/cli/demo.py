@@ -122,7 +122,8 @@ def _plan_demo_tune(budget: str, out_dir: Path) -> Any:
     workers 1-2, a few threads, gevent's default connections."""
     from surge.demo.showcase import DEMO_APP, JOURNEY
     from surge.tune.load import LoadSource, RequestSpec
-    from surge.tune.session import MIN_BUDGET_S, TuneOptions, plan_tune
+    from surge.tune.options import MIN_BUDGET_S, TuneOptions
+    from surge.tune.session import plan_tune
 
     budget_s = parse_duration_s(budget)
     if budget_s < MIN_BUDGET_S:

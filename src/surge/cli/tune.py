@@ -9,7 +9,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from surge.cli.argtypes import int_arg
+from surge.cli.argtypes import default_of, int_arg
 from surge.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -18,8 +18,8 @@ from surge.errors import (
     EXIT_THRESHOLDS_FAILED,
     UsageError,
 )
-from surge.serve.profiles import GUNICORN_MODES
-from surge.units import parse_duration_s
+from surge.tune.options import TuneOptions
+from surge.units import format_duration_s, parse_duration_s
 
 _DEFAULT_CONFIG = "gunicorn.conf.py"
 
@@ -67,9 +67,8 @@ def register(subparsers: Any) -> None:
     space = parser.add_argument_group("candidates")
     space.add_argument(
         "--modes",
-        default=",".join(GUNICORN_MODES),
         metavar="LIST",
-        help=f"gunicorn modes to compare (default {','.join(GUNICORN_MODES)})",
+        help=f"gunicorn modes to compare (default {_listed(default_of(TuneOptions, 'modes'))})",
     )
     space.add_argument(
         "--max-workers",
@@ -79,13 +78,14 @@ def register(subparsers: Any) -> None:
     )
     space.add_argument("--workers", metavar="LIST", help="exactly these worker counts, e.g. 1,2,4")
     space.add_argument(
-        "--threads", default="4,16,64", metavar="LIST", help="gthread threads per worker (4,16,64)"
+        "--threads",
+        metavar="LIST",
+        help=f"gthread threads per worker ({_listed(default_of(TuneOptions, 'threads'))})",
     )
     space.add_argument(
         "--worker-connections",
-        default="100,1000",
         metavar="LIST",
-        help="gevent connections per worker (100,1000)",
+        help=f"gevent connections per worker ({_listed(default_of(TuneOptions, 'worker_connections'))})",
     )
     space.add_argument(
         "--dev-server",
@@ -94,7 +94,9 @@ def register(subparsers: Any) -> None:
     )
     search = parser.add_argument_group("search")
     search.add_argument(
-        "--budget", default="10m", metavar="DURATION", help="wall time for the whole tune (default 10m)"
+        "--budget",
+        metavar="DURATION",
+        help=f"wall time for the whole tune (default {_duration(default_of(TuneOptions, 'budget_s'))})",
     )
     search.add_argument(
         "--exhaustive",
@@ -102,7 +104,10 @@ def register(subparsers: Any) -> None:
         help="measure every candidate with long trials (the full grid) instead of the smart search",
     )
     search.add_argument(
-        "--repeats", type=int_arg, default=2, metavar="N", help="fine measurements of each leader (default 2)"
+        "--repeats",
+        type=int_arg,
+        metavar="N",
+        help=f"fine measurements of each leader (default {default_of(TuneOptions, 'repeats')})",
     )
     search.add_argument(
         "--generator-cores",
@@ -116,9 +121,9 @@ def register(subparsers: Any) -> None:
         "-o",
         "--out",
         type=Path,
-        default=Path("surge-tune"),
         metavar="DIR",
-        help="folder for the HTML page (index.html) and the servers' logs (default ./surge-tune)",
+        help="folder for the HTML page (index.html) and the servers' logs"
+        f" (default ./{default_of(TuneOptions, 'out_dir')})",
     )
     output.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
     output.add_argument(
@@ -136,35 +141,54 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def options_from_args(args: argparse.Namespace) -> Any:
+def _listed(values: tuple[object, ...]) -> str:
+    return ",".join(str(v) for v in values)
+
+
+def _duration(seconds: float) -> str:
+    return format_duration_s(seconds).replace("m00s", "m")
+
+
+def options_from_args(args: argparse.Namespace) -> TuneOptions:
     from surge.tune.candidates import parse_int_list, parse_modes
     from surge.tune.load import LoadSource, path_requests
-    from surge.tune.session import TuneOptions
 
-    given = [name for name, value in (("--path", args.path), ("-f", args.file), ("-s", args.script)) if value]
-    if len(given) > 1:
-        raise UsageError(f"give one of --path, -f and -s, not {' and '.join(given)}")
+    sources = [
+        name for name, value in (("--path", args.path), ("-f", args.file), ("-s", args.script)) if value
+    ]
+    if len(sources) > 1:
+        raise UsageError(f"give one of --path, -f and -s, not {' and '.join(sources)}")
     if args.file is not None:
         source = LoadSource(plan_file=args.file)
     elif args.script is not None:
         source = LoadSource(script=args.script)
     else:
         source = LoadSource(requests=path_requests(tuple(args.path or ["/"])))
+    # Only what was given is passed: every other value is TuneOptions' own default.
+    given: dict[str, Any] = {}
+    if args.modes is not None:
+        given["modes"] = parse_modes(args.modes)
+    if args.workers is not None:
+        given["workers"] = parse_int_list(args.workers, "--workers")
+    if args.threads is not None:
+        given["threads"] = parse_int_list(args.threads, "--threads")
+    if args.worker_connections is not None:
+        given["worker_connections"] = parse_int_list(args.worker_connections, "--worker-connections")
+    if args.budget is not None:
+        given["budget_s"] = parse_duration_s(args.budget)
+    if args.repeats is not None:
+        given["repeats"] = args.repeats
+    if args.out is not None:
+        given["out_dir"] = args.out
     return TuneOptions(
         app=args.app,
         source=source,
         slo=tuple(args.slo),
-        modes=parse_modes(args.modes),
         max_workers=args.max_workers,
-        workers=parse_int_list(args.workers, "--workers") if args.workers is not None else None,
-        threads=parse_int_list(args.threads, "--threads"),
-        worker_connections=parse_int_list(args.worker_connections, "--worker-connections"),
         dev_server=args.dev_server,
-        budget_s=parse_duration_s(args.budget),
         exhaustive=args.exhaustive,
-        repeats=args.repeats,
         generator_cores=args.generator_cores,
-        out_dir=args.out,
+        **given,
     )
 
 

@@ -43,6 +43,8 @@ BOOT_TIMEOUT_S = 30.0
 # Starting a server on a port another program took meanwhile is tried again on a new port.
 PORT_ATTEMPTS = 3
 WARMUP_S = 1.0
+# A candidate is not started with less time than this left: boot, warm-up and one short trial.
+MIN_MEASUREMENT_S = 5.0
 # After an overloaded trial the server works off its backlog; it is back to normal when a probe
 # answers about as fast as right after the warm-up.
 RECOVERY_LIMIT_S = 10.0
@@ -179,6 +181,13 @@ class CandidateMeasurer:
     ) -> Measurement:
         """Serve ``candidate`` and find its highest rate at the SLO; the server is always stopped."""
         started = time.monotonic()
+        if not budget.can_afford(MIN_MEASUREMENT_S):
+            return Measurement(
+                candidate,
+                settings.name,
+                Status.NOT_MEASURED,
+                reason="not measured: no time left in the budget",
+            )
         server: RunningServer | None = None
         trials: list[Trial] = []  # kept here too, so that an interrupted search keeps its trials
         boot_s = 0.0

@@ -16,48 +16,16 @@ from pathlib import Path
 from surge.errors import UsageError
 from surge.plan import Threshold
 from surge.serve.launch import RunningServer
-from surge.serve.profiles import GUNICORN_MODES
 from surge.tune.appcheck import check_app
-from surge.tune.candidates import (
-    DEFAULT_THREADS,
-    DEFAULT_WORKER_CONNECTIONS,
-    Candidate,
-    Space,
-    default_max_workers,
-)
+from surge.tune.candidates import Candidate, Space, default_max_workers
 from surge.tune.cores import CoreSplit, available_cores, split_cores
-from surge.tune.load import LoadSource, TrialLoad, prepare_load
+from surge.tune.load import TrialLoad, prepare_load
 from surge.tune.measure import Budget, CandidateMeasurer, Measurement
+from surge.tune.options import DEFAULT_ERROR_RATE, DEFAULT_SLO, MIN_BUDGET_S, TuneOptions
 from surge.tune.ranking import Ranking, rank
 from surge.tune.ratesearch import SearchSettings
 from surge.tune.search import SearchLog, SearchPlan, run_search
 from surge.tune.trial import Trial
-
-DEFAULT_SLO = ("p99<500ms",)
-# Unless the SLO has an error_rate of its own: a server that answers fast with errors serves nobody.
-DEFAULT_ERROR_RATE = "error_rate<1%"
-DEFAULT_BUDGET_S = 600.0
-MIN_BUDGET_S = 10.0
-
-
-@dataclass(frozen=True)
-class TuneOptions:
-    """Everything ``surge tune`` accepts."""
-
-    app: str
-    source: LoadSource
-    slo: tuple[str, ...] = ()
-    modes: tuple[str, ...] = GUNICORN_MODES
-    max_workers: int | None = None  # None: 2 x the server's cores + 1
-    workers: tuple[int, ...] | None = None  # an explicit list instead of 1..max_workers
-    threads: tuple[int, ...] = DEFAULT_THREADS
-    worker_connections: tuple[int, ...] = DEFAULT_WORKER_CONNECTIONS
-    dev_server: bool = False
-    budget_s: float = DEFAULT_BUDGET_S
-    exhaustive: bool = False
-    repeats: int = 2
-    generator_cores: int | None = None
-    out_dir: Path = Path("surge-tune")
 
 
 @dataclass(frozen=True)
