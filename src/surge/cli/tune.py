@@ -107,7 +107,8 @@ def register(subparsers: Any) -> None:
         "--repeats",
         type=int_arg,
         metavar="N",
-        help=f"fine measurements of each leader (default {default_of(TuneOptions, 'repeats')})",
+        help="times each leader is measured again, with long trials"
+        f" (default {default_of(TuneOptions, 'repeats')})",
     )
     search.add_argument(
         "--generator-cores",

@@ -31,6 +31,6 @@ class TuneOptions:
     dev_server: bool = False
     budget_s: float = DEFAULT_BUDGET_S
     exhaustive: bool = False
-    repeats: int = 2
+    repeats: int = 1  # fine measurements of each leader after its first
     generator_cores: int | None = None
     out_dir: Path = Path("surge-tune")

@@ -41,7 +41,7 @@ class CandidateResult:
     max_rps: float | None  # the highest rate meeting the SLO (mean over the measurements ranked)
     best: Trial | None  # the passing trial at the highest rate: p50, p99, CPU and memory there
     measurements: tuple[Measurement, ...]
-    ranked_on: str  # "fine" or "screen": which measurements make the figure
+    ranked_on: str  # "fine" or "screen": which measurements give the figure
     spread: float | None  # (highest - lowest) / highest of the figures ranked, with two or more
     low: float | None  # the range the figure cannot be told apart from: lowest measurement...
     high: float | None  # ...to the highest plus the search's precision
@@ -60,7 +60,8 @@ class CandidateResult:
 
     @property
     def repeats(self) -> int:
-        return sum(1 for m in self.measurements if m.settings == self.ranked_on and m.status is Status.OK)
+        """Measurements that found a rate (the range spans them all)."""
+        return sum(1 for m in self.measurements if m.status is Status.OK and m.best is not None)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,9 @@ def candidate_result(candidate: Candidate, measurements: list[Measurement], clos
     if ranked:
         figures = [f for f in (_figure(m, closed) for m in ranked) if f is not None]
         top = max(figures)
-        spread = (top - min(figures)) / top if len(figures) >= 2 and top > 0 else None
+        # The range spans every measurement, a leader's screening included: its first run.
+        every = [f for f in (_figure(m, closed) for m in ok) if f is not None]
+        spread = (max(every) - min(every)) / max(every) if len(every) >= 2 and max(every) > 0 else None
         # The best measurement gives the figure, the trial shown (p50, p99, CPU, memory) and the
         # precision: its bracket, or the settings' when it found no failure above its figure.
         shown = max(ranked, key=lambda m: _figure(m, closed) or 0.0)
@@ -116,7 +119,7 @@ def candidate_result(candidate: Candidate, measurements: list[Measurement], clos
             tuple(measurements),
             ranked[0].settings,
             spread,
-            min(figures),
+            min(every),
             top * (1 + precision),
             reasons[-1] if reasons else "",
         )

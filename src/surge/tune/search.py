@@ -10,9 +10,12 @@ Smart, in two phases:
    first, up while throughput grows by at least ``growth_needed`` (down if the first step up
    did not help), then workers, up while throughput still grows. A candidate is measured from a
    start taken from its neighbour's result, so its rate is bracketed in a few trials. Modes take
-   turns, so that each has its first figure early even when the budget is short.
-2. The leaders of the screening get fine measurements, ``repeats`` each: the figures ranked are
-   theirs, and their spread says how large the noise is.
+   turns, so that each has its first figure early even when the budget is short. A mode whose
+   best so far could not reach the leader even if its rate grew in proportion to its concurrency
+   (workers x threads) is not explored further.
+2. The leaders of the screening are measured again with fine trials, ``repeats`` times each: the
+   figures ranked are theirs, and the spread of a leader's measurements says how large the noise
+   is.
 
 Both stop at the budget: what was not measured is listed as such.
 """
@@ -44,7 +47,7 @@ class SearchPlan:
     space: Space
     exhaustive: bool = False
     budget_s: float = 600.0
-    repeats: int = 2  # fine measurements of each leader
+    repeats: int = 1  # fine measurements of each leader after its first (screening or fine)
     leaders: int = 2
     growth_needed: float = 0.10  # a step along an axis must add this much throughput to go on
     screen: SearchSettings = SCREEN
@@ -170,7 +173,7 @@ class ModeWalk:
         self.value_walk = AxisWalk(len(self.values), start, growth_needed)
         self.worker_walk: AxisWalk | None = None
         self.growth_needed = growth_needed
-        self.last_score: float | None = None
+        self.scores: dict[Candidate, float] = {}
 
     def candidate(self, value: int | None, workers: int) -> Candidate:
         if self.mode == "gthread":
@@ -195,7 +198,17 @@ class ModeWalk:
         hint = self._hint([float(w) for w in self.workers], index, self.worker_walk)
         return self.candidate(value, self.workers[index]), hint
 
+    def bound(self, candidate: Candidate) -> float | None:
+        """The most ``candidate`` could serve if throughput grew in proportion to concurrency from
+        this mode's best so far (None before any figure): a bound, since it never grows faster."""
+        if not self.scores:
+            return None
+        best = max(self.scores, key=lambda c: self.scores[c])
+        return self.scores[best] * max(1.0, candidate.concurrency / best.concurrency)
+
     def record(self, candidate: Candidate, level: float | None) -> None:
+        if level is not None:
+            self.scores[candidate] = level
         value = candidate.threads or candidate.worker_connections
         if self.worker_walk is None:
             self.value_walk.record(self.values.index(value), level)
@@ -245,16 +258,16 @@ def run_search(plan: SearchPlan, measure: Measure, budget: Budget) -> SearchLog:
 
 
 def run_exhaustive(plan: SearchPlan, measure: Measure, budget: Budget, log: SearchLog) -> None:
-    """Every candidate with fine trials, then the leaders again."""
+    """Every candidate with fine trials, then the leaders again, ``repeats`` times each."""
     for candidate in plan.space.grid():
         if log.stopped:
             return
         _measure_logged(log, measure, candidate, plan.fine, None, budget)
-    _repeat_leaders(log, plan, measure, budget, rounds=plan.repeats - 1)
+    _repeat_leaders(log, plan, measure, budget, rounds=plan.repeats)
 
 
 def run_smart(plan: SearchPlan, measure: Measure, budget: Budget, log: SearchLog) -> None:
-    """Screen along each mode's axes, then measure the leaders finely, ``repeats`` times each."""
+    """Screen along each mode's axes, then measure the leaders again, finely, ``repeats`` times each."""
     walks = [ModeWalk(mode, plan.space, plan.growth_needed) for mode in plan.space.modes]
     reserve_s = min(plan.leaders * plan.repeats * _FINE_COST_S, (1 - _SCREEN_SHARE_MAX) * plan.budget_s)
     active = list(walks)
@@ -271,6 +284,17 @@ def run_smart(plan: SearchPlan, measure: Measure, budget: Budget, log: SearchLog
                 active.remove(walk)
                 continue
             candidate, hint = step
+            bound, leader = walk.bound(candidate), _best_level(log)
+            if bound is not None and leader is not None and bound * (1 + plan.screen.precision) < leader:
+                # Even scaling perfectly from its best so far, this mode stays below the leader.
+                active.remove(walk)
+                why = f"{walk.mode} cannot reach the best so far, even if its rate grew with its concurrency"
+                log.not_measured.update(
+                    (c, f"not measured: {why}")
+                    for c in _unvisited(plan.space, log, "")
+                    if c.mode == walk.mode
+                )
+                continue
             measurement = _measure_logged(log, measure, candidate, plan.screen, hint, budget)
             walk.record(candidate, measurement.max_level if measurement.status is Status.OK else None)
     if plan.space.dev_server and not log.stopped:
@@ -297,6 +321,16 @@ def _repeat_leaders(
                 log.budget_exhausted = True
                 return
             _measure_logged(log, measure, candidate, settings or plan.fine, log.best_level(candidate), budget)
+
+
+def _best_level(log: SearchLog) -> float | None:
+    """The highest level any gunicorn candidate met the SLO at so far."""
+    levels = [
+        m.max_level
+        for m in log.measurements
+        if m.status is Status.OK and m.max_level is not None and not m.candidate.reference
+    ]
+    return max(levels) if levels else None
 
 
 def _leaders(log: SearchLog, count: int) -> list[Candidate]:

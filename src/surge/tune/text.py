@@ -104,7 +104,7 @@ def _status_cell(result: CandidateResult) -> str:
         text += ", reference"
     if result.status is Status.OK:
         runs = result.repeats
-        detail = f"{result.ranked_on} x{runs}" if runs > 1 else result.ranked_on
+        detail = f"{runs} runs" if runs > 1 else result.ranked_on
         span = _range_text(result)
         return f"{text} ({detail}: {span})" if span else f"{text} ({detail})"
     if result.status is Status.GENERATOR_LIMITED and result.max_rps is not None:

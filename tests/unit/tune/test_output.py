@@ -21,7 +21,7 @@ def test_table_ranks_measured_candidates_then_the_rest(tmp_path: Path) -> None:
         "CPU", "%", "RSS", "MB", "STATUS",
     ]  # fmt: skip
     assert table[1].startswith("1  gevent") and "1000 conns" in table[1] and "1,180" in table[1]
-    assert "ok (fine x2: 1,100-" in table[1]
+    assert "ok (3 runs: 1,100-" in table[1]  # the screening and two fine runs
     assert table[2].startswith("2  flask-dev") and "reference" in table[2]
     assert table[3].startswith("3  sync")
     assert table[4].startswith("-  sync") and table[4].endswith("failed")
