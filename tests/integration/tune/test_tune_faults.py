@@ -148,3 +148,19 @@ def test_sigterm_during_the_first_trials_stops_everything(tune: TuneHarness) -> 
     _no_traceback(stderr)
     assert "sync" in stdout and "interrupted" in stdout
     assert tune.leftovers() == []
+
+
+@pytest.mark.slow
+def test_an_app_that_monkey_patches_at_import_never_patches_the_tune(tune: TuneHarness) -> None:
+    """The app is imported in the servers (and once in a separate interpreter to check it), never
+    in the tune's own process, whose forked load generator would inherit the patched stdlib."""
+    result = tune.run(
+        "tune", "tune_patching:app", "--modes", "gevent", "--workers", "1", "--worker-connections", "1000",
+        "--repeats", "1", "--budget", "25s", "--json", "tune.json", "-v",
+    )  # fmt: skip
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    _no_traceback(result.stderr)
+    document = json.loads((tune.folder / "tune.json").read_text())
+    assert document["recommendation"]["mode"] == "gevent"
+    assert document["recommendation"]["max_rps"] > 0
+    assert tune.leftovers() == []

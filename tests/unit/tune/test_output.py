@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tune_fakes import tune_result
-
 from surge.tune.document import tune_document, write_json
 from surge.tune.html import render_page
 from surge.tune.text import ranking_notes, ranking_table, recommendation_lines, summary_line
+from tune_fakes import tune_result
 
 
 def test_table_ranks_measured_candidates_then_the_rest(tmp_path: Path) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from tune_fakes import measured
 
 from surge.tune.candidates import Candidate, Space
 from surge.tune.measure import Budget, Measurement, Status
 from surge.tune.ratesearch import SearchSettings
 from surge.tune.search import AxisWalk, ModeWalk, SearchPlan, run_search
+from tune_fakes import measured
 
 # Made-up apps: the highest rate each candidate can serve.
 Capacity = Callable[[Candidate], float]
@@ -103,7 +103,7 @@ def test_smart_search_on_an_io_bound_app_skips_what_cannot_win() -> None:
     assert len(fine) == 2
     # sync, at 20 req/s a worker, could not reach gevent's 1,200 even with 3 workers: not explored.
     assert [c for c in screened if c.mode == "sync"] == [Candidate("sync", 1)]
-    assert log.not_measured[Candidate("sync", 3)].startswith("not measured: sync cannot reach the best so far")
+    assert log.not_measured[Candidate("sync", 3)].startswith("not measured: sync cannot reach the best")
     assert not log.interrupted and not log.budget_exhausted
 
 
