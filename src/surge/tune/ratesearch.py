@@ -171,15 +171,20 @@ def search_max(
             if failed / passed <= 1.0 + settings.precision + 1e-9:
                 result.stop = Stop.BRACKETED
                 return result
-            upper = failed
+            middle: float | None = None
             if pace is not None and passed < PACE_MARGIN * pace < failed:
                 upper = PACE_MARGIN * pace
-            # Close to the pace's bound: try the bound itself, which ends its use either way.
-            middle = upper if upper / passed <= 1.0 + settings.precision else math.sqrt(passed * upper)
-            middle = round_level(middle, closed)
-            if not passed < middle < failed:
-                result.stop = Stop.BRACKETED  # no level left between them (whole users)
-                return result
+                # Close to the pace's bound: try the bound itself, which ends its use either way.
+                guess = upper if upper / passed <= 1.0 + settings.precision else math.sqrt(passed * upper)
+                guess = round_level(guess, closed)
+                if passed < guess < failed:
+                    middle = guess
+            if middle is None:
+                pace = None
+                middle = round_level(math.sqrt(passed * failed), closed)
+                if not passed < middle < failed:
+                    result.stop = Stop.BRACKETED  # no level left between them (whole users)
+                    return result
             level = middle
         elif passed is not None:
             if level >= ceiling:
@@ -193,4 +198,5 @@ def search_max(
             # A failure that a lower load would not cure: one trial at the floor to confirm it.
             level = floor if trial.hopeless else round_level(max(floor, level / growth), closed)
             if pace is not None and not trial.hopeless:
-                level = round_level(max(floor, min(level, PACE_START * pace)), closed)
+                # Just below the pace the overloaded server kept: about its capacity.
+                level = round_level(max(floor, PACE_START * pace), closed)

@@ -200,7 +200,8 @@ class ModeWalk:
 
     def bound(self, candidate: Candidate) -> float | None:
         """The most ``candidate`` could serve if throughput grew in proportion to concurrency from
-        this mode's best so far (None before any figure): a bound, since it never grows faster."""
+        this mode's best so far (None before any figure): a bound, since it does not grow faster
+        (more workers or threads share the same cores and add their own overhead)."""
         if not self.scores:
             return None
         best = max(self.scores, key=lambda c: self.scores[c])
@@ -284,9 +285,13 @@ def run_smart(plan: SearchPlan, measure: Measure, budget: Budget, log: SearchLog
                 active.remove(walk)
                 continue
             candidate, hint = step
-            bound, leader = walk.bound(candidate), _best_level(log)
+            measured = {m.candidate for m in log.measurements}
+            left = [c for c in plan.space.grid() if c.mode == walk.mode and c not in measured]
+            bounds = [b for b in (walk.bound(c) for c in left) if b is not None]
+            bound, leader = (max(bounds) if bounds else None), _best_level(log)
             if bound is not None and leader is not None and bound * (1 + plan.screen.precision) < leader:
-                # Even scaling perfectly from its best so far, this mode stays below the leader.
+                # Even scaling perfectly from its best so far, no candidate of this mode would
+                # reach the leader.
                 active.remove(walk)
                 why = f"{walk.mode} cannot reach the best so far, even if its rate grew with its concurrency"
                 log.not_measured.update(

@@ -146,3 +146,19 @@ def test_trial_duration_collects_enough_samples_at_low_rates() -> None:
     assert SCREEN.trial_duration_s(10.0, closed=False) == SCREEN.max_trial_s
     assert SCREEN.trial_duration_s(30.0, closed=False) == pytest.approx(2.0)
     assert SCREEN.trial_duration_s(3.0, closed=True) == SCREEN.trial_s
+
+
+def test_a_pace_bound_that_rounds_onto_the_pass_does_not_end_the_search() -> None:
+    """The pace an overload showed bounds the bisection, until the highest pass sits on that bound
+    (3,162 rounds to the 3,160 that passed): then the real failure bounds it again."""
+
+    def run(level: float) -> Trial:
+        if level <= 3500.0:
+            return trial(level)
+        return trial(level, Outcome.FAILED, p99_ms=900.0, response_rate=2529.6)
+
+    result = search_max(run, SCREEN, closed=False, start=4000.0)
+    assert result.stop is Stop.BRACKETED
+    assert result.best is not None and 3160.0 <= result.best.level <= 3500.0
+    assert result.lowest_failure is not None and result.lowest_failure.level < 4000.0
+    assert result.precision is not None and result.precision <= SCREEN.precision

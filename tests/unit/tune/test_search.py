@@ -103,6 +103,8 @@ def test_smart_search_on_an_io_bound_app_skips_what_cannot_win() -> None:
     assert len(fine) == 2
     # sync, at 20 req/s a worker, could not reach gevent's 1,200 even with 3 workers: not explored.
     assert [c for c in screened if c.mode == "sync"] == [Candidate("sync", 1)]
+    # gthread at 80 req/s with 4 threads could, with 3 workers x 64 threads, reach it: explored.
+    assert Candidate("gthread", 1, threads=16) in screened and Candidate("gthread", 1, threads=64) in screened
     assert log.not_measured[Candidate("sync", 3)].startswith("not measured: sync cannot reach the best")
     assert not log.interrupted and not log.budget_exhausted
 
