@@ -271,7 +271,7 @@ def tune_and_print(
     finally:
         signal.signal(signal.SIGTERM, previous)
     print()
-    print(ranking_table(result.ranking, unit))
+    print(ranking_table(result.ranking, closed=plan.load.closed))
     notes = ranking_notes(result.ranking)
     if notes:
         print("Notes:")

@@ -126,7 +126,6 @@ def render_page(out_dir: Path, result: TuneResult, document: dict[str, Any]) -> 
         notes.append(
             "The server and the load generator shared the machine's only core: figures include both."
         )
-    unit = plan.load.level_unit
     model = "users, closed" if plan.load.closed else "arrival rate, open"
     setup = [
         ("App", plan.options.app),
@@ -159,9 +158,12 @@ def render_page(out_dir: Path, result: TuneResult, document: dict[str, Any]) -> 
             notes=notes,
             command=command,
             summary=summary,
-            unit=unit,
-            unit_noun="number of users" if plan.load.closed else "rate",
-            slo=", ".join(t.text for t in plan.slo),
+            ranking_note=(
+                "Each candidate's highest rate that met the SLO ({slo}): the rate its users"
+                " achieved at the most users that met it."
+                if plan.load.closed
+                else "Each candidate's highest arrival rate that met the SLO ({slo})."
+            ).format(slo=", ".join(t.text for t in plan.slo)),
             rows=rows,
             setup=setup,
             data_json=_script_json(data),

@@ -82,8 +82,9 @@ def measurement_line(measurement: Measurement, unit: str) -> str:
         best = measurement.best
         precision = f" (±{measurement.precision:.0%})" if measurement.precision is not None else ""
         note = f"; {measurement.reason}" if measurement.reason else ""
+        rate = f" ({rate_text(best.rate_per_s)} req/s)" if unit == "users" else ""
         return (
-            f"  {what}: {rate_text(best.level)} {unit}{precision} at the SLO, p99 {best.p99_ms:.1f} ms"
+            f"  {what}: {rate_text(best.level)} {unit}{precision}{rate} at the SLO, p99 {best.p99_ms:.1f} ms"
             f" [{len(measurement.trials)} trials, {format_duration_s(measurement.elapsed_s)}]{note}"
         )
     status = _STATUS_TEXT[measurement.status]
@@ -112,19 +113,25 @@ def _status_cell(result: CandidateResult) -> str:
     return text
 
 
-def ranking_table(ranking: Ranking, unit: str) -> str:
-    """The table: one row per candidate, the ranked ones first, best first."""
-    header = (
+def ranking_table(ranking: Ranking, *, closed: bool = False) -> str:
+    """The table: one row per candidate, the ranked ones first, best first.
+
+    With users (``closed``), MAX REQ/S is the rate the most users that met the SLO achieved, and
+    a USERS column says how many they were.
+    """
+    header: tuple[str, ...] = (
         "#",
         "MODE",
         "WORKERS",
         "PER WORKER",
-        f"MAX {unit.upper()}",
+        "MAX REQ/S",
         "P50 MS",
         "P99 MS",
         "CPU %",
         "RSS MB",
     )
+    if closed:
+        header += ("USERS",)
     rows: list[tuple[str, ...]] = []
     rank_number = 0
     for result in ranking.results:
@@ -134,7 +141,7 @@ def ranking_table(ranking: Ranking, unit: str) -> str:
             rank_number += 1
             number = str(rank_number)
         best = result.best
-        figures: tuple[str, ...] = ("", "", "", "", "")
+        figures: tuple[str, ...] = ("", "", "", "", "") + (("",) if closed else ())
         if best is not None and result.max_rps is not None:
             figures = (
                 rate_text(result.max_rps),
@@ -142,12 +149,12 @@ def ranking_table(ranking: Ranking, unit: str) -> str:
                 f"{best.p99_ms:.1f}",
                 f"{best.server_cpu_percent:.0f}",
                 f"{best.server_rss_bytes / _MIB:.0f}",
-            )
+            ) + ((f"{best.level:g}",) if closed else ())
         mode = "flask-dev" if candidate.reference else candidate.mode
         workers = "" if candidate.reference else str(candidate.workers)
         rows.append((number, mode, workers, _per_worker(candidate), *figures, _status_cell(result)))
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-    right = {0, 2, 4, 5, 6, 7, 8}
+    right = {0, 2, 4, 5, 6, 7, 8, 9}
 
     def line(cells: tuple[str, ...]) -> str:
         parts = [
@@ -190,7 +197,7 @@ def recommendation_lines(result: TuneResult) -> list[str]:
     """The recommendation (its first line holds the exact ``surge serve`` command), or why none."""
     plan = result.plan
     ranking = result.ranking
-    unit = plan.load.level_unit
+    unit = "req/s"
     chosen = ranking.recommendation
     cores = plan.cores.server_cores
     where = f"the server on {cores} core{'s' if cores != 1 else ''}"
@@ -199,7 +206,8 @@ def recommendation_lines(result: TuneResult) -> list[str]:
         memory_mb = there.server_rss_bytes / _MIB
         lines = [
             f"Recommendation: {chosen.candidate.serve_command(plan.options.app)}",
-            f"  {chosen.candidate.label}: {rate_text(chosen.max_rps)} {unit} within the SLO"
+            f"  {chosen.candidate.label}: {rate_text(chosen.max_rps)} {unit}{_with_users(plan, there)}"
+            " within the SLO"
             f" ({slo_text(plan)}); there p50 {there.p50_ms:.1f} ms, p99 {there.p99_ms:.1f} ms,"
             f" server CPU {there.server_cpu_percent:.0f}%, memory {memory_mb:.0f} MB"
             f" (measured with {where}; the figures hold for this machine)",
@@ -231,6 +239,10 @@ def recommendation_lines(result: TuneResult) -> list[str]:
             )
         return lines
     return _no_recommendation(result)
+
+
+def _with_users(plan: TunePlan, trial: Trial) -> str:
+    return f" with {trial.level:g} users" if plan.load.closed else ""
 
 
 def _no_recommendation(result: TuneResult) -> list[str]:

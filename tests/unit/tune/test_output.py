@@ -14,7 +14,7 @@ from tune_fakes import tune_result
 
 def test_table_ranks_measured_candidates_then_the_rest(tmp_path: Path) -> None:
     result = tune_result(tmp_path)
-    table = ranking_table(result.ranking, "req/s").splitlines()
+    table = ranking_table(result.ranking).splitlines()
     assert table[0].split() == [
         "#", "MODE", "WORKERS", "PER", "WORKER", "MAX", "REQ/S", "P50", "MS", "P99", "MS",
         "CPU", "%", "RSS", "MB", "STATUS",

@@ -46,9 +46,9 @@
         arrayminus: ranked.map(function (c) { return c.range_rps ? c.max_rps - c.range_rps[0] : 0; }),
         color: "#444"
       },
-      hovertemplate: "%{x}: %{y:,.1f} " + plotText(data.load.level_unit) + "<extra></extra>"
+      hovertemplate: "%{x}: %{y:,.1f} req/s<extra></extra>"
     };
-    Plotly.newPlot(node, [trace], layout("Highest rate at the SLO", "candidate", data.load.level_unit),
+    Plotly.newPlot(node, [trace], layout("Highest rate at the SLO", "candidate", "req/s"),
       { displaylogo: false, responsive: true });
   }
 
@@ -79,7 +79,7 @@
           symbol: trials.map(function (t) { return t.outcome === "passed" ? "circle" : "x"; })
         },
         visible: c.status === "ok" ? true : "legendonly",
-        hovertemplate: "%{x:,.1f} " + plotText(data.load.level_unit) + ": %{y:,.1f} ms<extra>%{fullData.name}</extra>"
+        hovertemplate: "%{x:,.1f} req/s: %{y:,.1f} ms<extra>%{fullData.name}</extra>"
       });
     });
     if (!traces.length) {
