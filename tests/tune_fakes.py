@@ -23,6 +23,7 @@ def trial(
     foreign: float = 0.0,
     error_pct: float = 0.0,
     response_rate: float | None = None,
+    cpu_percent: float = 50.0,
 ) -> Trial:
     return Trial(
         level=level,
@@ -35,7 +36,7 @@ def trial(
         p99_ms=p99_ms,
         outcome=outcome,
         reason=reason,
-        server_cpu_percent=50.0,
+        server_cpu_percent=cpu_percent,
         server_rss_bytes=64 * 1024 * 1024,
         generator_cpu_share=0.1,
         server_alive=True,
@@ -48,9 +49,17 @@ def trial(
 class Server:
     """A made-up server that meets the SLO up to ``capacity``; records the levels it was tried at."""
 
-    def __init__(self, capacity: float, *, limited_above: float | None = None, paced: bool = True) -> None:
+    def __init__(
+        self,
+        capacity: float,
+        *,
+        limited_above: float | None = None,
+        paced: bool = True,
+        cpu_at_capacity: float = 50.0,
+    ) -> None:
         self.capacity = capacity
         self.paced = paced
+        self.cpu_at_capacity = cpu_at_capacity
         self.limited_above = limited_above
         self.levels: list[float] = []
 
@@ -59,7 +68,7 @@ class Server:
         if self.limited_above is not None and level > self.limited_above:
             return trial(level, Outcome.LIMITED, reason="the load generator was the bottleneck")
         if level <= self.capacity:
-            return trial(level)
+            return trial(level, cpu_percent=self.cpu_at_capacity * level / self.capacity)
         # Overloaded, the server answers at its own pace (its capacity); the rest wait and fail.
         return trial(
             level,
@@ -76,9 +85,10 @@ def measured(
     capacity: float,
     settings: SearchSettings = SCREEN,
     hint: float | None = None,
+    cpu_at_capacity: float = 50.0,
 ) -> Measurement:
     """A measurement as the real search would make it against a server of ``capacity``."""
-    result = search_max(Server(capacity), settings, closed=False, hint=hint)
+    result = search_max(Server(capacity, cpu_at_capacity=cpu_at_capacity), settings, closed=False, hint=hint)
     return Measurement(
         candidate,
         settings.name,

@@ -5,7 +5,8 @@ A candidate's figure is the best of its fine measurements (or of its screening, 
 fine one): on a machine shared with other work, interference only ever lowers a server's
 throughput, so the best run is the closest to what the server can do. The range of its figures,
 from the lowest measurement to the highest plus the search's precision (how far above a figure
-the real maximum may lie), is what one cannot tell apart. Two candidates whose ranges overlap
+the real maximum may lie), or more when other programs took a share of the cores during a run
+(its figure divided by what they left), is what one cannot tell apart. Two candidates whose ranges overlap
 are within the noise; then the cheaper one is recommended (fewer workers, then the simpler mode,
 then less per worker), and the output says so.
 """
@@ -89,6 +90,22 @@ def within_noise(first: CandidateResult, second: CandidateResult) -> bool:
     return first.low <= second.high and second.low <= first.high
 
 
+# Beyond this share of the cores used by others, a run says little; it bounds the widening.
+_MAX_DISTURBANCE = 0.8
+
+
+def disturbance(measurement: Measurement) -> float:
+    """How much of the cores other programs took around a run's answer: in its highest passing
+    trial and in the failed trial that ended its climb (the one that set its figure)."""
+    best = measurement.best
+    if best is None:
+        return 0.0
+    above = [t for t in measurement.trials if t.outcome == "failed" and t.level > best.level]
+    limiting = min(above, key=lambda t: t.level) if above else None
+    share = max(best.foreign_cpu_share, limiting.foreign_cpu_share if limiting else 0.0)
+    return min(share, _MAX_DISTURBANCE)
+
+
 def _figure(measurement: Measurement, closed: bool) -> float | None:
     best = measurement.best
     if best is None:
@@ -110,6 +127,9 @@ def candidate_result(candidate: Candidate, measurements: list[Measurement], clos
         # precision: its bracket, or the settings' when it found no failure above its figure.
         shown = max(ranked, key=lambda m: _figure(m, closed) or 0.0)
         precision = shown.precision if shown.precision is not None else _PRECISION[shown.settings]
+        # A run disturbed by other programs may understate the candidate by their share of the
+        # cores: its quiet-machine figure could be that much higher, never lower.
+        high = max((_figure(m, closed) or 0.0) * max(1 + precision, 1 / (1 - disturbance(m))) for m in ranked)
         reasons = [m.reason for m in ranked if m.reason]
         return CandidateResult(
             candidate,
@@ -120,7 +140,7 @@ def candidate_result(candidate: Candidate, measurements: list[Measurement], clos
             ranked[0].settings,
             spread,
             min(every),
-            top * (1 + precision),
+            high,
             reasons[-1] if reasons else "",
         )
     # Not ranked: the most telling status of its measurements, with the last reason for it.

@@ -36,6 +36,8 @@ Measure = Callable[[Candidate, SearchSettings, float | None, Budget], Measuremen
 
 # What a fine measurement of one candidate roughly costs (boot, warm-up, about five trials).
 _FINE_COST_S = 2.5 + 5 * (FINE.trial_s + TRIAL_OVERHEAD_S)
+# Above this share of the server's cores in use at its highest rate, a candidate is CPU-bound.
+SATURATED_SHARE = 0.9
 # The share of the budget the screening may use at most when leaders are still to be measured.
 _SCREEN_SHARE_MAX = 0.7
 
@@ -52,6 +54,13 @@ class SearchPlan:
     growth_needed: float = 0.10  # a step along an axis must add this much throughput to go on
     screen: SearchSettings = SCREEN
     fine: SearchSettings = FINE
+    server_cores: int = 1
+
+    def saturated(self, measurement: Measurement) -> bool:
+        """At its highest rate the candidate kept the server's cores busy: more workers, threads
+        or connections cannot add throughput there, only overhead."""
+        best = measurement.best
+        return best is not None and best.server_cpu_percent >= SATURATED_SHARE * 100.0 * self.server_cores
 
 
 @dataclass
@@ -174,6 +183,7 @@ class ModeWalk:
         self.worker_walk: AxisWalk | None = None
         self.growth_needed = growth_needed
         self.scores: dict[Candidate, float] = {}
+        self.done = False
 
     def candidate(self, value: int | None, workers: int) -> Candidate:
         if self.mode == "gthread":
@@ -184,6 +194,8 @@ class ModeWalk:
 
     def next(self) -> tuple[Candidate, float | None] | None:
         """The next candidate to measure with a hint (its expected highest rate), or None when done."""
+        if self.done:
+            return None
         if self.worker_walk is None:
             index = self.value_walk.next_index()
             if index is not None:
@@ -207,7 +219,11 @@ class ModeWalk:
         best = max(self.scores, key=lambda c: self.scores[c])
         return self.scores[best] * max(1.0, candidate.concurrency / best.concurrency)
 
-    def record(self, candidate: Candidate, level: float | None) -> None:
+    def record(self, candidate: Candidate, level: float | None, *, saturated: bool = False) -> None:
+        """The candidate's highest level (None: it has none); ``saturated``: the server's cores were
+        busy at that level, so this mode has nothing more to gain from more concurrency."""
+        if saturated:
+            self.done = True
         if level is not None:
             self.scores[candidate] = level
         value = candidate.threads or candidate.worker_connections
@@ -301,7 +317,12 @@ def run_smart(plan: SearchPlan, measure: Measure, budget: Budget, log: SearchLog
                 )
                 continue
             measurement = _measure_logged(log, measure, candidate, plan.screen, hint, budget)
-            walk.record(candidate, measurement.max_level if measurement.status is Status.OK else None)
+            ok = measurement.status is Status.OK
+            walk.record(
+                candidate,
+                measurement.max_level if ok else None,
+                saturated=ok and plan.saturated(measurement),
+            )
     if plan.space.dev_server and not log.stopped:
         _measure_logged(log, measure, reference_candidate(), plan.screen, None, budget)
     _repeat_leaders(log, plan, measure, budget, rounds=plan.repeats, settings=plan.fine)

@@ -109,7 +109,11 @@ def plan_tune(options: TuneOptions, *, directory: Path | None = None) -> TunePla
     if options.dev_server and not found.flask:
         raise UsageError(f"--dev-server needs a Flask app; {options.app} has no run()")
     search = SearchPlan(
-        space=space, exhaustive=options.exhaustive, budget_s=options.budget_s, repeats=options.repeats
+        space=space,
+        exhaustive=options.exhaustive,
+        budget_s=options.budget_s,
+        repeats=options.repeats,
+        server_cores=cores.server_cores,
     )
     return TunePlan(options, load, slo, cores, search, out_dir, base)
 

@@ -3,13 +3,12 @@ candidates is recommended, and without a recommendation the closest candidate is
 
 from __future__ import annotations
 
-from tune_fakes import fine, measured, trial
-
 from surge.tune.candidates import Candidate
 from surge.tune.measure import Measurement, Status
 from surge.tune.ranking import rank, within_noise
 from surge.tune.search import SearchLog
 from surge.tune.trial import Outcome
+from tune_fakes import fine, measured, trial
 
 SYNC1 = Candidate("sync", 1)
 SYNC2 = Candidate("sync", 2)
@@ -109,3 +108,26 @@ def test_closed_model_ranks_on_the_rate_the_users_achieved() -> None:
     m = fine(SYNC1, 10)  # levels are users here; the fake's rate equals the level
     ranking = rank(log_of(m), closed=True)
     assert ranking.results[0].max_rps == (m.best.rate_per_s if m.best else None)
+
+
+def _disturbed(m: Measurement, share: float) -> Measurement:
+    """The same run, with other programs taking ``share`` of the cores during its trials."""
+    from dataclasses import replace
+
+    trials = tuple(replace(t, foreign_cpu_share=share) for t in m.trials)
+    best = next(t for t in trials if m.best is not None and t.level == m.best.level)
+    return replace(m, trials=trials, best=best)
+
+
+def test_a_run_disturbed_by_other_programs_may_be_better_than_measured() -> None:
+    # Quiet, gevent at 1,000 is clearly above sync at 600 (ranges 600-630 and 1,000-1,050)...
+    quiet = rank(log_of(fine(SYNC1, 600), fine(GEVENT1, 1000)), closed=False)
+    assert quiet.recommendation is not None and quiet.recommendation.candidate == GEVENT1
+    assert not quiet.top_two_within_noise
+    # ...but sync measured while others took half of the cores could serve up to twice as much:
+    # the two cannot be told apart, and the cheaper one is recommended.
+    disturbed = rank(log_of(_disturbed(fine(SYNC1, 600), 0.5), fine(GEVENT1, 1000)), closed=False)
+    sync = next(r for r in disturbed.results if r.candidate == SYNC1)
+    assert sync.high == 1200.0 * (sync.max_rps or 0) / 600.0
+    assert disturbed.top_two_within_noise
+    assert disturbed.recommendation is not None and disturbed.recommendation.candidate == SYNC1

@@ -31,9 +31,21 @@ def cpu_bound(c: Candidate) -> float:
     return 400.0 * (0.97 ** (c.workers - 1))
 
 
+def io_cpu(c: Candidate) -> float:
+    """Server CPU at the highest rate, % of one core: gevent fills the core, threads half of it."""
+    return {"sync": 5.0, "gthread": 50.0, "gevent": 100.0}[c.mode]
+
+
+def cpu_cpu(c: Candidate) -> float:
+    return 100.0
+
+
 class FakeMeasure:
-    def __init__(self, capacity: Capacity, interrupt_after: int | None = None) -> None:
+    def __init__(
+        self, capacity: Capacity, interrupt_after: int | None = None, cpu: Capacity | None = None
+    ) -> None:
         self.capacity = capacity
+        self.cpu = cpu or (io_cpu if capacity is io_bound else cpu_cpu if capacity is cpu_bound else None)
         self.calls: list[tuple[Candidate, str, float | None]] = []
         self.interrupt_after = interrupt_after
 
@@ -43,7 +55,8 @@ class FakeMeasure:
         if self.interrupt_after is not None and len(self.calls) == self.interrupt_after:
             raise KeyboardInterrupt
         self.calls.append((candidate, settings.name, hint))
-        return measured(candidate, self.capacity(candidate), settings, hint)
+        cpu = self.cpu(candidate) if self.cpu is not None else 50.0
+        return measured(candidate, self.capacity(candidate), settings, hint, cpu)
 
     @property
     def candidates(self) -> list[Candidate]:
@@ -98,8 +111,10 @@ def test_smart_search_on_an_io_bound_app_skips_what_cannot_win() -> None:
     grid = SPACE.grid()
     assert len(set(screened)) < len(grid)
     assert log.not_measured and set(log.not_measured) | set(screened) == set(grid)
-    # The leaders are gevent candidates, each measured again with fine trials.
-    assert {c.mode for c in fine} == {"gevent"}
+    # gevent keeps the core busy with one worker: nothing more of it is measured. The leaders,
+    # gevent and gthread's best, are each measured again with fine trials.
+    assert [c for c in screened if c.mode == "gevent"] == [Candidate("gevent", 1, worker_connections=1000)]
+    assert {c.mode for c in fine} == {"gevent", "gthread"}
     assert len(fine) == 2
     # sync, at 20 req/s a worker, could not reach gevent's 1,200 even with 3 workers: not explored.
     assert [c for c in screened if c.mode == "sync"] == [Candidate("sync", 1)]
@@ -109,8 +124,21 @@ def test_smart_search_on_an_io_bound_app_skips_what_cannot_win() -> None:
     assert not log.interrupted and not log.budget_exhausted
 
 
-def test_smart_search_on_a_cpu_bound_app_stops_at_one_worker_per_mode() -> None:
+def test_smart_search_on_a_cpu_bound_app_stops_where_the_core_is_busy() -> None:
     measure = FakeMeasure(cpu_bound)
+    run_search(SearchPlan(SPACE), measure, Budget.of(3600))
+    screened = [c for c, settings, _ in measure.calls if settings == "screen"]
+    # Each mode's first candidate keeps the server's one core busy at its highest rate: more
+    # workers, threads or connections could not add throughput, so none is measured.
+    assert screened == [
+        Candidate("sync", 1),
+        Candidate("gthread", 1, threads=4),
+        Candidate("gevent", 1, worker_connections=1000),
+    ]
+
+
+def test_without_a_busy_core_the_walk_tries_the_next_worker_count() -> None:
+    measure = FakeMeasure(cpu_bound, cpu=lambda c: 50.0)  # as if the server had cores to spare
     run_search(SearchPlan(SPACE), measure, Budget.of(3600))
     screened = [c for c, settings, _ in measure.calls if settings == "screen"]
     # Each mode tries a second worker count, sees no growth and stops: nothing with 3 workers.
