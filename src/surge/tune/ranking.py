@@ -1,9 +1,9 @@
 """Rank the candidates by their highest rate at the SLO, say when the leaders are within the noise,
 and pick the one to recommend.
 
-A candidate's figure is the best of its fine measurements (or of its screening, when it had no
-fine one): on a machine shared with other work, interference only ever lowers a server's
-throughput, so the best run is the closest to what the server can do. The range of its figures,
+A candidate's figure is its best run (screening or fine): on a machine shared with other work,
+interference only ever lowers a server's throughput, so the best run is the closest to what the
+server can do. The range of its figures,
 from the lowest measurement to the highest plus the search's precision (how far above a figure
 the real maximum may lie), or more when other programs took a share of the cores during a run
 (its figure divided by what they left), is what one cannot tell apart. Two candidates whose ranges overlap
@@ -42,7 +42,7 @@ class CandidateResult:
     max_rps: float | None  # the highest rate meeting the SLO (mean over the measurements ranked)
     best: Trial | None  # the passing trial at the highest rate: p50, p99, CPU and memory there
     measurements: tuple[Measurement, ...]
-    ranked_on: str  # "fine" or "screen": which measurements give the figure
+    ranked_on: str  # "fine" or "screen": the run that gives the figure
     spread: float | None  # (highest - lowest) / highest of the figures ranked, with two or more
     low: float | None  # the range the figure cannot be told apart from: lowest measurement...
     high: float | None  # ...to the highest plus the search's precision
@@ -115,13 +115,14 @@ def _figure(measurement: Measurement, closed: bool) -> float | None:
 
 def candidate_result(candidate: Candidate, measurements: list[Measurement], closed: bool) -> CandidateResult:
     ok = [m for m in measurements if m.status is Status.OK and m.best is not None]
-    fine = [m for m in ok if m.settings == FINE.name]
-    ranked = fine or ok
+    # Every run counts, screening and fine alike: every candidate has a screening run (or, in the
+    # exhaustive search, a fine one), so all are ranked by the same kind of run, and a leader's
+    # second run can only confirm or raise its figure, never sink it below the others' first.
+    ranked = ok
     if ranked:
         figures = [f for f in (_figure(m, closed) for m in ranked) if f is not None]
         top = max(figures)
-        # The range spans every measurement, a leader's screening included: its first run.
-        every = [f for f in (_figure(m, closed) for m in ok) if f is not None]
+        every = figures
         spread = (max(every) - min(every)) / max(every) if len(every) >= 2 and max(every) > 0 else None
         # The best measurement gives the figure, the trial shown (p50, p99, CPU, memory) and the
         # precision: its bracket, or the settings' when it found no failure above its figure.
@@ -137,7 +138,7 @@ def candidate_result(candidate: Candidate, measurements: list[Measurement], clos
             top,
             shown.best,
             tuple(measurements),
-            ranked[0].settings,
+            shown.settings,
             spread,
             min(every),
             high,

@@ -19,7 +19,7 @@ def test_table_ranks_measured_candidates_then_the_rest(tmp_path: Path) -> None:
         "#", "MODE", "WORKERS", "PER", "WORKER", "MAX", "REQ/S", "P50", "MS", "P99", "MS",
         "CPU", "%", "RSS", "MB", "STATUS",
     ]  # fmt: skip
-    assert table[1].startswith("1  gevent") and "1000 conns" in table[1] and "1,180" in table[1]
+    assert table[1].startswith("1  gevent") and "1000 conns" in table[1] and "1,190" in table[1]
     assert "ok (3 runs: 1,100-" in table[1]  # the screening and two fine runs
     assert table[2].startswith("2  flask-dev") and "reference" in table[2]
     assert table[3].startswith("3  sync")
@@ -36,7 +36,7 @@ def test_one_recommendation_line_with_the_exact_command(tmp_path: Path) -> None:
         lines[0]
         == "Recommendation: surge serve surge.demo:app --mode gevent --workers 1 --worker-connections 1000"
     )
-    assert "1,180 req/s within the SLO (p99<500ms, error_rate<1%)" in lines[1]
+    assert "1,190 req/s within the SLO (p99<500ms, error_rate<1%)" in lines[1]
     assert "the server on 1 core" in lines[1] and "hold for this machine" in lines[1]
     assert not any(line.startswith("Recommendation") for line in lines[1:])
 
@@ -62,7 +62,7 @@ def test_json_document_has_the_issues_shape(tmp_path: Path) -> None:
         "workers": 1,
         "threads": None,
         "worker_connections": 1000,
-        "max_rps": 1180.0,
+        "max_rps": 1190.0,
     }
     assert recommendation["command"].startswith("surge serve surge.demo:app --mode gevent")
     assert data["no_recommendation"] is None

@@ -54,10 +54,26 @@ def test_gevent_default_connections_preferred_when_tied() -> None:
     assert ranking.recommendation is not None and ranking.recommendation.candidate == GEVENT1
 
 
-def test_fine_measurements_rank_before_screening() -> None:
+def test_the_figure_is_the_best_run_and_the_range_spans_them_all() -> None:
     ranking = rank(log_of(measured(GEVENT1, 3000), fine(GEVENT1, 1000)), closed=False)
     result = ranking.results[0]
-    assert result.ranked_on == "fine" and result.max_rps is not None and result.max_rps <= 1000
+    assert result.ranked_on == "screen" and result.max_rps is not None and 2600 <= result.max_rps <= 3000
+    assert result.low is not None and result.low <= 1000 and result.repeats == 2
+
+
+def test_a_leaders_lower_second_run_does_not_sink_it_below_a_screened_rival() -> None:
+    # A CPU-bound app: the leaders (gthread, sync) were measured again, lower; gevent only once.
+    log = log_of(
+        measured(SYNC1, 774),
+        measured(GTHREAD1, 826),
+        measured(GEVENT1, 765),
+        fine(GTHREAD1, 734),
+        fine(SYNC1, 642),
+    )
+    ranking = rank(log, closed=False)
+    assert ranking.best is not None and ranking.best.candidate == GTHREAD1
+    assert {r.candidate for r in ranking.tied} == {SYNC1, GTHREAD1, GEVENT1}
+    assert ranking.recommendation is not None and ranking.recommendation.candidate == SYNC1
 
 
 def test_within_noise_is_overlap_of_ranges() -> None:
