@@ -51,6 +51,7 @@ def trial_dict(trial: Trial) -> dict[str, Any]:
         "cpu_percent": _round(trial.server_cpu_percent),
         "rss_mb": _round(trial.server_rss_bytes / _MIB),
         "generator_cpu_share": _round(trial.generator_cpu_share, 3),
+        "others_cpu_share": _round(trial.foreign_cpu_share, 3),
     }
 
 
