@@ -17,7 +17,7 @@ from surge import __version__
 from surge.errors import EXIT_INTERRUPTED, EXIT_USAGE, SurgeError
 
 # Order is the order shown in ``surge --help``.
-COMMAND_MODULES = ("run", "report", "compare", "serve", "ps", "scale", "reload", "stop", "demo")
+COMMAND_MODULES = ("run", "report", "compare", "serve", "ps", "scale", "reload", "stop", "tune", "demo")
 
 
 class CliParser(argparse.ArgumentParser):

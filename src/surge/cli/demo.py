@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from surge.cli.argtypes import int_arg
-from surge.errors import EXIT_INTERRUPTED, EXIT_OK
+from surge.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from surge.serve.profiles import GUNICORN_MODES
 from surge.units import format_duration_s, parse_duration_s
+
+DEFAULT_TUNE_BUDGET = "60s"
 
 
 def _positive_int(text: str) -> int:
@@ -50,6 +52,14 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="folder for results.jtl, report/ and the server's logs (default ./surge-demo)",
     )
+    parser.add_argument(
+        "--tune",
+        nargs="?",
+        const=DEFAULT_TUNE_BUDGET,
+        metavar="BUDGET",
+        help="after the load test, run a short surge tune of the demo app with the same mix of"
+        f" requests, for BUDGET (default {DEFAULT_TUNE_BUDGET}); its page goes to OUT/tune",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -69,6 +79,7 @@ def handle(args: argparse.Namespace) -> int:
         out_dir=args.out,
     )
     plan = plan_demo(options)  # every check before anything starts: bad input is exit 2, no server
+    tune_plan = _plan_demo_tune(args.tune, plan.out_dir) if args.tune is not None else None
     live = LiveLine(sys.stderr)
 
     def serving(serve_plan: ServePlan, server: RunningServer) -> None:
@@ -93,5 +104,39 @@ def handle(args: argparse.Namespace) -> int:
 
     result = run_demo(plan, on_serving=serving, on_progress=live.show, on_run_done=run_done)
     print(f"Report: {result.report.index_html.resolve()}")
-    print(f"Server logs: {result.serve_plan.log_dir}")
-    return EXIT_INTERRUPTED if result.run.interrupted else EXIT_OK
+    print(f"Server logs: {result.serve_plan.log_dir}", flush=True)
+    if result.run.interrupted:
+        return EXIT_INTERRUPTED
+    if tune_plan is None:
+        return EXIT_OK
+    from surge.cli.tune import exit_code, tune_and_print
+
+    print()
+    tuned, _ = tune_and_print(tune_plan, prefix="surge demo --tune")
+    # The demo's load test succeeded; the tune's own outcome decides the rest (130, 3, ...).
+    return exit_code(tuned)
+
+
+def _plan_demo_tune(budget: str, out_dir: Path) -> Any:
+    """A short tune of the demo app, checked before the demo starts: its journey's requests in turn,
+    workers 1-2, a few threads, gevent's default connections."""
+    from surge.demo.showcase import DEMO_APP, JOURNEY
+    from surge.tune.load import LoadSource, RequestSpec
+    from surge.tune.options import MIN_BUDGET_S, TuneOptions
+    from surge.tune.session import plan_tune
+
+    budget_s = parse_duration_s(budget)
+    if budget_s < MIN_BUDGET_S:
+        raise UsageError(f"--tune {budget}: the tune needs at least {MIN_BUDGET_S:g}s")
+    requests = tuple(RequestSpec(s.path, s.method, s.headers, s.body, s.label) for s in JOURNEY)
+    options = TuneOptions(
+        app=DEMO_APP,
+        source=LoadSource(requests=requests),
+        workers=(1, 2),
+        threads=(4, 16),
+        worker_connections=(1000,),
+        budget_s=budget_s,
+        repeats=1,
+        out_dir=out_dir / "tune",
+    )
+    return plan_tune(options)

@@ -92,20 +92,36 @@ def demo_serve_plan(options: DemoOptions, port: int) -> ServePlan:
     )
 
 
+@dataclass(frozen=True)
+class JourneyStep:
+    """One request of the demo's journey, relative to the served app."""
+
+    path: str
+    label: str
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+
+# The demo's IO-bound, CPU-bound and model endpoints, mixed: the load test's journey, and the
+# requests ``surge demo --tune`` sends in turn.
+JOURNEY = (
+    JourneyStep("/", "hello"),
+    JourneyStep("/io?ms=50", "io 50ms"),
+    JourneyStep("/predict", "predict", "POST", (("Content-Type", "application/json"),), PREDICT_BODY),
+    JourneyStep("/io?ms=50", "io 50ms"),
+    JourneyStep("/cpu?n=20000", "cpu 20k"),
+    JourneyStep("/health", "health"),
+)
+
+
 def demo_load_plan(base_url: str, options: DemoOptions) -> Plan:
     """Users ramping up over a journey mixing the demo's IO-bound, CPU-bound and model endpoints."""
     from surge.plan import LoadModel, Plan, Request, UserGroup
 
-    json_header = (("Content-Type", "application/json"),)
-    journey = (
-        Request(f"{base_url}/", label="hello"),
-        Request(f"{base_url}/io?ms=50", label="io 50ms"),
-        Request(
-            f"{base_url}/predict", method="POST", headers=json_header, body=PREDICT_BODY, label="predict"
-        ),
-        Request(f"{base_url}/io?ms=50", label="io 50ms"),
-        Request(f"{base_url}/cpu?n=20000", label="cpu 20k"),
-        Request(f"{base_url}/health", label="health"),
+    journey = tuple(
+        Request(f"{base_url}{s.path}", method=s.method, headers=s.headers, body=s.body, label=s.label)
+        for s in JOURNEY
     )
     load = LoadModel(
         users=options.users, ramp_up_s=options.effective_ramp_up_s, duration_s=options.duration_s

@@ -44,8 +44,11 @@ _GROUP_KEYS = {"name", "users", "ramp_up", "duration", "iterations", "journey", 
                "feeder", "rate", "stages", "max_in_flight"}  # fmt: skip
 
 
-def load_plan_file(path: Path) -> Plan:
-    """Read, parse and validate a scenario file; raises UsageError with ``file:line: what is wrong``."""
+def load_plan_file(path: Path, *, base_url: str | None = None) -> Plan:
+    """Read, parse and validate a scenario file; raises UsageError with ``file:line: what is wrong``.
+
+    ``base_url`` replaces the file's own (``surge tune`` points relative URLs at the app it serves).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -56,6 +59,8 @@ def load_plan_file(path: Path) -> Plan:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(_syntax_error(path, str(exc))) from exc
+    if base_url is not None:
+        document["base_url"] = base_url
     return _build(FileContext(path, text), document)
 
 

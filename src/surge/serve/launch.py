@@ -227,27 +227,36 @@ def _wait_until_ready(server: RunningServer, ready_fd: int, deadline: float) -> 
         raise KeyboardInterrupt
 
 
-def preflight(plan: ServePlan, directory: Path) -> None:
-    """The checks that need no server: nothing running from this pidfile, the app imports, port free."""
+def preflight(plan: ServePlan, directory: Path, *, check_app: bool = True) -> None:
+    """The checks that need no server: nothing running from this pidfile, the app imports, port free.
+
+    ``check_app=False`` leaves the import to the server process (which reports a failure in its
+    exit code): a caller that must not import the app itself (``surge tune``, whose load
+    generator forks from it) has checked it in a process of its own.
+    """
     running = live_master(plan.pidfile)
     if running is not None:
         raise SurgeError(
             f"a server is already running from {plan.pidfile} (master pid {running.pid});"
             " stop it with surge stop, or use another --run-dir"
         )
-    app: Any = load_app(plan.options.app, directory=directory)
-    if not plan.profile.is_gunicorn and not callable(getattr(app, "run", None)):
-        raise UsageError(f"--mode {plan.options.mode} needs a Flask app; {plan.options.app} has no run()")
+    if check_app:
+        app: Any = load_app(plan.options.app, directory=directory)
+        if not plan.profile.is_gunicorn and not callable(getattr(app, "run", None)):
+            raise UsageError(f"--mode {plan.options.mode} needs a Flask app; {plan.options.app} has no run()")
     check_bind_free(plan.host, plan.port)
 
 
-def start_server(plan: ServePlan, *, background: bool, directory: Path | None = None) -> RunningServer:
+def start_server(
+    plan: ServePlan, *, background: bool, directory: Path | None = None, check_app: bool = True
+) -> RunningServer:
     """Validate, start the server process and return once every worker has loaded the app.
 
     ``background`` detaches it (own session, output to RUN_DIR/console.log) so it outlives us.
+    ``check_app``: see preflight.
     """
     directory = directory or Path.cwd()
-    preflight(plan, directory)
+    preflight(plan, directory, check_app=check_app)
     plan.run_dir.mkdir(parents=True, exist_ok=True)
     plan.pidfile.parent.mkdir(parents=True, exist_ok=True)
     if plan.log_dir is not None:

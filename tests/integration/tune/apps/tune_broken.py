@@ -1,0 +1,3 @@
+"""An app whose import fails, for the tune's bad-input test."""
+
+raise RuntimeError("the database is not configured")
