@@ -21,15 +21,22 @@ from surge.serve.handshake import EXIT_INTERRUPTED, announce_ready, take_ready_f
 from surge.serve.runfiles import ServerState
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m surge.serve.master STATE_FILE", file=sys.stderr)
-        return 2
-    state = ServerState.read(Path(argv[0]))
+def prepare(state_file: Path) -> ServerState:
+    """Read the server's state and, for a preloaded gevent app, monkey-patch the master.
+
+    Runs while SIGINT is still blocked (see run): a KeyboardInterrupt in the middle of
+    patch_all leaves threading half patched, and the interpreter then hangs at exit waiting
+    for a lock nobody holds (seen: a Ctrl-C 0.15 s into the boot, surge serve waited forever).
+    """
+    state = ServerState.read(state_file)
     if state.mode == "gevent" and state.preload:
         from gevent import monkey
 
         monkey.patch_all()
+    return state
+
+
+def main(state_file: Path, state: ServerState) -> int:
     from surge.serve.profiles import GUNICORN_MODES  # like every import below: after the patch
 
     ready_fd = take_ready_fd()
@@ -49,7 +56,7 @@ def main(argv: list[str]) -> int:
         state.settings,
         hooks={"post_worker_init": post_worker_init},
         directory=Path(state.directory),
-        state_file=Path(argv[0]),
+        state_file=state_file,
         boot_error_file=boot_error_path(Path(state.pidfile)),
     )
     application.run()
@@ -67,14 +74,20 @@ def run(argv: list[str]) -> int:
     """main() without a KeyboardInterrupt traceback: Ctrl-C can land before gunicorn handles INT.
 
     The launcher starts this process with SIGINT blocked, so that a Ctrl-C during the
-    interpreter's start-up is held rather than raised in the middle of an import; from here on
+    interpreter's start-up (and the gevent patch, see prepare) is held rather than raised in the
+    middle of an import; from here on
     it is one KeyboardInterrupt, which ends the process quietly, until gunicorn (or the Flask
     development server) installs its own handler.
     """
+    if len(argv) != 1:
+        print("usage: python -m surge.serve.master STATE_FILE", file=sys.stderr)
+        return 2
+    state_file = Path(argv[0])
+    state = prepare(state_file)  # SIGINT still blocked: a Ctrl-C meanwhile waits for the line below
     try:
         signal.signal(signal.SIGINT, _interrupt_once)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        return main(argv)
+        return main(state_file, state)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 
