@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from surge.cli.report import check_regex, parse_zone
+from surge.cli.report import add_time_reading_options, check_regex, parse_zone
 from surge.errors import UsageError
 from surge.report.options import ReportOptions, parse_chart_labels
 
@@ -63,23 +63,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--include", metavar="REGEX", help="compare only labels fully matching REGEX")
     parser.add_argument("--exclude", metavar="REGEX", help="leave out labels fully matching REGEX")
-    parser.add_argument(
-        "--timestamp",
-        choices=("start", "end"),
-        default="start",
-        help="what the timeStamp column holds in every file: sample start (JMeter's default) or end",
-    )
-    parser.add_argument(
-        "--timestamp-format",
-        metavar="PATTERN",
-        help="pattern of non-epoch timestamps (Java SimpleDateFormat, e.g. 'yyyy/MM/dd HH:mm:ss.SSS')",
-    )
-    parser.add_argument(
-        "--tz",
-        default=ReportOptions.timezone,
-        metavar="ZONE",
-        help="IANA time zone to show times in and to read zone-less dates (default %(default)s)",
-    )
+    add_time_reading_options(parser, " in every file")
     parser.add_argument("--force", action="store_true", help="write into a non-empty output folder")
     parser.set_defaults(handler=run)
 

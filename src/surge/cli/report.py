@@ -87,11 +87,26 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--end", metavar="TIME", help="keep samples starting at or before TIME (ISO date-time or epoch ms)"
     )
+    add_time_reading_options(parser, "")
+    parser.add_argument(
+        "--jmeter-compat",
+        action="store_true",
+        help="JMeter's numbers, quirks included (windowed percentiles, JMeter's totals and buckets)",
+    )
+    parser.add_argument("--force", action="store_true", help="write into a non-empty output folder")
+    parser.set_defaults(handler=run)
+
+
+def add_time_reading_options(parser: argparse.ArgumentParser, which_files: str) -> None:
+    """--timestamp, --timestamp-format and --tz: how a results file's times are read and shown.
+
+    Declared here once for surge report and surge compare (``which_files``: " in every file" there).
+    """
     parser.add_argument(
         "--timestamp",
         choices=("start", "end"),
         default="start",
-        help="what the timeStamp column holds: sample start (JMeter's default) or end",
+        help=f"what the timeStamp column holds{which_files}: sample start (JMeter's default) or end",
     )
     parser.add_argument(
         "--timestamp-format",
@@ -104,13 +119,6 @@ def register(subparsers: Any) -> None:
         metavar="ZONE",
         help="IANA time zone to show times in and to read zone-less dates (default %(default)s)",
     )
-    parser.add_argument(
-        "--jmeter-compat",
-        action="store_true",
-        help="JMeter's numbers, quirks included (windowed percentiles, JMeter's totals and buckets)",
-    )
-    parser.add_argument("--force", action="store_true", help="write into a non-empty output folder")
-    parser.set_defaults(handler=run)
 
 
 def parse_zone(name: str) -> str:
