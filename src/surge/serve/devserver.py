@@ -84,20 +84,22 @@ def run_dev_server(state: ServerState, ready_fd: int | None) -> int:
         _log_to_files(state, state.log_dir)
     threaded = state.mode == "flask-threaded"
     # What app.run does, minus its signal handling: werkzeug's server, built here so that a
-    # signal can stop it (see _stop_on_signal). The launcher polls the port for readiness.
+    # signal can stop it (see _stop_on_signal); it says it is ready on the launcher's pipe.
     server = make_server(
         state.host, state.port, app, threaded=threaded, processes=1 if threaded else state.workers
     )
+    # Handlers first, then the pidfile: a Ctrl-C between the two would leave a stale pidfile.
+    _stop_on_signal(server)
     pidfile = Path(state.pidfile)
     write_pid(pidfile, os.getpid())
-    _stop_on_signal(server)
     try:
         server.log_startup()
         # Ready only now that a Ctrl-C stops the server cleanly: a launcher that polled the port
         # said "ready" while a signal still met the start-up handler (exit 130, not "stopped").
         announce_ready(ready_fd)
         if ready_fd is not None:
-            os.close(ready_fd)  # request processes must not hold the launcher's pipe open
+            with contextlib.suppress(OSError):  # the app may have closed it: nothing to hold open
+                os.close(ready_fd)  # request processes must not hold the launcher's pipe open
         server.serve_forever()  # closes the server (and waits for request processes) when it ends
     finally:
         # Only our own pidfile: another server may have been started from it since.
