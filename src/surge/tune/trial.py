@@ -1,7 +1,9 @@
 """One trial: load a running server at one level for a few seconds, judge it against the SLO, and
 record the server's CPU and memory meanwhile.
 
-A trial passes when every SLO threshold holds on its figures. It is not trusted either way when
+A trial passes when every SLO threshold holds on its figures and, at an arrival rate, the server
+kept up with it (``surge.tune.backlog``: the last requests were not answered markedly slower than
+the first). It is not trusted either way when
 the load generator was the bottleneck (its processes used nearly all of their cores): such a trial
 is ``generator_limited``. A trial in which no request got a response says the server stopped
 answering.
@@ -17,6 +19,7 @@ from pathlib import Path
 from surge.engine.run_result import Progress, RunResult
 from surge.monitor import TreeSample, TreeSampler, cpu_percent_between
 from surge.plan import Threshold
+from surge.tune.backlog import LatencyTrend, latency_trend
 from surge.tune.cores import CoreSplit, core_clock, foreign_share
 from surge.tune.load import TrialLoad
 from surge.verdict.live import WARMUP_S, LiveThresholds
@@ -175,11 +178,19 @@ class TrialRunner:
         )
         last = sampler.sample()
         foreign = foreign_share(clock, core_clock(), self.cores, max(0.0, last.cpu_s - first.cpu_s))
+        # Users wait for each answer, so a closed-model server cannot fall behind its load.
+        trend = latency_trend(self.results_path) if judge and not self.load.closed else None
         self.results_path.unlink(missing_ok=True)
-        return replace(self._trial(level, result, first, ticks, last), foreign_cpu_share=foreign)
+        return replace(self._trial(level, result, first, ticks, last, trend), foreign_cpu_share=foreign)
 
     def _trial(
-        self, level: float, result: RunResult, first: TreeSample, ticks: list[TreeSample], last: TreeSample
+        self,
+        level: float,
+        result: RunResult,
+        first: TreeSample,
+        ticks: list[TreeSample],
+        last: TreeSample,
+        trend: LatencyTrend | None = None,
     ) -> Trial:
         span = ticks if len(ticks) >= 2 else [first, last]
         cpu = cpu_percent_between(span[0], span[-1])
@@ -189,7 +200,7 @@ class TrialRunner:
             if result.duration_s > 0 and result.processes
             else 0.0
         )
-        outcome, reason = self._judge(result)
+        outcome, reason = self._judge(result, trend)
         ratio = slo_ratio(evaluate(self.slo, result.labels, result.total))
         total = result.total
         response_rate = result.responses / result.duration_s if result.duration_s > 0 else 0.0
@@ -218,7 +229,7 @@ class TrialRunner:
             hopeless=hopeless,
         )
 
-    def _judge(self, result: RunResult) -> tuple[Outcome, str]:
+    def _judge(self, result: RunResult, trend: LatencyTrend | None = None) -> tuple[Outcome, str]:
         if result.interrupted:
             return Outcome.INTERRUPTED, "interrupted"
         if result.responses == 0:
@@ -233,6 +244,9 @@ class TrialRunner:
         failed = [r for r in evaluate(self.slo, result.labels, result.total) if not r.passed]
         if failed:
             return Outcome.FAILED, f"{failed[0].threshold.text}: {failed[0].reason}"
+        if trend is not None and trend.fell_behind(self.limit_s * 1000.0):
+            # Within the SLO only because the trial ended before the queue grew past it.
+            return Outcome.FAILED, trend.describe()
         # Requests sent late (the generator was descheduled, or waited for a free connection) do
         # not make a pass doubtful: latency runs from the intended send time, so the delay counts
         # against the candidate, and the SLO held anyway.

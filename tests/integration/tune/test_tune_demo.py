@@ -17,7 +17,7 @@ def test_bad_tune_budget_is_refused_before_the_demo_starts(tune: TuneHarness) ->
 
 @pytest.mark.slow
 def test_demo_then_a_short_tune(tune: TuneHarness) -> None:
-    result = tune.run("demo", "-d", "4s", "-u", "4", "--ramp-up", "1s", "--tune", "30s", timeout_s=180)
+    result = tune.run("demo", "-d", "4s", "-u", "4", "--ramp-up", "1s", "--tune", "20s", timeout_s=180)
     assert result.returncode == 0, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     out = result.stdout

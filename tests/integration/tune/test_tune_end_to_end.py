@@ -24,7 +24,7 @@ def _document(tune: TuneHarness, name: str = "tune.json") -> dict[str, Any]:
 def test_io_bound_endpoint_recommends_gevent_with_the_whole_output(tune: TuneHarness) -> None:
     result = tune.run(
         "tune", "surge.demo:app", "--path", "/io", "--workers", "1", "--threads", "16",
-        "--worker-connections", "1000", "--dev-server", "--repeats", "1", "--budget", "75s",
+        "--worker-connections", "1000", "--dev-server", "--repeats", "1", "--budget", "50s",
         "--json", "tune.json", "--write-config", "-o", "page",
     )  # fmt: skip
     assert result.returncode == 0, (result.stdout, result.stderr)
@@ -71,7 +71,7 @@ def test_io_bound_endpoint_recommends_gevent_with_the_whole_output(tune: TuneHar
 def test_cpu_bound_endpoint_recommends_processes_matching_the_servers_cores(tune: TuneHarness) -> None:
     result = tune.run(
         "tune", "surge.demo:app", "--path", "/cpu", "--workers", "1,2", "--threads", "4",
-        "--worker-connections", "1000", "--repeats", "1", "--budget", "60s", "--json", "tune.json",
+        "--worker-connections", "1000", "--repeats", "1", "--budget", "40s", "--json", "tune.json",
     )  # fmt: skip
     assert result.returncode == 0, (result.stdout, result.stderr)
     document = _document(tune)

@@ -83,7 +83,7 @@ def test_slo_no_candidate_meets_says_so_with_the_closest_figures(tune: TuneHarne
 def test_candidates_that_hang_or_crash_are_recorded_as_failed_and_the_tune_goes_on(tune: TuneHarness) -> None:
     result = tune.run(
         "tune", "tune_faulty:app", "--modes", "sync,gthread,gevent", "--workers", "1",
-        "--threads", "4", "--worker-connections", "1000", "--repeats", "1", "--budget", "40s",
+        "--threads", "4", "--worker-connections", "1000", "--repeats", "1", "--budget", "30s",
         "--json", "tune.json",
     )  # fmt: skip
     _no_traceback(result.stderr)
@@ -156,7 +156,7 @@ def test_an_app_that_monkey_patches_at_import_never_patches_the_tune(tune: TuneH
     in the tune's own process, whose forked load generator would inherit the patched stdlib."""
     result = tune.run(
         "tune", "tune_patching:app", "--modes", "gevent", "--workers", "1", "--worker-connections", "1000",
-        "--repeats", "1", "--budget", "25s", "--json", "tune.json", "-v",
+        "--repeats", "1", "--budget", "15s", "--json", "tune.json", "-v",
     )  # fmt: skip
     assert result.returncode == 0, (result.stdout, result.stderr)
     _no_traceback(result.stderr)

@@ -90,3 +90,42 @@ def test_an_overloaded_trial_is_ended_early_and_says_so(tmp_path: Path) -> None:
     # Overloaded, it answered at its own pace: about 20 req/s, far below the 400 asked for.
     assert 0 < trial.response_rate_per_s < 0.8 * 400.0
     assert not alive(server.master_pid)
+
+
+def test_a_rate_above_capacity_fails_though_the_trial_ends_before_the_slo_does(tmp_path: Path) -> None:
+    """One sync worker serves /io?ms=50 at about 20 req/s. At 30 req/s for 3 s its queue grows
+    to ~1 s of waiting, well inside a 5 s p99: judged on the SLO alone the trial passed (and short
+    screening trials ranked such servers 8-30 % too high). The later requests were answered
+    ever slower, so it fails, saying so; at 12 req/s it keeps up and passes."""
+    from surge.serve.launch import start_server
+    from surge.serve.options import plan_serve
+    from surge.tune.trial import Outcome, TrialRunner
+
+    load = prepare_load(LoadSource(requests=path_requests(("/io?ms=50",))))
+    options = Candidate("sync", 1).serve_options(
+        "surge.demo:app",
+        bind="127.0.0.1:0",
+        run_dir=tmp_path / "run",
+        graceful_timeout_s=2,
+        boot_timeout_s=30,
+    )
+    serve_plan = plan_serve(replace(options, bind=f"127.0.0.1:{measure_module.free_loopback_port()}"))
+    server = start_server(serve_plan, background=True, check_app=False)
+    try:
+        runner = TrialRunner(
+            load,
+            parse_slo(("p99<5s",), ()),
+            base_url=serve_plan.url,
+            server_pid=server.master_pid,
+            results_path=tmp_path / "trial.jtl",
+            cores=split_cores(available_cores()),
+        )
+        over = runner.run(30.0, 3.0)
+        under = runner.run(12.0, 4.0)
+    finally:
+        server.stop()
+    assert over.outcome is Outcome.FAILED, over
+    assert over.reason.startswith("the server fell behind: median latency rose from"), over.reason
+    assert over.p99_ms < 5000.0  # the SLO itself held
+    assert under.outcome is Outcome.PASSED, under
+    assert not alive(server.master_pid)

@@ -36,7 +36,7 @@ def test_scenario_file_at_an_arrival_rate(tune: TuneHarness) -> None:
     (tune.folder / "plan.toml").write_text(RATE_PLAN)
     result = tune.run(
         "tune", "surge.demo:app", "-f", "plan.toml", "--modes", "gevent", "--workers", "1",
-        "--worker-connections", "1000", "--repeats", "1", "--budget", "25s", "--json", "tune.json",
+        "--worker-connections", "1000", "--repeats", "1", "--budget", "15s", "--json", "tune.json",
     )  # fmt: skip
     assert result.returncode == 0, (result.stdout, result.stderr)
     document = json.loads((tune.folder / "tune.json").read_text())
@@ -49,7 +49,7 @@ def test_python_users_are_tuned_in_users(tune: TuneHarness) -> None:
     (tune.folder / "users.py").write_text(USERS)
     result = tune.run(
         "tune", "surge.demo:app", "-s", "users.py", "--modes", "gthread", "--workers", "1",
-        "--threads", "4", "--repeats", "1", "--budget", "25s", "--json", "tune.json",
+        "--threads", "4", "--repeats", "1", "--budget", "15s", "--json", "tune.json",
     )  # fmt: skip
     assert result.returncode == 0, (result.stdout, result.stderr)
     header = next(line for line in result.stdout.splitlines() if line.startswith("#  MODE"))
