@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-import ssl
 import subprocess
 import sys
 from collections import Counter
@@ -21,6 +19,7 @@ from typing import Any
 import pytest
 
 from servers.imitation import ImitationServer
+from servers.tls import self_signed_server_context
 
 PLANS = Path(__file__).resolve().parents[1] / "fixtures" / "jmx"
 SURGE = [sys.executable, "-m", "surge"]
@@ -45,18 +44,7 @@ def site() -> Iterator[ImitationServer]:
 
 @pytest.fixture(scope="module")
 def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImitationServer]:
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl CLI not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
+    context = self_signed_server_context(tmp_path_factory.mktemp("tls"))
     with ImitationServer(ssl_context=context) as running:
         yield running
 

@@ -10,23 +10,14 @@ import csv
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chromium import NEEDS_CHROMIUM
 from surge.results.columns import DEFAULT_COLUMNS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jmeter"
 PAGES = (
     "index.html",
@@ -43,9 +34,7 @@ CHARTS_PER_PAGE = {
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.timeout(240),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs the Debian chromium package at /usr/bin/chromium"
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 HEADER = list(DEFAULT_COLUMNS)
@@ -107,17 +96,6 @@ def _write_hostile_results(path: Path) -> None:
                     5,
                 ]
             )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class PageWatch:

@@ -3,38 +3,21 @@ without console errors or requests outside the page's folder, and the page runs 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chromium import NEEDS_CHROMIUM
 from surge.tune.document import tune_document
 from surge.tune.html import render_page
 from tune_fakes import tune_result
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.timeout(120),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs the Debian chromium package at /usr/bin/chromium"
-    ),
+    NEEDS_CHROMIUM,
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_bars_and_curves_draw_offline(browser: Any, tmp_path: Path) -> None:

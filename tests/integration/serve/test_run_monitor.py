@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from serve_harness import Harness
 
+from chromium import NEEDS_CHROMIUM, launched_chromium
 from surge.monitor.record import COLUMNS
 
 
@@ -117,13 +118,9 @@ def test_report_option_refuses_a_non_empty_folder_before_the_run(harness: Harnes
     assert (harness.folder / "report" / "mine.txt").read_text() == "keep me"
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the Debian chromium package at /usr/bin/chromium")
+@NEEDS_CHROMIUM
 def test_server_page_draws_in_headless_chromium(harness: Harness) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
     port = harness.serve("surge.demo:app", "--mode", "gthread", "-w", "2")
     done = harness.surge(
         "run", f"http://127.0.0.1:{port}/cpu", "-u", "2", "-d", "3s", "--monitor", "surge-run/serve.pid",
@@ -131,29 +128,18 @@ def test_server_page_draws_in_headless_chromium(harness: Harness) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     page_path = harness.folder / "report" / "content" / "pages" / "Server.html"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    with launched_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(page_path.as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 3", timeout=20_000)
+        traces = page.evaluate(
+            "Array.from(document.querySelectorAll('.js-plotly-plot')).map(d => d.data.length)"
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.goto(page_path.as_uri())
-            page.wait_for_function(
-                "document.querySelectorAll('.js-plotly-plot').length === 3", timeout=20_000
-            )
-            traces = page.evaluate(
-                "Array.from(document.querySelectorAll('.js-plotly-plot')).map(d => d.data.length)"
-            )
-            nav = page.evaluate(
-                "Array.from(document.querySelectorAll('nav a')).map(a => a.textContent.trim())"
-            )
-            page.screenshot(path=str(harness.folder / "server.png"), full_page=True)
-        finally:
-            browser.close()
+        nav = page.evaluate("Array.from(document.querySelectorAll('nav a')).map(a => a.textContent.trim())")
+        page.screenshot(path=str(harness.folder / "server.png"), full_page=True)
     assert errors == []
     # CPU: master, 2 workers and the total; memory the same; the generator and the machine.
     assert traces == [4, 4, 2]
